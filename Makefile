@@ -1,0 +1,58 @@
+# SalesDesk — `make run` starts everything, `make test` checks everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+SALESDESK_HOST ?= 127.0.0.1
+SALESDESK_PORT ?= 8000
+SALESDESK_VAR_DIR ?= var
+export SALESDESK_HOST SALESDESK_PORT SALESDESK_VAR_DIR
+
+.PHONY: install run test lint typecheck pytest bench messages clean
+
+install: $(VENV)/.installed
+
+# Re-installs only when pyproject.toml changes; safe to run any number of times.
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $@
+
+run: install
+	$(PY) manage.py migrate --noinput
+	@mkdir -p $(SALESDESK_VAR_DIR)
+	@if [ ! -f $(SALESDESK_VAR_DIR)/.demo-seeded ]; then \
+		$(PY) manage.py seed_demo > $(SALESDESK_VAR_DIR)/demo-logins.txt \
+			&& touch $(SALESDESK_VAR_DIR)/.demo-seeded; \
+	fi
+	@echo
+	@echo "SalesDesk is starting at http://$(SALESDESK_HOST):$(SALESDESK_PORT)/  (health: /healthz, API docs: /api/docs/)"
+	@sed '$$d' $(SALESDESK_VAR_DIR)/demo-logins.txt
+	@echo
+	@# settings.py reads .env itself; honcho must not apply it a second time with other rules.
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --env /dev/null --procfile Procfile start
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: install
+	$(PY) -m bench $(BENCH_ARGS)
+
+# Regenerate translation catalogs after changing strings (needs Debian's gettext).
+messages: install
+	$(PY) manage.py makemessages --locale ru --locale en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

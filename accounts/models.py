@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from salesdesk.models import UUIDModel
+
+
+class Role(models.TextChoices):
+    PARTNER_OWNER = "partner_owner", _("Partner owner")
+    PARTNER_STAFF = "partner_staff", _("Partner staff")
+    MANAGER = "manager", _("Sales manager")
+    CALLER = "caller", _("Caller")
+    ACCOUNT_MANAGER = "account_manager", _("Account manager")
+    HEAD = "head", _("Head of sales")
+    QA = "qa", _("Quality assurance")
+
+
+PARTNER_ROLES = frozenset({Role.PARTNER_OWNER, Role.PARTNER_STAFF})
+STAFF_ROLES = frozenset({Role.MANAGER, Role.CALLER, Role.ACCOUNT_MANAGER, Role.HEAD, Role.QA})
+# Who works items from the sales queue.
+SELLER_ROLES = frozenset({Role.MANAGER, Role.CALLER, Role.ACCOUNT_MANAGER})
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("role", Role.HEAD)
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username or "")
+
+
+class User(UUIDModel, AbstractBaseUser, PermissionsMixin):
+    """Everyone who logs in: partner people and the sales department's staff.
+
+    A partner role always comes with its partner and a staff role never does — the database
+    checks it, so a user can never be half a partner.
+    """
+
+    email = models.EmailField(_("email"), max_length=254, unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("admin site access"),
+        default=False,
+        help_text=_("Can log into the Django admin."),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]), name="user_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=sorted(r.value for r in PARTNER_ROLES), partner__isnull=False)
+                    | (
+                        models.Q(partner__isnull=True)
+                        & ~models.Q(role__in=sorted(r.value for r in PARTNER_ROLES))
+                    )
+                ),
+                name="user_partner_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_partner_member(self) -> bool:
+        return self.role in PARTNER_ROLES
+
+    @property
+    def is_seller(self) -> bool:
+        return self.role in SELLER_ROLES
+
+    @property
+    def is_head(self) -> bool:
+        return self.role == Role.HEAD
+
+
+class Credential(UUIDModel):
+    """A bearer secret shown once: only its SHA-256 and a visible prefix are kept.
+
+    Keys carry 190+ bits of randomness, so a fast hash is enough (no brute force can walk
+    that space) and lookups stay a single indexed equality.
+    """
+
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.name}".strip()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ApiKey(Credential):
+    """A partner's key for its storefront: sees that partner's objects, nothing else."""
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+
+
+class PersonalToken(Credential):
+    """A staff member's token: the API acts as that user, with that user's role."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="tokens"
+    )
+
+    class Meta:
+        verbose_name = _("personal token")
+        verbose_name_plural = _("personal tokens")
+        ordering = ["-created_at"]

@@ -1,0 +1,152 @@
+"""Writes for accounts: users, partner API keys and staff personal tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import PARTNER_ROLES, STAFF_ROLES, ApiKey, PersonalToken, Role, User
+from partners.models import Partner
+from partners.services import partner_create
+from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+
+API_KEY_PREFIX = "sdk_"
+TOKEN_PREFIX = "sdt_"  # noqa: S105 - a type marker, not a secret
+_VISIBLE = 8  # random characters kept in clear after the type prefix
+
+
+def hash_secret(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _new_secret(kind_prefix: str) -> tuple[str, str]:
+    """A fresh secret and its visible prefix (type + 8 random characters)."""
+    raw = kind_prefix + secrets.token_urlsafe(32)
+    return raw, raw[: len(kind_prefix) + _VISIBLE]
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    role: str,
+    password: str | None = None,
+    partner: Partner | None = None,
+    full_name: str = "",
+) -> User:
+    """Create a login. Partner roles need their partner; staff roles must not have one."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ApplicationError(
+            _("%(email)s is not a valid email address.") % {"email": email or "''"},
+            code="invalid_email",
+            details={"email": email},
+        ) from None
+    if role not in Role.values:
+        raise ApplicationError(
+            _("Unknown role %(role)s.") % {"role": role},
+            code="invalid_role",
+            details={"allowed": Role.values},
+        )
+    if role in PARTNER_ROLES and partner is None:
+        raise ApplicationError(_("A partner role needs a partner."), code="partner_required")
+    if role not in PARTNER_ROLES and partner is not None:
+        raise ApplicationError(_("Staff roles belong to no partner."), code="partner_not_allowed")
+    if User.objects.filter(email__iexact=email).exists():
+        raise ConflictError(
+            _("A user with the email %(email)s already exists.") % {"email": email},
+            code="email_taken",
+            details={"email": email},
+        )
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=email, password=password, role=role, partner=partner, full_name=full_name
+            )
+    except IntegrityError:
+        # Lost a race with a concurrent creation of the same email.
+        raise ConflictError(
+            _("A user with the email %(email)s already exists.") % {"email": email},
+            code="email_taken",
+            details={"email": email},
+        ) from None
+
+
+@transaction.atomic
+def api_key_create(
+    *, partner: Partner, name: str = "", created_by: User | None = None
+) -> tuple[ApiKey, str]:
+    """Issue a partner API key. The raw key is returned once and never stored."""
+    raw, prefix = _new_secret(API_KEY_PREFIX)
+    key = ApiKey.objects.create(
+        partner=partner,
+        name=name.strip()[:100],
+        prefix=prefix,
+        key_hash=hash_secret(raw),
+        created_by=created_by,
+    )
+    return key, raw
+
+
+def api_key_revoke(*, partner: Partner, key_id: uuid.UUID | str) -> ApiKey:
+    """Revoke one of the partner's keys; revoking twice is harmless."""
+    try:
+        key = ApiKey.objects.get(partner=partner, pk=key_id)
+    except (ApiKey.DoesNotExist, ValidationError, ValueError):
+        raise NotFoundError(_("API key not found.")) from None
+    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    key.refresh_from_db()
+    return key
+
+
+@transaction.atomic
+def personal_token_create(*, user: User, name: str = "") -> tuple[PersonalToken, str]:
+    if user.role not in STAFF_ROLES:
+        raise ApplicationError(
+            _("Personal tokens are for the sales department's staff."), code="not_staff"
+        )
+    raw, prefix = _new_secret(TOKEN_PREFIX)
+    token = PersonalToken.objects.create(
+        user=user, name=name.strip()[:100], prefix=prefix, key_hash=hash_secret(raw)
+    )
+    return token, raw
+
+
+def personal_token_revoke(*, user: User, token_id: uuid.UUID | str) -> PersonalToken:
+    try:
+        token = PersonalToken.objects.get(user=user, pk=token_id)
+    except (PersonalToken.DoesNotExist, ValidationError, ValueError):
+        raise NotFoundError(_("Token not found.")) from None
+    PersonalToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    token.refresh_from_db()
+    return token
+
+
+@transaction.atomic
+def partner_onboard(
+    *, name: str, owner_email: str, owner_password: str | None = None
+) -> tuple[Partner, User, str]:
+    """A new partner with its owner login and a first API key (the raw key is returned)."""
+    if User.objects.filter(email__iexact=owner_email.strip()).exists():
+        raise ConflictError(
+            _("A user with the email %(email)s already exists.") % {"email": owner_email},
+            code="email_taken",
+            details={"email": owner_email},
+        )
+    partner = partner_create(name=name)
+    owner = user_create(
+        email=owner_email, role=Role.PARTNER_OWNER, password=owner_password, partner=partner
+    )
+    _key, raw = api_key_create(partner=partner, name="default", created_by=owner)
+    return partner, owner, raw

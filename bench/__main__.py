@@ -1,0 +1,20 @@
+"""``python -m bench <benchmark> [options]``; ``python -m bench --help`` lists them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bench import sweep
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    commands = parser.add_subparsers(dest="benchmark", required=True)
+    sweep.add_parser(commands)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

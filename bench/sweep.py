@@ -1,0 +1,243 @@
+"""The grace-period sweep against a raw ``INSERT … SELECT`` doing the same work.
+
+Runs on PostgreSQL only, in a scratch database it creates, migrates and drops itself, so the
+numbers never depend on (or disturb) real data. Both contenders start from the same orders
+with an empty queue; each round times the service first, empties the queue, then times the
+baseline, and the best round of each is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+SCRATCH_DB = "salesdesk_bench"
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser("sweep", help="the grace-period sweep vs a raw INSERT … SELECT")
+    parser.add_argument("--orders", type=int, default=200_000, help="due orders (default 200000)")
+    parser.add_argument("--batch-size", type=int, default=None, help="the sweep's batch size")
+    parser.add_argument("--rounds", type=int, default=2, help="timed rounds (default 2)")
+    parser.add_argument("--keep", action="store_true", help=f"keep the {SCRATCH_DB} database")
+    parser.set_defaults(run=run)
+
+
+def _database_config() -> dict[str, Any] | None:
+    import environ
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return None
+    config = environ.Env.db_url_config(url)
+    return config if "postgresql" in config["ENGINE"] else None
+
+
+def _admin_connection(config: dict[str, Any]) -> Any:
+    """A connection to the server's maintenance database (the configured one may not exist)."""
+    import psycopg2
+
+    last_error: Exception | None = None
+    for name in ("postgres", config["NAME"]):
+        try:
+            connection = psycopg2.connect(
+                dbname=name,
+                user=config.get("USER") or None,
+                password=config.get("PASSWORD") or None,
+                host=config.get("HOST") or None,
+                port=config.get("PORT") or None,
+            )
+        except psycopg2.OperationalError as exc:
+            last_error = exc
+            continue
+        connection.autocommit = True
+        return connection
+    raise SystemExit(f"cannot connect to PostgreSQL: {last_error}")
+
+
+def _scratch_url(config: dict[str, Any]) -> str:
+    auth = config.get("USER") or ""
+    if config.get("PASSWORD"):
+        auth += ":" + config["PASSWORD"]
+    host = config.get("HOST") or "127.0.0.1"
+    port = f":{config['PORT']}" if config.get("PORT") else ""
+    return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{SCRATCH_DB}"
+
+
+def run(args: argparse.Namespace) -> int:
+    config = _database_config()
+    if config is None:
+        print(
+            "bench sweep needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/db "
+            f"(a user allowed to create databases; the bench works in its own {SCRATCH_DB}).",
+            file=sys.stderr,
+        )
+        return 2
+    if args.orders < 1 or args.rounds < 1:
+        print("--orders and --rounds must be positive.", file=sys.stderr)
+        return 2
+
+    admin = _admin_connection(config)
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
+        cursor.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
+    os.environ["DATABASE_URL"] = _scratch_url(config)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesdesk.settings")
+    try:
+        import django
+
+        django.setup()
+        return _bench(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            with admin.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
+        admin.close()
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from partners.models import Partner, Product
+    from sales_queue.services import (
+        SWEEP_BATCH_SIZE,
+        _sweep_sql,
+        queue_sweep_due_orders,
+        sweep_params,
+    )
+
+    batch_size = args.batch_size or SWEEP_BATCH_SIZE
+    print(f"migrating the scratch database {SCRATCH_DB} …", flush=True)
+    call_command("migrate", verbosity=0)
+    partner = Partner.objects.create(name="Bench school")
+    product = Product.objects.create(
+        partner=partner,
+        name="Bench course",
+        price=1000,
+        sales_enabled=True,
+        sales_status="approved",
+        grace_period_minutes=60,
+    )
+    off = Product.objects.create(partner=partner, name="Not in sales", price=1000)
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        # About N due pending orders among N × 1.1, the rest (1 in 10) noise the sweep must
+        # pass over: paid, not yet due, of a product without a sales department.
+        cursor.execute(
+            """
+            INSERT INTO orders_order
+                (id, partner_id, product_id, external_id, amount, currency, customer_name,
+                 customer_email, customer_phone, customer_telegram, customer_whatsapp,
+                 created_at, received_at, due_at, status, paid_at, paid_amount,
+                 refunded_amount, intake_payload)
+            SELECT gen_random_uuid(), %(partner)s,
+                   CASE WHEN g %% 30 = 2 THEN %(off)s ELSE %(product)s END,
+                   'bench-' || g, 1000.00, 'RUB', 'Buyer ' || g, '',
+                   '+7912' || lpad(g::text, 7, '0'), '', '',
+                   now() - interval '2 hours' - g * interval '1 millisecond', now(),
+                   CASE WHEN g %% 30 = 1 THEN now() + interval '1 hour'
+                        ELSE now() - interval '1 hour' - g * interval '1 millisecond' END,
+                   CASE WHEN g %% 30 = 0 THEN 'paid' ELSE 'pending' END,
+                   CASE WHEN g %% 30 = 0 THEN now() - interval '90 minutes' END,
+                   CASE WHEN g %% 30 = 0 THEN 1000.00 END,
+                   0, '{}'::jsonb
+              FROM generate_series(1, %(total)s) AS g
+            """,
+            {
+                "partner": partner.pk,
+                "product": product.pk,
+                "off": off.pk,
+                "total": args.orders + args.orders // 10,
+            },
+        )
+        cursor.execute("ANALYZE")
+    generated = time.perf_counter() - started
+    print(f"generated {args.orders + args.orders // 10} orders in {generated:.2f} s", flush=True)
+
+    now = timezone.now()
+    select, _insert = _sweep_sql("postgresql")
+    params = sweep_params(now=now, batch_size=batch_size)
+    columns = select.split("SELECT", 1)[1].split("FROM", 1)[0]
+    # What one would write by hand for an empty queue: one statement, no batches, no locks,
+    # no NOT EXISTS (the queue starts empty in every round), the unique index as the guard.
+    baseline = f"""
+        INSERT INTO queue_queueitem
+            (id, source, partner_id, product_id, order_id, state,
+             entered_at, available_at, attempts, outcome, outcome_reason, updated_at)
+        SELECT {columns}
+          FROM orders_order o
+          JOIN partners_product p ON p.id = o.product_id
+          JOIN partners_partner pa ON pa.id = o.partner_id
+         WHERE o.status = %(pending)s AND o.due_at <= %(now)s
+           AND p.sales_enabled AND p.sales_status = %(approved)s AND pa.status = %(active)s
+        ON CONFLICT (order_id) DO NOTHING
+    """
+
+    def reset() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE queue_queueitem CASCADE")
+            cursor.execute("VACUUM ANALYZE queue_queueitem")
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + select, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    logging.getLogger("sales_queue").setLevel(logging.WARNING)
+    service_times: list[float] = []
+    raw_times: list[float] = []
+    for _round in range(args.rounds):
+        reset()
+        started = time.perf_counter()
+        queued = queue_sweep_due_orders(now=now, batch_size=batch_size)
+        service_times.append(time.perf_counter() - started)
+
+        reset()
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(baseline, params)
+            raw_rows = cursor.rowcount
+        raw_times.append(time.perf_counter() - started)
+        if queued != raw_rows:
+            print(f"MISMATCH: the service queued {queued} orders, the raw SQL {raw_rows}")
+            return 1
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE queue_queueitem")
+        cursor.execute("EXPLAIN " + select, params)
+        plan_full = "\n".join(row[0] for row in cursor.fetchall())
+
+    service, raw = min(service_times), min(raw_times)
+    print()
+    print(f"orders queued: {queued}   batch size: {batch_size}   rounds: {args.rounds}")
+    print(f"service queue_sweep_due_orders : {service:8.3f} s   {queued / service:12,.0f} rows/s")
+    print(f"raw INSERT … SELECT (1 stmt)   : {raw:8.3f} s   {queued / raw:12,.0f} rows/s")
+    print(f"ratio service / raw            : {service / raw:8.2f}")
+    print()
+    print("EXPLAIN of the sweep's SELECT (one batch), queue empty:")
+    print(plan)
+    print()
+    print("EXPLAIN of the sweep's SELECT, queue full and analyzed (the steady state):")
+    print(plan_full)
+    print(
+        json.dumps(
+            {
+                "queued": queued,
+                "batch_size": batch_size,
+                "service_seconds": round(service, 4),
+                "raw_seconds": round(raw, 4),
+                "ratio": round(service / raw, 3),
+            }
+        )
+    )
+    return 0

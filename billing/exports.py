@@ -1,0 +1,50 @@
+"""The month's ledger rows as CSV, shared by the API and the cabinet download."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from django.http import HttpResponse
+
+from billing.months import format_month
+from billing.policy import MOSCOW
+from billing.selectors import ledger_entries
+from partners.models import Partner
+
+HEADER = ["created_at", "order", "order_external_id", "kind", "amount", "computed_on"]
+# A cell starting with one of these is a formula to a spreadsheet; external ids come from the
+# storefront, so they are defused with a leading quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def statement_csv(*, partner: Partner, month: dt.date) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    rows = ledger_entries(partner=partner, month=month).order_by("created_at", "id")
+    for entry in rows.iterator(chunk_size=1000):
+        writer.writerow(
+            [
+                entry.created_at.astimezone(MOSCOW).isoformat(),
+                str(entry.order_id),
+                _text(entry.order.external_id),
+                entry.kind,
+                f"{entry.amount:.2f}",
+                f"{entry.base_amount:.2f}",
+            ]
+        )
+    return out.getvalue()
+
+
+def statement_csv_response(*, partner: Partner, month: dt.date) -> HttpResponse:
+    response = HttpResponse(
+        statement_csv(partner=partner, month=month), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="statement-{format_month(month)}.csv"'
+    return response

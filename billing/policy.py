@@ -1,0 +1,96 @@
+"""The fee arithmetic and the choice of the policy in effect.
+
+The terms (rate and bounds) live in :class:`billing.models.FeePolicy` rows with an
+``effective_from``; the numbers below only seed the first policy (data migration) and recreate it
+when a database has been emptied (test flushes), so there is a single source of the default terms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+from salesdesk.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from billing.models import FeePolicy
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+KOPECK = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+DEFAULT_RATE = Decimal("0.069")
+DEFAULT_MINIMUM = Decimal("60.00")
+DEFAULT_MAXIMUM = Decimal("2500.00")
+DEFAULT_CURRENCY = "RUB"
+DEFAULT_EFFECTIVE_FROM = dt.datetime(2000, 1, 1, tzinfo=MOSCOW)
+
+
+def money(value: Decimal | int | str) -> Decimal:
+    """A money amount as a finite, non-negative Decimal; anything else is the client's error."""
+    if isinstance(value, float | bool):
+        # A float has already lost the kopecks; refuse it rather than guess.
+        raise ApplicationError(
+            _("Amounts must be decimal numbers."),
+            code="invalid_amount",
+            details={"amount": str(value)},
+        )
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ApplicationError(
+            _("The amount is not a number."), code="invalid_amount", details={"amount": str(value)}
+        ) from None
+    if not amount.is_finite():
+        raise ApplicationError(
+            _("The amount is not a number."), code="invalid_amount", details={"amount": str(value)}
+        )
+    if amount < 0:
+        raise ApplicationError(
+            _("The amount cannot be negative."),
+            code="invalid_amount",
+            details={"amount": str(value)},
+        )
+    return amount
+
+
+def fee_amount(
+    amount: Decimal | int | str, *, rate: Decimal, minimum: Decimal, maximum: Decimal
+) -> Decimal:
+    """``clamp(round_half_up(amount × rate, 0.01), minimum, maximum)``; nothing kept owes nothing.
+
+    A zero amount is the state after a full refund: the fee on it is zero, not the minimum.
+    """
+    amount = money(amount)
+    if amount == 0:
+        return ZERO
+    raw = (amount * rate).quantize(KOPECK, rounding=ROUND_HALF_UP)
+    return min(max(raw, minimum), maximum).quantize(KOPECK)
+
+
+def policy_in_effect(at: dt.datetime) -> FeePolicy:
+    """The policy whose terms applied at ``at``.
+
+    A time before the first policy gets the first one. An empty table (a fresh or flushed
+    database) gets the default policy back, so charging never fails for want of terms.
+    """
+    from billing.models import FeePolicy
+
+    policy = FeePolicy.objects.filter(effective_from__lte=at).order_by("-effective_from").first()
+    if policy is None:
+        policy = FeePolicy.objects.order_by("effective_from").first()
+    if policy is None:
+        policy, _created = FeePolicy.objects.get_or_create(
+            effective_from=DEFAULT_EFFECTIVE_FROM,
+            defaults={
+                "rate": DEFAULT_RATE,
+                "minimum": DEFAULT_MINIMUM,
+                "maximum": DEFAULT_MAXIMUM,
+                "currency": DEFAULT_CURRENCY,
+            },
+        )
+    return policy

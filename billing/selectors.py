@@ -1,0 +1,228 @@
+"""Reads for billing. Partner-reachable selectors take the partner first.
+
+A ledger row's statement month is its own ``created_at`` in Moscow time. Closed months are read
+from their frozen :class:`MonthlyStatement`; the open ones are summed from the ledger.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+
+from billing.models import LedgerEntry, MonthlyStatement
+from billing.months import current_month, month_bounds, month_of, next_month
+from billing.policy import KOPECK, MOSCOW, ZERO
+from orders.models import Order
+from partners.models import Partner
+
+_MONEY: DecimalField = DecimalField(max_digits=14, decimal_places=2)
+FEE, REVERSAL, ADJUSTMENT = (
+    LedgerEntry.Kind.FEE,
+    LedgerEntry.Kind.REVERSAL,
+    LedgerEntry.Kind.ADJUSTMENT,
+)
+
+
+def _money(value: Any) -> Decimal:
+    return (Decimal(value) if value is not None else ZERO).quantize(KOPECK)
+
+
+@dataclasses.dataclass(frozen=True)
+class StatementTotals:
+    month: dt.date
+    orders_handled: int
+    paid: Decimal
+    fees: Decimal
+    reversals: Decimal
+    adjustments: Decimal
+    total: Decimal
+    closed: bool = False
+    closed_at: dt.datetime | None = None
+
+    @classmethod
+    def empty(cls, month: dt.date) -> StatementTotals:
+        return cls(month, 0, ZERO, ZERO, ZERO, ZERO, ZERO)
+
+    @classmethod
+    def from_statement(cls, statement: MonthlyStatement) -> StatementTotals:
+        return cls(
+            month=statement.month,
+            orders_handled=statement.orders_handled,
+            paid=_money(statement.paid),
+            fees=_money(statement.fees),
+            reversals=_money(statement.reversals),
+            adjustments=_money(statement.adjustments),
+            total=_money(statement.total),
+            closed=True,
+            closed_at=statement.closed_at,
+        )
+
+
+# Each order has at most one fee row, so summing its paid amount over fee rows counts every
+# handled order's revenue exactly once.
+_TOTALS = {
+    "orders_handled": Count("order", distinct=True, filter=Q(kind=FEE)),
+    "paid": Sum("order__paid_amount", filter=Q(kind=FEE), output_field=_MONEY),
+    "fees": Sum("amount", filter=Q(kind=FEE), output_field=_MONEY),
+    "reversals": Sum("amount", filter=Q(kind=REVERSAL), output_field=_MONEY),
+    "adjustments": Sum("amount", filter=Q(kind=ADJUSTMENT), output_field=_MONEY),
+    "total": Sum("amount", output_field=_MONEY),
+}
+
+
+def _totals(month: dt.date, row: dict[str, Any]) -> StatementTotals:
+    return StatementTotals(
+        month=month,
+        orders_handled=row["orders_handled"] or 0,
+        paid=_money(row["paid"]),
+        fees=_money(row["fees"]),
+        reversals=_money(row["reversals"]),
+        adjustments=_money(row["adjustments"]),
+        total=_money(row["total"]),
+    )
+
+
+def _in_month(queryset: QuerySet[LedgerEntry], month: dt.date) -> QuerySet[LedgerEntry]:
+    start, end = month_bounds(month)
+    return queryset.filter(created_at__gte=start, created_at__lt=end)
+
+
+# --- ledger rows ----------------------------------------------------------------------------
+
+
+def ledger_entries(
+    *,
+    partner: Partner,
+    order_id: uuid.UUID | None = None,
+    kind: str | None = None,
+    month: dt.date | None = None,
+    order_external_id: str | None = None,
+) -> QuerySet[LedgerEntry]:
+    entries = LedgerEntry.objects.filter(partner=partner).select_related("order")
+    if order_id is not None:
+        entries = entries.filter(order_id=order_id)
+    if kind:
+        entries = entries.filter(kind=kind)
+    if month is not None:
+        entries = _in_month(entries, month)
+    if order_external_id:
+        entries = entries.filter(order__external_id=order_external_id)
+    return entries.order_by("-created_at", "-id")
+
+
+def order_net_fee(*, order: Order) -> Decimal | None:
+    """What the order owes: the sum of its ledger rows, ``None`` when it never had a fee."""
+    total = LedgerEntry.objects.filter(order=order).aggregate(total=Sum("amount"))["total"]
+    return None if total is None else _money(total)
+
+
+def with_net_fee(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    """Annotate ``net_fee``: the sum of each order's ledger rows, ``None`` when it has none."""
+    net = (
+        LedgerEntry.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return queryset.annotate(
+        net_fee=Subquery(net, output_field=DecimalField(max_digits=12, decimal_places=2))
+    )
+
+
+# --- balance and statements -----------------------------------------------------------------
+
+
+def partner_balance(*, partner: Partner) -> dict[str, Decimal]:
+    """All-time net owed and this (open) month's net."""
+    start, end = month_bounds(current_month())
+    row = LedgerEntry.objects.filter(partner=partner).aggregate(
+        total=Sum("amount", output_field=_MONEY),
+        this_month=Sum(
+            "amount",
+            filter=Q(created_at__gte=start, created_at__lt=end),
+            output_field=_MONEY,
+        ),
+    )
+    return {"total": _money(row["total"]), "this_month": _money(row["this_month"])}
+
+
+def statement_live_totals(*, partner: Partner, month: dt.date) -> StatementTotals:
+    """The month's totals summed from the ledger now (what an open month shows)."""
+    row = _in_month(LedgerEntry.objects.filter(partner=partner), month).aggregate(**_TOTALS)
+    return _totals(month, row)
+
+
+def statement_for_month(*, partner: Partner, month: dt.date) -> StatementTotals:
+    """The frozen statement of a closed month, or live totals for an open one."""
+    statement = MonthlyStatement.objects.filter(partner=partner, month=month).first()
+    if statement is not None:
+        return StatementTotals.from_statement(statement)
+    return statement_live_totals(partner=partner, month=month)
+
+
+def statement_months(*, partner: Partner) -> list[StatementTotals]:
+    """Every month from the partner's first ledger row (or closed statement) to the current
+    one, newest first: closed months as frozen, open ones live. Three queries in all."""
+    frozen = {
+        s.month: StatementTotals.from_statement(s)
+        for s in MonthlyStatement.objects.filter(partner=partner)
+    }
+    live = {
+        month_of(row["month"]): _totals(month_of(row["month"]), row)
+        for row in LedgerEntry.objects.filter(partner=partner)
+        .annotate(month=TruncMonth("created_at", tzinfo=MOSCOW))
+        .order_by()
+        .values("month")
+        .annotate(**_TOTALS)
+    }
+    known = set(frozen) | set(live)
+    if not known:
+        return []
+    months: list[StatementTotals] = []
+    month, last = min(known), current_month()
+    while month <= last:
+        months.append(frozen.get(month) or live.get(month) or StatementTotals.empty(month))
+        month = next_month(month)
+    return months[::-1]
+
+
+def statement_totals_by_partner(*, month: dt.date) -> dict[uuid.UUID, StatementTotals]:
+    """The month's live totals of every partner with ledger rows in it (one grouped query)."""
+    rows = (
+        _in_month(LedgerEntry.objects.all(), month)
+        .order_by()
+        .values("partner_id")
+        .annotate(**_TOTALS)
+    )
+    return {row["partner_id"]: _totals(month, row) for row in rows}
+
+
+def head_fee_table(*, year: int) -> list[dict[str, Any]]:
+    """Net fees per partner and Moscow month of ``year``, for the head's table.
+
+    Rows: ``{"partner", "months": [12 × Decimal], "total"}``, partners with no rows left out.
+    """
+    start = dt.datetime(year, 1, 1, tzinfo=MOSCOW)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=MOSCOW)
+    grouped = (
+        LedgerEntry.objects.filter(created_at__gte=start, created_at__lt=end)
+        .annotate(month=TruncMonth("created_at", tzinfo=MOSCOW))
+        .order_by()
+        .values("partner_id", "month")
+        .annotate(net=Coalesce(Sum("amount", output_field=_MONEY), ZERO, output_field=_MONEY))
+    )
+    cells: dict[uuid.UUID, list[Decimal]] = defaultdict(lambda: [ZERO] * 12)
+    for row in grouped:
+        cells[row["partner_id"]][month_of(row["month"]).month - 1] = _money(row["net"])
+    partners = Partner.objects.filter(pk__in=list(cells)).order_by("name")
+    return [
+        {"partner": p, "months": cells[p.pk], "total": sum(cells[p.pk], ZERO)} for p in partners
+    ]

@@ -1,0 +1,224 @@
+"""Writes for billing: the fee charged once per order, refunds, and closing monthly statements.
+
+``fee_record_payment`` and ``fee_record_refund`` run inside the orders app's payment / refund
+transaction, after the order row is locked and updated; they import only ``orders.models`` so
+the orders services can call them without an import cycle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import LedgerEntry, MonthlyStatement
+from billing.months import (
+    current_month,
+    format_month,
+    month_bounds,
+    month_of,
+    next_month,
+    previous_month,
+)
+from billing.policy import KOPECK, ZERO, policy_in_effect
+from billing.selectors import StatementTotals, statement_totals_by_partner
+from orders.models import Order
+from partners.models import Partner
+from sales_queue.models import QueueItem
+from salesdesk.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+# Closing waits this long after midnight so that a payment transaction still in flight at
+# 23:59:59 commits its row before the month's totals are frozen.
+CLOSE_GRACE = dt.timedelta(minutes=5)
+_CLOSE_BATCH = 500
+
+
+def _locked(order: Order) -> Order:
+    # Re-reads the row the caller has locked and updated in this transaction (the caller may
+    # have written with .update() and kept a stale instance); taking the lock again is a no-op.
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _net(order: Order) -> Decimal:
+    total = LedgerEntry.objects.filter(order=order).aggregate(total=Sum("amount"))["total"]
+    return (Decimal(total) if total is not None else ZERO).quantize(KOPECK)
+
+
+def _fee_is_owed(order: Order) -> bool:
+    """The order entered the sales department and was paid after its grace period ended.
+
+    The payment's own time decides: a payment made before ``due_at`` but reported late owes
+    nothing, even if the order had meanwhile been queued.
+    """
+    if order.status != Order.Status.PAID or order.paid_at is None:
+        return False
+    if order.paid_at <= order.due_at:
+        return False
+    return QueueItem.objects.filter(order_id=order.pk).exists()
+
+
+@transaction.atomic
+def fee_record_payment(*, order: Order) -> LedgerEntry | None:
+    """Charge the order's fee, once; returns the new row, or ``None`` when nothing was charged.
+
+    Idempotent: a second call (a duplicate or concurrent payment event) finds the fee already
+    there — the partial unique index on ``order`` where ``kind='fee'`` decides races.
+    """
+    order = _locked(order)
+    if not _fee_is_owed(order) or order.paid_at is None:
+        return None
+    if LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.FEE).exists():
+        return None
+    paid = order.paid_amount if order.paid_amount is not None else order.amount
+    policy = policy_in_effect(order.paid_at)
+    amount = policy.fee_for(paid)
+    if amount <= 0:
+        return None
+    try:
+        with transaction.atomic():
+            entry = LedgerEntry.objects.create(
+                partner_id=order.partner_id,
+                order=order,
+                kind=LedgerEntry.Kind.FEE,
+                amount=amount,
+                base_amount=paid,
+                policy=policy,
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        # Another transaction charged this order between our check and our insert.
+        return None
+    logger.info("fee %s charged on order %s (paid %s)", amount, order.pk, paid)
+    return entry
+
+
+def _check_refund(order: Order) -> None:
+    paid = order.paid_amount if order.paid_amount is not None else ZERO
+    refunded = order.refunded_amount
+    if refunded < 0:
+        raise ApplicationError(
+            _("The refunded amount cannot be negative."),
+            code="invalid_amount",
+            details={"refunded_amount": str(refunded)},
+        )
+    if refunded > paid:
+        raise ApplicationError(
+            _("The refunded amount exceeds the amount paid."),
+            code="refund_exceeds_payment",
+            details={"paid_amount": str(paid), "refunded_amount": str(refunded)},
+        )
+
+
+@transaction.atomic
+def fee_record_refund(*, order: Order) -> LedgerEntry | None:
+    """Bring the order's net fee to the fee on the amount kept; returns the new row or ``None``.
+
+    The target uses the policy of the original charge, with the same bounds; nothing kept
+    (a full refund) owes nothing. The row written is ``target - current net``, so calling again
+    for the same refund state adds nothing.
+    """
+    # The database refuses to store a refund above the payment; an instance the caller
+    # built with one is refused too, before anything is written.
+    _check_refund(order)
+    order = _locked(order)
+    _check_refund(order)
+    paid = order.paid_amount if order.paid_amount is not None else ZERO
+    fee = (
+        LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.FEE)
+        .select_related("policy")
+        .first()
+    )
+    if fee is None:
+        return None
+    kept = ZERO if order.status == Order.Status.REFUNDED else paid - order.refunded_amount
+    target = fee.policy.fee_for(kept)
+    delta = (target - _net(order)).quantize(KOPECK)
+    if delta == 0:
+        return None
+    entry = LedgerEntry.objects.create(
+        partner_id=order.partner_id,
+        order=order,
+        kind=LedgerEntry.Kind.REVERSAL if delta < 0 else LedgerEntry.Kind.ADJUSTMENT,
+        amount=delta,
+        base_amount=kept,
+        policy=fee.policy,
+        # The row's own time decides its statement month: a reversal for an order of a closed
+        # month lands in the open one, and the frozen statement stays as it was.
+        created_at=timezone.now(),
+    )
+    logger.info("fee on order %s brought to %s (kept %s): %s", order.pk, target, kept, delta)
+    return entry
+
+
+def _closable(month: dt.date) -> None:
+    _start, end = month_bounds(month)
+    if month >= current_month() or timezone.now() < end + CLOSE_GRACE:
+        raise ApplicationError(
+            _("%(month)s is not over yet; it can be closed from %(when)s.")
+            % {"month": format_month(month), "when": (end + CLOSE_GRACE).isoformat()},
+            code="month_not_over",
+            details={"month": format_month(month)},
+        )
+
+
+@transaction.atomic
+def statements_close_month(*, month: dt.date) -> int:
+    """Freeze the month's statement of every partner that existed in it; returns how many
+    statements this call closed.
+
+    Idempotent and safe to run twice at once: a statement already closed is never rewritten
+    (the unique constraint plus ``ignore_conflicts`` keep the first one).
+    """
+    _closable(month)
+    _start, end = month_bounds(month)
+    totals = statement_totals_by_partner(month=month)
+    already = set(MonthlyStatement.objects.filter(month=month).values_list("partner_id", flat=True))
+    partner_ids = Partner.objects.filter(
+        Q(created_at__lt=end) | Q(pk__in=list(totals))
+    ).values_list("pk", flat=True)
+    now = timezone.now()
+    new: list[MonthlyStatement] = []
+    for partner_id in partner_ids.iterator(chunk_size=_CLOSE_BATCH):
+        if partner_id in already:
+            continue
+        t = totals.get(partner_id) or StatementTotals.empty(month)
+        new.append(
+            MonthlyStatement(
+                partner_id=partner_id,
+                month=month,
+                orders_handled=t.orders_handled,
+                paid=t.paid,
+                fees=t.fees,
+                reversals=t.reversals,
+                adjustments=t.adjustments,
+                total=t.total,
+                closed_at=now,
+            )
+        )
+    MonthlyStatement.objects.bulk_create(new, batch_size=_CLOSE_BATCH, ignore_conflicts=True)
+    closed = MonthlyStatement.objects.filter(month=month).count() - len(already)
+    logger.info("closed %d statements for %s", closed, format_month(month))
+    return closed
+
+
+def statements_close_due() -> dict[str, int]:
+    """Close every month that is over and still open (the beat job); returns ``{month: closed}``.
+
+    Starts after the latest month already closed, so a job missed for a month or two catches
+    up on its next run; a fresh installation starts with the last month.
+    """
+    target = previous_month(month_of(timezone.now() - CLOSE_GRACE))
+    latest = MonthlyStatement.objects.order_by("-month").values_list("month", flat=True).first()
+    month = next_month(latest) if latest is not None and latest < target else target
+    result: dict[str, int] = {}
+    while month <= target:
+        result[format_month(month)] = statements_close_month(month=month)
+        month = next_month(month)
+    return result

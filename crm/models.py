@@ -1,0 +1,58 @@
+"""The deal pipeline. This first cut holds what the queue needs: a deal opened when a manager
+takes an item. Stages, tasks, lead lists and settings arrive with the CRM issue."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from salesdesk.models import UUIDModel
+
+
+class Deal(UUIDModel):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="deals")
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible"),
+        on_delete=models.PROTECT,
+        related_name="deals",
+    )
+    queue_item = models.OneToOneField(
+        "queue.QueueItem", on_delete=models.CASCADE, null=True, blank=True, related_name="deal"
+    )
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="deals"
+    )
+    product = models.ForeignKey(
+        "partners.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="deals"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    contact_name = models.CharField(_("contact"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("email"), blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    contact_telegram = models.CharField(_("Telegram"), max_length=64, blank=True)
+    contact_whatsapp = models.CharField(_("WhatsApp"), max_length=20, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    lead_created_at = models.DateTimeField(_("lead or order created"))
+    created_at = models.DateTimeField(_("deal created"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["partner", "-created_at"], name="deal_partner_created_idx"),
+            models.Index(fields=["responsible", "status"], name="deal_responsible_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

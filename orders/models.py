@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from salesdesk.models import UUIDModel
+
+AMOUNT_MAX = Decimal("100000000.00")  # 100 million RUB: anything above is a typo
+
+
+class Order(UUIDModel):
+    """An order pushed by a partner's storefront."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending payment")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="orders",
+    )
+    product = models.ForeignKey(
+        "partners.Product",
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    external_id = models.CharField(_("external id"), max_length=200)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+
+    customer_name = models.CharField(_("buyer's name"), max_length=200)
+    customer_email = models.EmailField(_("buyer's email"), blank=True)
+    customer_phone = models.CharField(_("buyer's phone (E.164)"), max_length=20, blank=True)
+    customer_telegram = models.CharField(_("buyer's Telegram"), max_length=64, blank=True)
+    customer_whatsapp = models.CharField(_("buyer's WhatsApp"), max_length=20, blank=True)
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    due_at = models.DateTimeField(_("payment due"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    paid_amount = models.DecimalField(
+        _("paid amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    refunded_amount = models.DecimalField(
+        _("refunded amount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+    # The intake body as first received (normalised), to tell a retry from a conflicting resend.
+    intake_payload = models.JSONField(default=dict, editable=False)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "external_id"], name="order_external_id_unique_per_partner"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0) & models.Q(amount__lte=AMOUNT_MAX),
+                name="order_amount_range",
+            ),
+            models.CheckConstraint(condition=models.Q(currency="RUB"), name="order_currency_rub"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "paid", "cancelled", "refunded"]),
+                name="order_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(due_at__gte=models.F("created_at")),
+                name="order_due_after_created",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "cancelled"])
+                | models.Q(paid_at__isnull=False, paid_amount__isnull=False),
+                name="order_paid_has_payment",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__gte=0)
+                & (
+                    models.Q(paid_amount__isnull=True, refunded_amount=0)
+                    | models.Q(refunded_amount__lte=models.F("paid_amount"))
+                ),
+                name="order_refund_within_paid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(paid_amount__isnull=True) | models.Q(paid_amount__gt=0),
+                name="order_paid_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="cancelled") | models.Q(cancelled_at__isnull=False),
+                name="order_cancelled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="refunded")
+                | models.Q(refunded_at__isnull=False, refunded_amount=models.F("paid_amount")),
+                name="order_refunded_in_full",
+            ),
+        ]
+        indexes = [
+            # The grace-period sweep scans exactly these rows, oldest due first.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="pending"),
+                name="order_due_pending_idx",
+            ),
+            models.Index(fields=["partner", "-created_at"], name="order_partner_created_idx"),
+            models.Index(fields=["partner", "status"], name="order_partner_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} ({self.amount} {self.currency})"

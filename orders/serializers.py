@@ -1,0 +1,249 @@
+"""Input and output serializers of the orders API (one pair per view)."""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orders.contacts import ContactError, Customer, normalize_phone, normalize_telegram
+from orders.models import AMOUNT_MAX, Order
+from orders.selectors import SalesStatus, product_for_order
+from salesdesk.serializers import StrictSerializer
+
+_NUMBER = re.compile(r"^[0-9]{1,15}(?:\.[0-9]+)?$", re.ASCII)
+_MONEY = re.compile(r"^[0-9]{1,15}(?:\.[0-9]{1,2})?$", re.ASCII)
+_MONEY_PATTERN = r"^[0-9]{1,9}(\.[0-9]{1,2})?$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": _MONEY_PATTERN,
+        "description": "Roubles with at most 2 decimals, as a string (a JSON number is accepted "
+        "too); no exponent, NaN or Infinity. Greater than 0, at most 100000000.",
+        "example": "1000.00",
+    }
+)
+class MoneyField(serializers.Field):
+    """Roubles as a decimal with at most 2 places: ``"1000.00"``, ``"1000.5"``, ``1000``.
+
+    JSON numbers are accepted as written; ``"1e3"``, ``NaN``, ``Infinity``, booleans and a third
+    decimal place are refused rather than guessed.
+    """
+
+    default_error_messages = {
+        "invalid": _('A number with at most 2 decimal places is required, e.g. "1000.00".'),
+        "decimals": _("At most 2 decimal places."),
+        "min": _("Must be greater than zero."),
+        "max": _("Must be at most 100000000.00."),
+    }
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int):
+            text = str(data)
+        elif isinstance(data, float):
+            if not math.isfinite(data):
+                self.fail("invalid")
+            text = repr(data)
+        elif isinstance(data, str):
+            text = data.strip()
+        else:
+            self.fail("invalid")
+        if text.startswith("-") and _NUMBER.match(text[1:]):
+            self.fail("min")
+        if not _NUMBER.match(text):
+            self.fail("max" if text.isdigit() else "invalid")
+        if not _MONEY.match(text):
+            self.fail("decimals")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+            self.fail("invalid")
+        if value <= 0:
+            self.fail("min")
+        if value > AMOUNT_MAX:
+            self.fail("max")
+        return value.quantize(Decimal("0.01"))
+
+    def to_representation(self, value: Any) -> str | None:
+        return None if value is None else f"{Decimal(value):.2f}"
+
+
+class TextField(serializers.CharField):
+    """A string, only a string: numbers and booleans are refused, not turned into text."""
+
+    default_error_messages = {"invalid": _("Must be a string.")}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if any("\ud800" <= ch <= "\udfff" for ch in data):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class CustomerInputSerializer(StrictSerializer):
+    """The buyer: a name and any of the contacts; unknown keys are a 400."""
+
+    name = TextField(max_length=200, help_text="The buyer's name.")
+    email = serializers.EmailField(
+        required=False, allow_blank=True, max_length=254, help_text="The buyer's email."
+    )
+    phone = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text='Any common notation; Russian without a country code: "8 (912) 345-67-89", '
+        '"+7 912 345 67 89", "9123456789". Stored as E.164.',
+    )
+    telegram = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text='Telegram username ("@name", "t.me/name") or a phone number.',
+    )
+    whatsapp = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text="WhatsApp phone number, any notation; stored as E.164.",
+    )
+
+    def _contact(self, value: str, normalize: Any) -> str:
+        if not value.strip():
+            return ""
+        try:
+            return str(normalize(value))
+        except ContactError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def validate_phone(self, value: str) -> str:
+        return self._contact(value, normalize_phone)
+
+    def validate_whatsapp(self, value: str) -> str:
+        return self._contact(value, normalize_phone)
+
+    def validate_telegram(self, value: str) -> str:
+        return self._contact(value, normalize_telegram)
+
+    def validate_email(self, value: str) -> str:
+        return value.strip().lower()
+
+
+class OrderCreateInputSerializer(StrictSerializer):
+    """An order from the storefront; unknown keys are a 400."""
+
+    external_id = TextField(
+        max_length=200, help_text="The storefront's order id (idempotency key)."
+    )
+    product = TextField(
+        max_length=200,
+        help_text="The product's id (UUID) or, if the product has one, its external id.",
+    )
+    amount = MoneyField()
+    currency = serializers.ChoiceField(
+        choices=["RUB"],
+        default="RUB",
+        error_messages={"invalid_choice": _("Only RUB is supported.")},
+        help_text="RUB only.",
+    )
+    customer = CustomerInputSerializer()
+    created_at = serializers.DateTimeField(
+        required=False,
+        help_text="When the order was placed (for imported orders); default now. At most "
+        "5 minutes ahead of the server's clock.",
+    )
+
+    def validate_product(self, value: str) -> Any:
+        product = product_for_order(partner=self.context["partner"], ref=value.strip())
+        if product is None:
+            raise serializers.ValidationError(_("Product not found."))
+        return product
+
+    def customer_data(self) -> Customer:
+        data = self.validated_data["customer"]
+        return Customer(
+            name=data["name"],
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
+            telegram=data.get("telegram", ""),
+            whatsapp=data.get("whatsapp", ""),
+        )
+
+
+class OrderPayInputSerializer(StrictSerializer):
+    """The payment as the storefront saw it; an empty body means "paid now, in full"."""
+
+    paid_at = serializers.DateTimeField(
+        required=False,
+        help_text="When the buyer paid; default now. Not before the order's creation, at most "
+        "5 minutes ahead of the server's clock. It decides whether a fee is owed.",
+    )
+    amount = MoneyField(required=False, help_text="Amount paid; default the order's amount.")
+
+
+class OrderRefundInputSerializer(StrictSerializer):
+    """An empty body refunds everything not yet refunded."""
+
+    amount = MoneyField(
+        required=False, help_text="Amount to refund; default everything not yet refunded."
+    )
+
+
+class OrderCancelInputSerializer(StrictSerializer):
+    """No fields: the body is empty or ``{}``."""
+
+
+class CustomerOutputSerializer(serializers.Serializer):
+    name = serializers.CharField(source="customer_name")
+    email = serializers.CharField(source="customer_email")
+    phone = serializers.CharField(source="customer_phone", help_text="E.164, or empty.")
+    telegram = serializers.CharField(source="customer_telegram")
+    whatsapp = serializers.CharField(source="customer_whatsapp", help_text="E.164, or empty.")
+
+
+class OrderOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    external_id = serializers.CharField()
+    product = serializers.UUIDField(source="product_id")
+    amount = MoneyField()
+    currency = serializers.CharField()
+    customer = CustomerOutputSerializer(source="*")
+    created_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(
+        help_text="created_at + the product's grace period, fixed at creation."
+    )
+    status = serializers.ChoiceField(choices=Order.Status.choices)
+    sales_status = serializers.ChoiceField(
+        choices=[(value, value) for value in SalesStatus.values],
+        help_text="none: never entered the sales department; queued: waiting; active: held by "
+        "a manager (incl. a scheduled callback); closed: won, lost or withdrawn.",
+    )
+    paid_at = serializers.DateTimeField(allow_null=True)
+    paid_amount = MoneyField(allow_null=True)
+    refunded_amount = MoneyField()
+    fee = serializers.SerializerMethodField(help_text="The net fee, null when none.")
+
+    @extend_schema_field(
+        {"type": "string", "format": "decimal", "nullable": True, "example": "69.00"}
+    )
+    def get_fee(self, order: Order) -> str | None:
+        fee = getattr(order, "net_fee", None)
+        return None if fee is None else f"{Decimal(fee):.2f}"
+
+
+class OrderErrorSerializer(serializers.Serializer):
+    """Every API error: a stable code for programs, a message for people, the specifics."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField()

@@ -1,0 +1,318 @@
+"""Writes for orders: idempotent intake and the storefront's payment events.
+
+Intake is idempotent on ``(partner, external_id)`` through the database's unique constraint:
+two storefront retries racing each other make one order, and the loser compares its body with
+the winner's. Payment events lock the order row and move it with compare-and-swap updates, so
+duplicates (sequential or concurrent) change nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.contacts import Customer
+from orders.models import AMOUNT_MAX, Order
+from partners.models import Partner, Product
+from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+
+logger = logging.getLogger(__name__)
+
+CURRENCY = "RUB"
+# Storefront clocks drift; a time this far ahead of ours is still "now".
+CLOCK_SKEW = dt.timedelta(minutes=5)
+# Imported orders may be old, but not older than the storefronts themselves.
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Intake:
+    order: Order
+    created: bool
+
+
+def _invalid(field: str, message: str) -> ApplicationError:
+    return ApplicationError(
+        _("Invalid input."), code="validation_error", details={field: [message]}
+    )
+
+
+def check_amount(value: Decimal, *, field: str = "amount") -> Decimal:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise _invalid(field, _("Must be a number."))
+    if value != value.quantize(CENT):
+        raise _invalid(field, _("At most 2 decimal places."))
+    if value <= 0:
+        raise _invalid(field, _("Must be greater than zero."))
+    if value > AMOUNT_MAX:
+        raise _invalid(field, _("Must be at most %(max)s.") % {"max": AMOUNT_MAX})
+    return value.quantize(CENT)
+
+
+def check_moment(value: dt.datetime, *, field: str, now: dt.datetime) -> dt.datetime:
+    """A storefront-reported time: aware, not before 2000, not in the future beyond the skew."""
+    if timezone.is_naive(value):
+        raise _invalid(field, _("Give the time with its time zone."))
+    if value < EARLIEST:
+        raise _invalid(field, _("Must be after 2000-01-01."))
+    if value > now + CLOCK_SKEW:
+        raise _invalid(field, _("Must not be in the future."))
+    return value
+
+
+def _intake_payload(
+    *,
+    product: Product,
+    amount: Decimal,
+    currency: str,
+    customer: Customer,
+    created_at: dt.datetime | None,
+) -> dict[str, Any]:
+    """The normalised body a retry must repeat to be the same order."""
+    return {
+        "product": str(product.pk),
+        "amount": f"{amount:.2f}",
+        "currency": currency,
+        "customer": customer.as_dict(),
+        "created_at": created_at.astimezone(dt.UTC).isoformat() if created_at else None,
+    }
+
+
+def _differing_fields(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
+    fields: list[str] = []
+    for key in sorted(set(stored) | set(given)):
+        old, new = stored.get(key), given.get(key)
+        if isinstance(old, dict) and isinstance(new, dict):
+            fields += [
+                f"{key}.{sub}"
+                for sub in sorted(set(old) | set(new))
+                if old.get(sub, "") != new.get(sub, "")
+            ]
+        elif old != new:
+            fields.append(key)
+    return fields
+
+
+def _same_or_conflict(existing: Order, payload: dict[str, Any]) -> Intake:
+    differing = _differing_fields(existing.intake_payload, payload)
+    if differing:
+        raise ConflictError(
+            _("An order with this external id already exists with other data."),
+            code="order_conflict",
+            details={"order": str(existing.pk), "fields": differing},
+        )
+    return Intake(order=existing, created=False)
+
+
+@transaction.atomic
+def order_create(
+    *,
+    partner: Partner,
+    product: Product,
+    external_id: str,
+    amount: Decimal,
+    customer: Customer,
+    currency: str = CURRENCY,
+    created_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Intake:
+    """Record an order from the storefront, or recognise a retry of one already recorded.
+
+    The same ``external_id`` with the same (normalised) body returns the existing order;
+    with another body it is a 409 ``order_conflict`` naming the differing fields. ``due_at``
+    is fixed here from the product's grace period and never moves afterwards.
+    """
+    now = now or timezone.now()
+    if product.partner_id != partner.pk:
+        raise NotFoundError(_("Product not found."))
+    external_id = external_id.strip()
+    if not external_id or len(external_id) > 200:
+        raise _invalid("external_id", _("From 1 to 200 characters."))
+    if currency != CURRENCY:
+        raise _invalid("currency", _("Only RUB is supported."))
+    amount = check_amount(amount)
+    if not customer.name.strip():
+        raise _invalid("customer", _("The buyer's name is required."))
+    if created_at is not None:
+        check_moment(created_at, field="created_at", now=now)
+    payload = _intake_payload(
+        product=product, amount=amount, currency=currency, customer=customer, created_at=created_at
+    )
+
+    existing = Order.objects.filter(partner=partner, external_id=external_id).first()
+    if existing is not None:
+        return _same_or_conflict(existing, payload)
+
+    created = created_at or now
+    try:
+        # A savepoint: losing the race to a concurrent retry must not break the outer
+        # transaction, which still has to read the winner.
+        with transaction.atomic():
+            order = Order.objects.create(
+                partner=partner,
+                product=product,
+                external_id=external_id,
+                amount=amount,
+                currency=currency,
+                customer_name=customer.name,
+                customer_email=customer.email,
+                customer_phone=customer.phone,
+                customer_telegram=customer.telegram,
+                customer_whatsapp=customer.whatsapp,
+                created_at=created,
+                due_at=created + dt.timedelta(minutes=product.grace_period_minutes),
+                intake_payload=payload,
+            )
+    except IntegrityError:
+        existing = Order.objects.filter(partner=partner, external_id=external_id).first()
+        if existing is None:  # some other constraint: a bug, not a race
+            raise
+        return _same_or_conflict(existing, payload)
+    logger.info("order %s received (partner=%s external_id=%s)", order.pk, partner.pk, external_id)
+    return Intake(order=order, created=True)
+
+
+def _lock(order: Order) -> Order:
+    return Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+
+
+def _cas(order: Order, **changes: Any) -> Order:
+    """Move the locked order from the state we read; zero rows means our read is stale."""
+    updated = Order.objects.filter(
+        pk=order.pk, status=order.status, refunded_amount=order.refunded_amount
+    ).update(**changes)
+    if updated != 1:
+        raise ConflictError(_("The order changed meanwhile; try again."), code="order_changed")
+    order.refresh_from_db()
+    return order
+
+
+@transaction.atomic
+def order_pay(
+    *,
+    order: Order,
+    paid_at: dt.datetime | None = None,
+    amount: Decimal | None = None,
+    now: dt.datetime | None = None,
+) -> Order:
+    """Record the payment the storefront reports; idempotent.
+
+    The payment's own ``paid_at`` decides what the sales department gets: the order's queue
+    item is closed as won when paid after ``due_at``, withdrawn (no fee) when paid within the
+    grace period, however late the event arrives.
+    """
+    from sales_queue.services import queue_close_for_payment
+
+    now = now or timezone.now()
+    locked = _lock(order)
+    if paid_at is not None:
+        check_moment(paid_at, field="paid_at", now=now)
+        if paid_at < locked.created_at:
+            raise _invalid("paid_at", _("Must not be before the order was created."))
+    if amount is not None:
+        amount = check_amount(amount)
+
+    if locked.status in (Order.Status.PAID, Order.Status.REFUNDED):
+        differing = [
+            name
+            for name, given, stored in (
+                ("paid_at", paid_at, locked.paid_at),
+                ("amount", amount, locked.paid_amount),
+            )
+            if given is not None and given != stored
+        ]
+        if differing:
+            raise ConflictError(
+                _("The order is already paid with another time or amount."),
+                code="order_already_paid",
+                details={"fields": differing},
+            )
+        return locked
+    if locked.status == Order.Status.CANCELLED:
+        raise ConflictError(_("The order is cancelled."), code="order_cancelled")
+
+    paid_at = paid_at or now
+    if paid_at < locked.created_at:
+        # Only reachable with a created_at a little ahead of our clock (the skew).
+        paid_at = locked.created_at
+    locked = _cas(
+        locked,
+        status=Order.Status.PAID,
+        paid_at=paid_at,
+        paid_amount=amount if amount is not None else locked.amount,
+    )
+    queue_close_for_payment(order=locked)
+    _after_payment_recorded(locked)
+    return locked
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, now: dt.datetime | None = None) -> Order:
+    """Cancel an unpaid order; idempotent. Its open queue item is withdrawn."""
+    from sales_queue.services import queue_close_for_cancel
+
+    locked = _lock(order)
+    if locked.status == Order.Status.CANCELLED:
+        return locked
+    if locked.status != Order.Status.PENDING:
+        raise ConflictError(_("A paid order cannot be cancelled."), code="order_paid")
+    locked = _cas(locked, status=Order.Status.CANCELLED, cancelled_at=now or timezone.now())
+    queue_close_for_cancel(order=locked)
+    return locked
+
+
+@transaction.atomic
+def order_refund(
+    *, order: Order, amount: Decimal | None = None, now: dt.datetime | None = None
+) -> Order:
+    """Refund all that is left (no amount) or part of it.
+
+    Refunding a fully refunded order again without an amount changes nothing (a retry).
+    Partial refunds add up: the storefront must not resend one that succeeded.
+    """
+    if amount is not None:
+        amount = check_amount(amount)
+    locked = _lock(order)
+    if locked.status == Order.Status.REFUNDED and amount is None:
+        return locked
+    if locked.status not in (Order.Status.PAID, Order.Status.REFUNDED):
+        raise ConflictError(_("The order is not paid."), code="order_not_paid")
+    paid = locked.paid_amount or Decimal(0)  # never null once paid (a check constraint)
+    left = paid - locked.refunded_amount
+    refund = left if amount is None else amount
+    if refund > left:
+        raise ConflictError(
+            _("The refund exceeds what is left to refund."),
+            code="refund_exceeds_paid",
+            details={"refundable": f"{left:.2f}"},
+        )
+    refunded = locked.refunded_amount + refund
+    locked = _cas(
+        locked,
+        status=Order.Status.REFUNDED if refunded == paid else Order.Status.PAID,
+        refunded_amount=refunded,
+        refunded_at=now or timezone.now(),
+    )
+    _after_refund_recorded(locked)
+    return locked
+
+
+# --- billing call sites -----------------------------------------------------------------------
+# Billing charges the fee here, inside the payment's transaction, so an order is charged
+# exactly when its payment is recorded (and a refund reversed exactly once).
+
+
+def _after_payment_recorded(order: Order) -> None:
+    logger.info("order %s paid %s at %s", order.pk, order.paid_amount, order.paid_at)
+
+
+def _after_refund_recorded(order: Order) -> None:
+    logger.info("order %s refunded %s in total", order.pk, order.refunded_amount)

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from salesdesk.models import UUIDModel
+
+
+class QueueItem(UUIDModel):
+    """A unit of the sales department's work: an unpaid order (later also a lead).
+
+    ``queued`` items wait in line from ``available_at``; ``active`` is held by one manager;
+    ``scheduled`` is a callback pinned to its manager, due at ``available_at``; ``done`` and
+    ``withdrawn`` are closed. The database guarantees one item per order and at most one
+    active item per manager.
+    """
+
+    class Source(models.TextChoices):
+        ORDER = "order", _("Order")
+        LEAD = "lead", _("Lead")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        ACTIVE = "active", _("Active")
+        SCHEDULED = "scheduled", _("Callback scheduled")
+        DONE = "done", _("Done")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Outcome(models.TextChoices):
+        WON = "won", _("Won (paid)")
+        LOST = "lost", _("Lost")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATES = (State.QUEUED, State.ACTIVE, State.SCHEDULED)
+
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.ORDER)
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="queue_items"
+    )
+    product = models.ForeignKey(
+        "partners.Product", on_delete=models.CASCADE, related_name="queue_items"
+    )
+    order = models.OneToOneField(
+        "orders.Order",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="queue_item",
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    entered_at = models.DateTimeField(_("entered the queue"), default=timezone.now)
+    available_at = models.DateTimeField(_("available from"), default=timezone.now)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="queue_items",
+    )
+    taken_at = models.DateTimeField(_("taken"), null=True, blank=True)
+    last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("unanswered attempts"), default=0)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    outcome_reason = models.CharField(max_length=32, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("queue item")
+        verbose_name_plural = _("queue items")
+        ordering = ["available_at", "entered_at"]
+        constraints = [
+            # Never may a manager hold two active items.
+            models.UniqueConstraint(
+                fields=["holder"],
+                condition=models.Q(state="active"),
+                name="queue_one_active_item_per_manager",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    state__in=["queued", "active", "scheduled", "done", "withdrawn"]
+                ),
+                name="queue_item_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(state__in=["active", "scheduled"], holder__isnull=False)
+                    | models.Q(state="queued", holder__isnull=True)
+                    | models.Q(state__in=["done", "withdrawn"])
+                ),
+                name="queue_item_holder_matches_state",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source="lead") | models.Q(order__isnull=False),
+                name="queue_item_order_source_has_order",
+            ),
+        ]
+        indexes = [
+            # Take-next: the oldest available queued item. Matches its ORDER BY exactly.
+            models.Index(
+                fields=["available_at", "entered_at", "id"],
+                condition=models.Q(state="queued"),
+                name="queue_ready_idx",
+            ),
+            # A manager's own due callbacks come first.
+            models.Index(
+                fields=["holder", "available_at", "id"],
+                condition=models.Q(state="scheduled"),
+                name="queue_callbacks_idx",
+            ),
+            models.Index(fields=["partner", "state"], name="queue_partner_state_idx"),
+            models.Index(fields=["product", "state"], name="queue_product_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.order_id or self.pk} [{self.state}]"
+
+
+class Outcome(models.TextChoices):
+    """What a manager reports after contacting the buyer (``paid`` arrives by itself)."""
+
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer")
+    CALLBACK = "callback", _("Call back later")
+    REFUSED = "refused", _("Refused")
+
+
+class LostReason(models.TextChoices):
+    NOT_INTERESTED = "not_interested", _("Not interested")
+    TOO_EXPENSIVE = "too_expensive", _("Too expensive")
+    NO_TIME = "no_time", _("No time")
+    BOUGHT_ELSEWHERE = "bought_elsewhere", _("Bought elsewhere")
+    OTHER = "other", _("Other")
+    # Set by the system, not chosen by a manager:
+    UNREACHABLE = "unreachable", _("Unreachable")
+
+
+class Touch(models.Model):
+    """One contact attempt with the buyer, logged by the manager holding the item."""
+
+    item = models.ForeignKey(QueueItem, on_delete=models.CASCADE, related_name="touches")
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="touches"
+    )
+    channel = models.CharField(_("channel"), max_length=16)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    callback_at = models.DateTimeField(_("call back at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=32, choices=LostReason.choices, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("touch")
+        verbose_name_plural = _("touches")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["item", "created_at"], name="touch_item_created_idx"),
+            models.Index(fields=["manager", "created_at"], name="touch_manager_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(channel__in=["phone", "whatsapp", "telegram", "email"]),
+                name="touch_channel_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(outcome="callback") | models.Q(callback_at__isnull=False),
+                name="touch_callback_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.outcome}"
+
+
+class QueueEvent(models.Model):
+    """The log of what happened to an item: taken, released (by hand or automatically),
+    reassigned, closed. Statistics and the order timeline read it."""
+
+    class Kind(models.TextChoices):
+        ENTERED = "entered", _("Entered the queue")
+        TAKEN = "taken", _("Taken")
+        RELEASED = "released", _("Released")
+        AUTO_RELEASED = "auto_released", _("Returned to the queue (untouched)")
+        REASSIGNED = "reassigned", _("Reassigned")
+        RETRY = "retry", _("Back to the queue after no answer")
+        CALLBACK = "callback", _("Callback scheduled")
+        CLOSED = "closed", _("Closed")
+
+    item = models.ForeignKey(QueueItem, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The manager concerned (who took it, whose item it was)."),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("queue event")
+        verbose_name_plural = _("queue events")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["item", "created_at"], name="queue_event_item_idx"),
+            models.Index(fields=["kind", "created_at"], name="queue_event_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.item_id}"

@@ -1,0 +1,92 @@
+"""Reading settings from the environment, failing loudly on a value we cannot use.
+
+django-environ parses URLs well but quietly turns an unknown boolean such as
+``DEBUG=ture`` into ``False``; a misconfigured production box should refuse to
+start instead, so every scalar goes through the strict helpers here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use one of: true, false, 1, 0).")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """Daily window (local time) in which managers may take work."""
+
+    start: dt.time
+    end: dt.time
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+_HOURS_RE = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+def parse_working_hours(raw: str) -> WorkingHours:
+    """Parse ``HH:MM-HH:MM``; the end must come after the start (no overnight shifts)."""
+    match = _HOURS_RE.match(raw.strip())
+    if not match:
+        raise ImproperlyConfigured(
+            f"SALES_WORKING_HOURS={raw!r} is not in the form HH:MM-HH:MM (e.g. 09:00-21:00)."
+        )
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        start, end = dt.time(h1, m1), dt.time(h2, m2)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"SALES_WORKING_HOURS={raw!r} holds an impossible time."
+        ) from None
+    if end <= start:
+        raise ImproperlyConfigured(
+            f"SALES_WORKING_HOURS={raw!r}: the end of the working day must be after its start."
+        )
+    return WorkingHours(start, end)

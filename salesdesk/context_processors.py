@@ -1,0 +1,33 @@
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import PARTNER_ROLES, SELLER_ROLES, Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The top menu for the logged-in user's role."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    role = getattr(user, "role", None)
+    items: list[tuple[str, str]] = []
+    if role in PARTNER_ROLES:
+        items.append((_("Cabinet"), reverse("partners:cabinet")))
+        items.append((_("Products"), reverse("partners:products")))
+        items.append((_("Alignment calls"), reverse("partners:calls")))
+        items.append((_("Orders"), reverse("orders:list")))
+        items.append((_("Billing"), reverse("billing:overview")))
+    if role in SELLER_ROLES:
+        items.append((_("Workspace"), reverse("queue:workspace")))
+    if role in (Role.HEAD, Role.QA):
+        items.append((_("Head of sales"), reverse("head-home")))
+        items.append((_("Applications"), reverse("partners_head:applications")))
+        items.append((_("Call slots"), reverse("partners_head:slots")))
+    if role == Role.HEAD:
+        items.append((_("Fees"), reverse("billing_head:fees")))
+    if role not in PARTNER_ROLES:
+        items.append((_("API tokens"), reverse("accounts:tokens")))
+    return {"nav_items": items}

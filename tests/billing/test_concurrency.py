@@ -1,0 +1,105 @@
+"""Real threads against PostgreSQL: duplicate, simultaneous payment and refund events still
+leave exactly one fee and one reversal."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+
+from billing.models import LedgerEntry
+from billing.services import fee_record_payment, fee_record_refund
+from orders.models import Order
+from orders.services import order_pay
+from tests.billing.factories import OrderFactory, enter_sales_department, mark_refunded
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+EVENTS = 100
+# PostgreSQL's default max_connections is 100 and the suite's main connection (and other test
+# runs on the same server) hold some: at most this many events hit the database at once.
+CONNECTIONS = 20
+
+
+def run_together(count: int, work: Callable[[], object]) -> list[BaseException]:
+    barrier = threading.Barrier(count)
+    slots = threading.BoundedSemaphore(CONNECTIONS)
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        barrier.wait()
+        with slots:
+            try:
+                work()
+            except BaseException as exc:  # collected and asserted on in the main thread
+                errors.append(exc)
+            finally:
+                connection.close()
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_100_simultaneous_payment_events_charge_one_fee() -> None:
+    # given: an order the sales department handled, still unpaid
+    order = OrderFactory.create(amount=Decimal("1005.00"))
+    enter_sales_department(order)
+    paid_at = order.due_at + (order.due_at - order.created_at) / 4
+
+    def payment_event() -> None:
+        # What the payment endpoint does: record the payment, then charge, in one transaction.
+        with transaction.atomic():
+            paid = order_pay(order=order, paid_at=paid_at, amount=Decimal("1005.00"))
+            fee_record_payment(order=paid)
+
+    # when
+    errors = run_together(EVENTS, payment_event)
+
+    # then
+    assert errors == []
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PAID
+    fees = list(LedgerEntry.objects.filter(order=order).values_list("kind", "amount"))
+    assert fees == [("fee", Decimal("69.35"))]
+
+
+def test_100_simultaneous_charges_of_a_paid_order_write_one_fee_row() -> None:
+    order = OrderFactory.create()
+    enter_sales_department(order)
+    Order.objects.filter(pk=order.pk).update(
+        status=Order.Status.PAID,
+        paid_at=order.due_at + (order.due_at - order.created_at),
+        paid_amount=order.amount,
+    )
+
+    errors = run_together(EVENTS, lambda: fee_record_payment(order=order))
+
+    assert errors == []
+    assert LedgerEntry.objects.filter(order=order).count() == 1
+
+
+def test_simultaneous_refund_events_write_one_reversal() -> None:
+    order = OrderFactory.create(amount=Decimal("20000.00"))
+    enter_sales_department(order)
+    Order.objects.filter(pk=order.pk).update(
+        status=Order.Status.PAID,
+        paid_at=order.due_at + (order.due_at - order.created_at),
+        paid_amount=order.amount,
+    )
+    order.refresh_from_db()
+    fee_record_payment(order=order)
+    order = mark_refunded(order, "15000.00")
+
+    errors = run_together(EVENTS, lambda: fee_record_refund(order=order))
+
+    assert errors == []
+    assert sorted(LedgerEntry.objects.filter(order=order).values_list("kind", "amount")) == [
+        ("fee", Decimal("1380.00")),
+        ("reversal", Decimal("-1035.00")),
+    ]

@@ -1,0 +1,104 @@
+"""Shared fixtures. PostgreSQL-only tests carry ``@pytest.mark.postgres`` and are deselected
+(with a note) when the suite runs on the embedded SQLite defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from salesdesk.celery import app as celery_app
+from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
+from tests.partners.factories import PartnerFactory
+
+# Playwright's sync API runs an asyncio loop in the test thread; Django refuses ORM calls
+# from a thread with a running loop unless told this is intended (it is: tests only).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if settings.IS_POSTGRES:
+        return
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        (dropped if item.get_closest_marker("postgres") else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"SQLite run: {len(dropped)} PostgreSQL-only tests deselected "
+                "(they run in the PostgreSQL pass of `make test` / .ci/run)."
+            )
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_eager(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def partner_client() -> Callable[..., tuple[APIClient, Any]]:
+    """``client, partner = partner_client()``: an API client holding a fresh partner's key."""
+
+    def make(partner: Any = None) -> tuple[APIClient, Any]:
+        partner = partner or PartnerFactory.create()
+        _key, raw = ApiKeyFactory.issue(partner=partner)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return client, partner
+
+    return make
+
+
+@pytest.fixture
+def staff_client() -> Callable[..., tuple[APIClient, Any]]:
+    """``client, user = staff_client(role="manager")``: an API client with a personal token."""
+
+    def make(role: str = "manager", **kwargs: Any) -> tuple[APIClient, Any]:
+        user = UserFactory.create(role=role, **kwargs)
+        _token, raw = PersonalTokenFactory.issue(user=user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return client, user
+
+    return make
+
+
+# --- Browser (Playwright driving Debian's Chromium) -----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    return {
+        **browser_type_launch_args,
+        "executable_path": executable,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "locale": "ru-RU", "timezone_id": "Europe/Moscow"}

@@ -1,0 +1,148 @@
+"""Concurrent duplicates from storefronts, on PostgreSQL with real threads: one order, one
+payment, one refund — whatever arrives at once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.services import api_key_create
+from orders.models import Order
+from tests.orders.factories import OrderFactory, SalesProductFactory
+from tests.orders.test_intake import URL, order_body
+from tests.partners.factories import PartnerFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 10
+
+
+def run_together(count: int, work: Callable[[], Any]) -> list[Any]:
+    barrier = threading.Barrier(count)
+    results: list[Any] = []
+    lock = threading.Lock()
+
+    def runner() -> None:
+        try:
+            barrier.wait()
+            outcome = work()
+        except Exception as exc:  # surfaced by the assertions below
+            outcome = exc
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=runner) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.fixture
+def storefront() -> tuple[str, Any]:
+    partner = PartnerFactory.create()
+    _key, raw = api_key_create(partner=partner)
+    return raw, SalesProductFactory.create(partner=partner)
+
+
+def client_for(raw_key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    return client
+
+
+def test_ten_identical_posts_at_once_make_one_order(storefront) -> None:
+    raw, product = storefront
+    body = order_body(product)
+
+    def post() -> tuple[int, str]:
+        response = client_for(raw).post(URL, body, format="json")
+        return response.status_code, response.json()["id"]
+
+    results = run_together(THREADS, post)
+
+    assert Order.objects.count() == 1
+    order_id = str(Order.objects.get().pk)
+    assert sorted(status for status, _ in results) == [200] * (THREADS - 1) + [201]
+    assert {returned for _, returned in results} == {order_id}
+
+
+def test_a_different_body_racing_the_first_is_a_conflict(storefront) -> None:
+    raw, product = storefront
+    bodies = iter([order_body(product, amount="1000.00"), order_body(product, amount="2000.00")])
+    lock = threading.Lock()
+
+    def post() -> int:
+        with lock:
+            body = next(bodies)
+        return client_for(raw).post(URL, body, format="json").status_code
+
+    results = run_together(2, post)
+
+    assert sorted(results) == [201, 409]
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize("action", ["pay", "cancel"])
+def test_concurrent_duplicate_events_apply_once(storefront, action: str, monkeypatch) -> None:
+    raw, product = storefront
+    order = OrderFactory.create(product=product)
+    hooks: list[str] = []
+    monkeypatch.setattr("orders.services._after_payment_recorded", lambda o: hooks.append("paid"))
+
+    results = run_together(
+        THREADS,
+        lambda: client_for(raw).post(f"{URL}{order.pk}/{action}/", {}, format="json").status_code,
+    )
+
+    assert results == [200] * THREADS
+    order.refresh_from_db()
+    assert order.status == ("paid" if action == "pay" else "cancelled")
+    assert hooks == (["paid"] if action == "pay" else [])
+
+
+def test_pay_racing_cancel_leaves_one_consistent_outcome(storefront) -> None:
+    raw, product = storefront
+    order = OrderFactory.create(product=product)
+    actions = iter(["pay", "cancel"] * (THREADS // 2))
+    lock = threading.Lock()
+
+    def post() -> tuple[str, int]:
+        with lock:
+            action = next(actions)
+        response = client_for(raw).post(f"{URL}{order.pk}/{action}/", {}, format="json")
+        return action, response.status_code
+
+    results = run_together(THREADS, post)
+
+    order.refresh_from_db()
+    winner = "pay" if order.status == "paid" else "cancel"
+    # The loser is refused (order_cancelled / order_paid); duplicates of the winner are 200.
+    for action, status in results:
+        assert status == (200 if action == winner else 409)
+
+
+def test_concurrent_full_refunds_refund_once(storefront, monkeypatch) -> None:
+    raw, product = storefront
+    order = OrderFactory.create(product=product)
+    client_for(raw).post(f"{URL}{order.pk}/pay/", {}, format="json")
+    hooks: list[str] = []
+    monkeypatch.setattr("orders.services._after_refund_recorded", lambda o: hooks.append("r"))
+
+    results = run_together(
+        THREADS,
+        lambda: client_for(raw).post(f"{URL}{order.pk}/refund/", {}, format="json").status_code,
+    )
+
+    assert results == [200] * THREADS
+    order.refresh_from_db()
+    assert order.status == "refunded" and order.refunded_amount == order.paid_amount
+    assert hooks == ["r"]

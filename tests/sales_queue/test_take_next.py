@@ -1,0 +1,193 @@
+"""Take next: one item at a time, own callbacks first, oldest first, working hours."""
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from crm.models import Deal
+from sales_queue.models import QueueEvent, QueueItem
+from sales_queue.workflow import queue_current, queue_take_next
+from salesdesk.errors import ApplicationError, ConflictError
+from tests.sales_queue.builders import MSK, NOON, approved_product, manager, queued_item
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_oldest_available_item_is_taken_first() -> None:
+    # given
+    newer = queued_item(entered_at=NOON - dt.timedelta(minutes=10))
+    older = queued_item(entered_at=NOON - dt.timedelta(minutes=50))
+    ivan = manager()
+
+    # when
+    taken = queue_take_next(manager=ivan, now=NOON)
+
+    # then
+    assert taken is not None and taken.pk == older.pk
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    assert (older.state, older.holder_id, older.taken_at) == ("active", ivan.pk, NOON)
+    assert newer.state == "queued" and newer.holder_id is None
+    assert QueueEvent.objects.filter(item=older, kind="taken", manager=ivan).count() == 1
+
+
+def test_taking_opens_a_deal_for_the_manager() -> None:
+    item = queued_item(customer_name="Мария", customer_phone="+79001112233")
+    ivan = manager()
+
+    queue_take_next(manager=ivan, now=NOON)
+
+    deal = Deal.objects.get(queue_item=item)
+    assert deal.responsible == ivan
+    assert deal.partner_id == item.partner_id and deal.order_id == item.order_id
+    assert (deal.contact_name, deal.contact_phone) == ("Мария", "+79001112233")
+    assert deal.title == item.product.name and deal.status == "open"
+
+
+def test_a_manager_holding_an_item_cannot_take_another() -> None:
+    queued_item()
+    queued_item()
+    ivan = manager()
+    first = queue_take_next(manager=ivan, now=NOON)
+
+    with pytest.raises(ConflictError) as refused:
+        queue_take_next(manager=ivan, now=NOON)
+
+    assert refused.value.code == "already_holding"
+    assert refused.value.details == {"item": str(first.pk)}
+    assert QueueItem.objects.filter(holder=ivan, state="active").count() == 1
+
+
+def test_an_empty_queue_gives_nothing() -> None:
+    assert queue_take_next(manager=manager(), now=NOON) is None
+
+
+def test_items_not_yet_available_wait() -> None:
+    queued_item(available_at=NOON + dt.timedelta(minutes=1))
+
+    assert queue_take_next(manager=manager(), now=NOON) is None
+
+
+def test_own_due_callbacks_come_before_the_queue() -> None:
+    ivan = manager()
+    queued_item(entered_at=NOON - dt.timedelta(days=1))  # very old queue item
+    callback = queued_item(
+        state="scheduled", holder=ivan, available_at=NOON - dt.timedelta(minutes=1)
+    )
+
+    taken = queue_take_next(manager=ivan, now=NOON)
+
+    assert taken is not None and taken.pk == callback.pk
+
+
+def test_someone_elses_callback_and_a_future_callback_are_not_given() -> None:
+    ivan, maria = manager(), manager()
+    queued_item(state="scheduled", holder=maria, available_at=NOON - dt.timedelta(hours=1))
+    queued_item(state="scheduled", holder=ivan, available_at=NOON + dt.timedelta(hours=1))
+
+    assert queue_take_next(manager=ivan, now=NOON) is None
+
+
+def test_due_callbacks_are_given_oldest_first() -> None:
+    ivan = manager()
+    later = queued_item(state="scheduled", holder=ivan, available_at=NOON - dt.timedelta(minutes=5))
+    earlier = queued_item(
+        state="scheduled", holder=ivan, available_at=NOON - dt.timedelta(minutes=30)
+    )
+
+    assert queue_take_next(manager=ivan, now=NOON).pk == earlier.pk  # type: ignore[union-attr]
+    assert later.pk != earlier.pk
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"sales_enabled": False},
+        {"sales_status": "blocked"},
+        {"sales_status": "refused"},
+    ],
+)
+def test_items_of_products_that_no_longer_feed_the_queue_are_skipped(change) -> None:
+    product = approved_product()
+    queued_item(product=product)
+    type(product).objects.filter(pk=product.pk).update(**change)
+
+    assert queue_take_next(manager=manager(), now=NOON) is None
+
+
+def test_items_of_a_blocked_partner_are_skipped() -> None:
+    item = queued_item()
+    item.partner.status = "blocked"
+    item.partner.save()
+
+    assert queue_take_next(manager=manager(), now=NOON) is None
+
+
+@pytest.mark.parametrize("role", ["partner_owner", "head", "qa"])
+def test_only_sellers_take_items(role) -> None:
+    queued_item()
+
+    with pytest.raises(ApplicationError) as refused:
+        queue_take_next(manager=manager(role=role), now=NOON)
+
+    assert refused.value.code == "not_a_manager"
+
+
+# --- working hours: 09:00-21:00 Moscow; the server clock is UTC ---------------------------------
+
+UTC = dt.UTC
+
+
+@pytest.mark.parametrize(
+    ("moscow", "open_"),
+    [
+        (dt.time(8, 59, 59), False),
+        (dt.time(9, 0, 0), True),
+        (dt.time(20, 59, 59), True),
+        (dt.time(21, 0, 0), False),
+        (dt.time(3, 0, 0), False),
+    ],
+)
+def test_working_hour_boundaries(moscow, open_) -> None:
+    queued_item(entered_at=dt.datetime(2026, 11, 19, 12, 0, tzinfo=MSK))
+    # Moscow is UTC+3: 09:00 MSK is 06:00 UTC.
+    now = dt.datetime.combine(dt.date(2026, 11, 20), moscow, tzinfo=MSK).astimezone(UTC)
+
+    if open_:
+        assert queue_take_next(manager=manager(), now=now) is not None
+    else:
+        with pytest.raises(ConflictError) as refused:
+            queue_take_next(manager=manager(), now=now)
+        assert refused.value.code == "outside_working_hours"
+        assert refused.value.details["hours"] == "09:00-21:00"
+
+
+def test_working_hours_are_configurable(settings) -> None:
+    from salesdesk.config import parse_working_hours
+
+    settings.SALES_WORKING_HOURS = parse_working_hours("10:00-18:00")
+    queued_item(entered_at=NOON - dt.timedelta(hours=5))
+
+    with pytest.raises(ConflictError):
+        queue_take_next(manager=manager(), now=NOON.replace(hour=9, minute=30))
+    assert queue_take_next(manager=manager(), now=NOON.replace(hour=10)) is not None
+
+
+def test_the_database_refuses_a_second_active_item_for_one_manager() -> None:
+    ivan = manager()
+    queued_item(state="active", holder=ivan)
+    other = queued_item()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        QueueItem.objects.filter(pk=other.pk).update(state="active", holder=ivan)
+
+
+def test_current_is_the_held_item() -> None:
+    ivan = manager()
+    assert queue_current(manager=ivan) is None
+    item = queued_item()
+
+    queue_take_next(manager=ivan, now=NOON)
+
+    assert queue_current(manager=ivan).pk == item.pk  # type: ignore[union-attr]

@@ -1,0 +1,80 @@
+"""Settings helpers fail loudly on values they cannot use."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from salesdesk.config import env_bool, env_int, env_list, parse_working_hours
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_booleans_accept_the_usual_spellings(monkeypatch) -> None:
+    for raw, expected in [("true", True), ("1", True), ("On", True), ("no", False), ("0", False)]:
+        monkeypatch.setenv("X_FLAG", raw)
+        assert env_bool("X_FLAG", default=not expected) is expected
+
+
+def test_a_misspelt_boolean_is_refused(monkeypatch) -> None:
+    monkeypatch.setenv("X_FLAG", "ture")
+
+    with pytest.raises(ImproperlyConfigured, match="X_FLAG='ture' is not a boolean"):
+        env_bool("X_FLAG", default=False)
+
+
+def test_integers_are_checked(monkeypatch) -> None:
+    monkeypatch.setenv("X_INT", "12a")
+    with pytest.raises(ImproperlyConfigured, match="not an integer"):
+        env_int("X_INT", 1)
+    monkeypatch.setenv("X_INT", "-5")
+    with pytest.raises(ImproperlyConfigured, match="at least 0"):
+        env_int("X_INT", 1, minimum=0)
+
+
+def test_lists_are_comma_separated(monkeypatch) -> None:
+    monkeypatch.setenv("X_LIST", " a.example , b.example,, ")
+
+    assert env_list("X_LIST", []) == ["a.example", "b.example"]
+
+
+def test_working_hours_parse() -> None:
+    hours = parse_working_hours("09:00-21:00")
+
+    assert (hours.start, hours.end) == (dt.time(9), dt.time(21))
+    assert str(hours) == "09:00-21:00"
+
+
+@pytest.mark.parametrize("raw", ["9-21", "21:00-09:00", "09:00-09:00", "25:00-26:00", ""])
+def test_bad_working_hours_are_refused(raw) -> None:
+    with pytest.raises(ImproperlyConfigured, match="SALES_WORKING_HOURS"):
+        parse_working_hours(raw)
+
+
+def _settings_in_subprocess(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    return subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "salesdesk.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_without_a_secret_key_refuses_to_start() -> None:
+    result = _settings_in_subprocess({"DEBUG": "false"})
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_with_a_secret_key_starts() -> None:
+    result = _settings_in_subprocess({"DEBUG": "false", "SECRET_KEY": "x" * 50})
+
+    assert result.returncode == 0, result.stderr
