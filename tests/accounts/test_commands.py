@@ -119,6 +119,10 @@ def test_seed_demo_is_idempotent(settings) -> None:
     roles = {login["role"] for login in first["logins"]}
     assert {"partner_owner", "manager", "head"} <= roles
     assert User.objects.get(email="manager1@demo.salesdesk.local").check_password(first["password"])
+    # The second run added no second demo partner and no second set of call slots.
+    names = list(Partner.objects.values_list("name", flat=True))
+    assert len(names) == len(set(names))
+    assert AlignmentSlot.objects.count() == 3
 
 
 def test_seed_demo_refuses_to_run_in_production(settings) -> None:

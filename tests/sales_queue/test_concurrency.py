@@ -131,6 +131,7 @@ def test_one_manager_firing_take_eight_times_at_once_gets_exactly_one_item() -> 
     def fire() -> None:
         try:
             start.wait()
+            outcome: tuple[str, object]
             try:
                 item = queue_take_next(manager=ivan, now=NOON)
                 outcome = ("item", item.pk if item else None)

@@ -50,6 +50,7 @@ def test_a_manager_holding_an_item_cannot_take_another() -> None:
     queued_item()
     ivan = manager()
     first = queue_take_next(manager=ivan, now=NOON)
+    assert first is not None
 
     with pytest.raises(ConflictError) as refused:
         queue_take_next(manager=ivan, now=NOON)

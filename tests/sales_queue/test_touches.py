@@ -228,6 +228,7 @@ def test_untouched_active_items_return_to_the_queue_and_it_is_logged(ivan, held,
     maria = manager()
     queued_item()
     fresh = queue_take_next(manager=maria, now=NOON + dt.timedelta(minutes=30))
+    assert fresh is not None
     touch(maria, fresh, now=NOON + dt.timedelta(minutes=50))
 
     released = queue_auto_release(now=NOON + dt.timedelta(minutes=61))
