@@ -15,6 +15,9 @@ class Deal(UUIDModel):
         OPEN = "open", _("Open")
         WON = "won", _("Won")
         LOST = "lost", _("Lost")
+        # Closed without a sale or a loss: the order was cancelled, paid within its grace
+        # period, or its product was switched off or blocked. Counts neither way in statistics.
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="deals")
     responsible = models.ForeignKey(
@@ -39,7 +42,7 @@ class Deal(UUIDModel):
     contact_phone = models.CharField(_("phone"), max_length=20, blank=True)
     contact_telegram = models.CharField(_("Telegram"), max_length=64, blank=True)
     contact_whatsapp = models.CharField(_("WhatsApp"), max_length=20, blank=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     lead_created_at = models.DateTimeField(_("lead or order created"))
     created_at = models.DateTimeField(_("deal created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

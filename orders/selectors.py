@@ -11,8 +11,11 @@ from typing import Any
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
+from billing.models import LedgerEntry
+from billing.selectors import with_net_fee
 from orders.models import Order
-from partners.models import Partner, Product
+from partners.models import Channel, Partner, Product
+from sales_queue.models import Touch
 from salesdesk.tenancy import get_object_or_404
 
 
@@ -38,8 +41,8 @@ def _sales_status() -> Case:
 
 
 def order_list(*, partner: Partner, search: str = "") -> QuerySet[Order]:
-    """The partner's orders with ``sales_status`` annotated (one query, one LEFT JOIN)."""
-    orders = (
+    """The partner's orders with ``sales_status`` and ``net_fee`` annotated (one query)."""
+    orders = with_net_fee(
         Order.objects.filter(partner=partner)
         .select_related("product", "queue_item")
         .annotate(sales_status=_sales_status())
@@ -105,6 +108,21 @@ def order_timeline(*, partner: Partner, order: Order) -> list[TimelineEntry]:
         if item.taken_at is not None:
             holder = item.holder.get_full_name() if item.holder else ""
             entries.append(TimelineEntry(item.taken_at, "taken", _("Taken by a manager"), holder))
+        touches = Touch.objects.filter(item=item).select_related("manager").order_by("created_at")
+        for touch in touches:
+            detail = " · ".join(
+                part
+                for part in (
+                    str(touch.get_outcome_display()),
+                    str(dict(Channel.choices).get(touch.channel, touch.channel)),
+                    touch.manager.get_full_name(),
+                    touch.comment,
+                )
+                if part
+            )
+            entries.append(
+                TimelineEntry(touch.created_at, "touch", _("Contacted the buyer"), detail)
+            )
         if item.closed_at is not None:
             entries.append(
                 TimelineEntry(
@@ -116,6 +134,15 @@ def order_timeline(*, partner: Partner, order: Order) -> list[TimelineEntry]:
             )
     if order.paid_at is not None:
         entries.append(TimelineEntry(order.paid_at, "paid", _("Paid"), amount=order.paid_amount))
+    labels = {
+        LedgerEntry.Kind.FEE: _("Fee charged"),
+        LedgerEntry.Kind.REVERSAL: _("Fee reversed"),
+        LedgerEntry.Kind.ADJUSTMENT: _("Fee adjusted"),
+    }
+    for row in LedgerEntry.objects.filter(order=order).order_by("created_at", "id"):
+        entries.append(
+            TimelineEntry(row.created_at, f"fee_{row.kind}", labels[row.kind], amount=row.amount)
+        )
     if order.cancelled_at is not None:
         entries.append(TimelineEntry(order.cancelled_at, "cancelled", _("Cancelled")))
     if order.refunded_at is not None:

@@ -311,8 +311,14 @@ def order_refund(
 
 
 def _after_payment_recorded(order: Order) -> None:
+    from billing.services import fee_record_payment
+
     logger.info("order %s paid %s at %s", order.pk, order.paid_amount, order.paid_at)
+    fee_record_payment(order=order)
 
 
 def _after_refund_recorded(order: Order) -> None:
+    from billing.services import fee_record_refund
+
     logger.info("order %s refunded %s in total", order.pk, order.refunded_amount)
+    fee_record_refund(order=order)

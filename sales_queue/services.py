@@ -13,9 +13,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from crm.models import Deal
 from orders.models import Order
 from partners.models import Partner, Product, SalesStatus
-from sales_queue.models import QueueItem
+from sales_queue.models import QueueEvent, QueueItem
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +31,23 @@ def queue_withdraw_waiting(*, partner: Partner, product: Product | None = None, 
     items = QueueItem.objects.filter(partner=partner, state=QueueItem.State.QUEUED)
     if product is not None:
         items = items.filter(product=product)
-    count = items.update(
+    now = timezone.now()
+    # Lock what we withdraw (a take in flight finishes first; later takes skip the locked
+    # rows); the update re-checks the state (compare-and-swap) all the same.
+    ids = list(items.select_for_update().order_by("pk").values_list("pk", flat=True))
+    withdrawn = QueueItem.objects.filter(pk__in=ids, state=QueueItem.State.QUEUED)
+    count = withdrawn.update(
         state=QueueItem.State.WITHDRAWN,
         outcome=QueueItem.Outcome.WITHDRAWN,
         outcome_reason=reason[:32],
-        closed_at=timezone.now(),
-        updated_at=timezone.now(),
+        closed_at=now,
+        updated_at=now,
     )
     if count:
+        _record_closed(ids, note=f"{QueueItem.Outcome.WITHDRAWN}:{reason}", now=now)
+        Deal.objects.filter(queue_item_id__in=ids, status=Deal.Status.OPEN).update(
+            status=Deal.Status.WITHDRAWN, closed_at=now, updated_at=now
+        )
         logger.info(
             "withdrew %d queued items (partner=%s product=%s reason=%s)",
             count,
@@ -51,15 +61,43 @@ def queue_withdraw_waiting(*, partner: Partner, product: Product | None = None, 
 # --- orders: payment and cancellation close the item -----------------------------------------
 
 
-def _close_open_item(*, order: Any, state: str, outcome: str, reason: str) -> int:
-    """Close the order's open item, whoever holds it (the holder stays, for statistics).
+def _record_closed(item_ids: list[Any], *, note: str, now: dt.datetime) -> None:
+    """A ``closed`` event per item, naming the manager who held it last (for statistics)."""
+    holders = dict(QueueItem.objects.filter(pk__in=item_ids).values_list("pk", "holder_id"))
+    QueueEvent.objects.bulk_create(
+        QueueEvent(
+            item_id=pk,
+            kind=QueueEvent.Kind.CLOSED,
+            manager_id=holder,
+            note=note[:200],
+            created_at=now,
+        )
+        for pk, holder in holders.items()
+    )
 
-    A compare-and-swap on the open states: run twice, or beside another closer, it closes once.
+
+def _close_open_item(*, order: Any, state: str, outcome: str, reason: str, deal_status: str) -> int:
+    """Close the order's open item, whoever holds it (the holder stays, for statistics), log
+    it and close its deal.
+
+    A compare-and-swap on the open states: run twice, or beside another closer, it closes once
+    (and only the one that closed it writes the event).
     """
     now = timezone.now()
-    return QueueItem.objects.filter(order=order, state__in=QueueItem.OPEN_STATES).update(
+    ids = list(
+        QueueItem.objects.filter(order=order, state__in=QueueItem.OPEN_STATES).values_list(
+            "pk", flat=True
+        )
+    )
+    closed = QueueItem.objects.filter(pk__in=ids, state__in=QueueItem.OPEN_STATES).update(
         state=state, outcome=outcome, outcome_reason=reason, closed_at=now, updated_at=now
     )
+    if closed:
+        _record_closed(ids, note=f"{outcome}:{reason}", now=now)
+        Deal.objects.filter(queue_item_id__in=ids, status=Deal.Status.OPEN).update(
+            status=deal_status, closed_at=now, updated_at=now
+        )
+    return closed
 
 
 @transaction.atomic
@@ -71,10 +109,13 @@ def queue_close_for_payment(*, order: Order) -> int:
     """
     if order.paid_at is not None and order.paid_at > order.due_at:
         state, outcome, reason = QueueItem.State.DONE, QueueItem.Outcome.WON, "paid"
+        deal_status = Deal.Status.WON
     else:
         state, outcome = QueueItem.State.WITHDRAWN, QueueItem.Outcome.WITHDRAWN
-        reason = "paid_within_grace"
-    closed = _close_open_item(order=order, state=state, outcome=outcome, reason=reason)
+        reason, deal_status = "paid_within_grace", Deal.Status.WITHDRAWN
+    closed = _close_open_item(
+        order=order, state=state, outcome=outcome, reason=reason, deal_status=deal_status
+    )
     if closed:
         logger.info("order %s paid: its queue item closed as %s", order.pk, outcome)
     return closed
@@ -88,6 +129,7 @@ def queue_close_for_cancel(*, order: Order) -> int:
         state=QueueItem.State.WITHDRAWN,
         outcome=QueueItem.Outcome.WITHDRAWN,
         reason="order_cancelled",
+        deal_status=Deal.Status.WITHDRAWN,
     )
 
 

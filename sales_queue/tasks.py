@@ -5,9 +5,17 @@ from __future__ import annotations
 from celery import shared_task
 
 from sales_queue.services import queue_sweep_due_orders
+from sales_queue.workflow import queue_auto_release
 
 
 @shared_task(ignore_result=True, acks_late=True)
 def sweep_queue_task() -> int:
     """The grace-period sweep (Celery beat, every ``SWEEP_INTERVAL_SECONDS``)."""
     return queue_sweep_due_orders()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def auto_release_task() -> int:
+    """Active items untouched for ``SALES_AUTO_RELEASE_MINUTES`` go back to the queue (beat,
+    every minute)."""
+    return queue_auto_release()

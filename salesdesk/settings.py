@@ -178,6 +178,12 @@ CELERY_BEAT_SCHEDULE["sweep-queue"] = {
     "schedule": float(SWEEP_INTERVAL_SECONDS),
     "options": {"expires": float(SWEEP_INTERVAL_SECONDS)},
 }
+# Active items untouched for SALES_AUTO_RELEASE_MINUTES go back to the queue.
+CELERY_BEAT_SCHEDULE["queue-auto-release"] = {
+    "task": "sales_queue.tasks.auto_release_task",
+    "schedule": 60.0,
+    "options": {"expires": 60.0},
+}
 # Tests run tasks inline unless they exercise the broker on purpose.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

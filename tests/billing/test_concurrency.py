@@ -8,12 +8,13 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
+from rest_framework.test import APIClient
 
+from accounts.services import api_key_create
 from billing.models import LedgerEntry
 from billing.services import fee_record_payment, fee_record_refund
 from orders.models import Order
-from orders.services import order_pay
 from tests.billing.factories import OrderFactory, enter_sales_department, mark_refunded
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -52,18 +53,26 @@ def test_100_simultaneous_payment_events_charge_one_fee() -> None:
     order = OrderFactory.create(amount=Decimal("1005.00"))
     enter_sales_department(order)
     paid_at = order.due_at + (order.due_at - order.created_at) / 4
+    _key, raw = api_key_create(partner=order.partner)
+    statuses: list[int] = []
 
     def payment_event() -> None:
-        # What the payment endpoint does: record the payment, then charge, in one transaction.
-        with transaction.atomic():
-            paid = order_pay(order=order, paid_at=paid_at, amount=Decimal("1005.00"))
-            fee_record_payment(order=paid)
+        # The storefront's duplicate webhooks, all at once, through the API.
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        response = client.post(
+            f"/api/v1/orders/{order.pk}/pay/",
+            {"paid_at": paid_at.isoformat(), "amount": "1005.00"},
+            format="json",
+        )
+        statuses.append(response.status_code)
 
     # when
     errors = run_together(EVENTS, payment_event)
 
-    # then
+    # then: every event is answered 200 (a duplicate is a success), one fee row
     assert errors == []
+    assert statuses == [200] * EVENTS
     assert Order.objects.get(pk=order.pk).status == Order.Status.PAID
     fees = list(LedgerEntry.objects.filter(order=order).values_list("kind", "amount"))
     assert fees == [("fee", Decimal("69.35"))]

@@ -34,6 +34,8 @@ def log_in(page: Page, base_url: str, email: str) -> None:
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
     expect(page).to_have_url(f"{base_url}/workspace/")
+    # The URL changes before the page's deferred scripts (htmx, the shortcuts) have run.
+    page.wait_for_load_state("load")
 
 
 def test_a_manager_takes_works_and_gets_a_callback_back(

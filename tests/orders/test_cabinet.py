@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from orders.services import order_pay
+from sales_queue.models import Touch
 from tests.accounts.factories import UserFactory
 from tests.orders.factories import OrderFactory, SalesProductFactory, queue_item_for
 
@@ -94,12 +95,20 @@ def test_the_list_is_paginated(client: Client, owner, product) -> None:
 def test_the_order_page_shows_its_timeline(client: Client, owner, product) -> None:
     order = OrderFactory.create(product=product, created_at=timezone.now() - dt.timedelta(hours=3))
     manager = UserFactory.create(role="manager", full_name="Мария Менеджерова")
-    queue_item_for(
+    item = queue_item_for(
         order,
         entered_at=timezone.now() - dt.timedelta(hours=2),
         state="active",
         holder=manager,
         taken_at=timezone.now() - dt.timedelta(minutes=20),
+    )
+    Touch.objects.create(
+        item=item,
+        manager=manager,
+        channel="whatsapp",
+        outcome="reached",
+        comment="Оплатит сегодня",
+        created_at=timezone.now() - dt.timedelta(minutes=10),
     )
     order_pay(order=order)
     client.force_login(owner)
@@ -107,8 +116,11 @@ def test_the_order_page_shows_its_timeline(client: Client, owner, product) -> No
     html = client.get(f"/cabinet/orders/{order.pk}/").content.decode()
 
     kinds = re.findall(r'data-testid="timeline-(\w+)"', html)
-    assert kinds == ["created", "due", "queued", "taken", "paid", "closed"]
+    assert kinds == ["created", "due", "queued", "taken", "touch", "paid", "closed", "fee_fee"]
     assert "Мария Менеджерова" in html
+    assert "Оплатит сегодня" in html
+    # 6.9% of 1000.00, the net fee, also shown beside the order's amounts
+    assert 'data-testid="order-fee">69,00 ₽' in html
     assert 'href="/cabinet/orders/"' in html
 
 
