@@ -134,7 +134,7 @@ def order_timeline(*, partner: Partner, order: Order) -> list[TimelineEntry]:
             )
     if order.paid_at is not None:
         entries.append(TimelineEntry(order.paid_at, "paid", _("Paid"), amount=order.paid_amount))
-    labels = {
+    labels: dict[str, str] = {
         LedgerEntry.Kind.FEE: _("Fee charged"),
         LedgerEntry.Kind.REVERSAL: _("Fee reversed"),
         LedgerEntry.Kind.ADJUSTMENT: _("Fee adjusted"),
