@@ -17,12 +17,12 @@ from orders.selectors import order_get, order_list
 from orders.serializers import (
     OrderCancelInputSerializer,
     OrderCreateInputSerializer,
-    OrderErrorSerializer,
     OrderOutputSerializer,
     OrderPayInputSerializer,
     OrderRefundInputSerializer,
 )
 from orders.services import order_cancel, order_create, order_pay, order_refund
+from salesdesk.serializers import ErrorSerializer
 from salesdesk.tenancy import PartnerScopedAPIView
 
 ORDER_EXAMPLE = {
@@ -57,13 +57,11 @@ PAID_EXAMPLE = {
 }
 
 _errors = {
-    400: OpenApiResponse(OrderErrorSerializer, description="validation_error / malformed_request"),
-    401: OpenApiResponse(OrderErrorSerializer, description="not_authenticated"),
-    403: OpenApiResponse(OrderErrorSerializer, description="permission_denied (not a partner key)"),
-    404: OpenApiResponse(
-        OrderErrorSerializer, description="not_found (or another partner's order)"
-    ),
-    413: OpenApiResponse(OrderErrorSerializer, description="payload_too_large"),
+    400: OpenApiResponse(ErrorSerializer, description="validation_error / malformed_request"),
+    401: OpenApiResponse(ErrorSerializer, description="not_authenticated"),
+    403: OpenApiResponse(ErrorSerializer, description="permission_denied (not a partner key)"),
+    404: OpenApiResponse(ErrorSerializer, description="not_found (or another partner's order)"),
+    413: OpenApiResponse(ErrorSerializer, description="payload_too_large"),
 }
 _order_id = OpenApiParameter("order_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
@@ -98,7 +96,7 @@ class OrderListCreateApi(PartnerScopedAPIView, generics.GenericAPIView):
         responses={
             201: OrderOutputSerializer,
             200: OpenApiResponse(OrderOutputSerializer, description="A retry: the same order."),
-            409: OpenApiResponse(OrderErrorSerializer, description="order_conflict"),
+            409: OpenApiResponse(ErrorSerializer, description="order_conflict"),
             **_errors,
         },
         examples=[
@@ -215,7 +213,7 @@ class OrderPayApi(_OrderEventApi):
         responses={
             200: OrderOutputSerializer,
             409: OpenApiResponse(
-                OrderErrorSerializer, description="order_cancelled, order_already_paid"
+                ErrorSerializer, description="order_cancelled, order_already_paid"
             ),
             **_errors,
         },
@@ -247,7 +245,7 @@ class OrderCancelApi(_OrderEventApi):
         request=OrderCancelInputSerializer,
         responses={
             200: OrderOutputSerializer,
-            409: OpenApiResponse(OrderErrorSerializer, description="order_paid"),
+            409: OpenApiResponse(ErrorSerializer, description="order_paid"),
             **_errors,
         },
         examples=[
@@ -282,7 +280,7 @@ class OrderRefundApi(_OrderEventApi):
         responses={
             200: OrderOutputSerializer,
             409: OpenApiResponse(
-                OrderErrorSerializer, description="order_not_paid, refund_exceeds_paid"
+                ErrorSerializer, description="order_not_paid, refund_exceeds_paid"
             ),
             **_errors,
         },

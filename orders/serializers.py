@@ -239,11 +239,3 @@ class OrderOutputSerializer(serializers.Serializer):
     def get_fee(self, order: Order) -> str | None:
         fee = getattr(order, "net_fee", None)
         return None if fee is None else f"{Decimal(fee):.2f}"
-
-
-class OrderErrorSerializer(serializers.Serializer):
-    """Every API error: a stable code for programs, a message for people, the specifics."""
-
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.DictField()

@@ -27,7 +27,6 @@ from partners.serializers import (
     CallBookingCreateInputSerializer,
     CallBookingOutputSerializer,
     DecisionCommentInputSerializer,
-    ErrorSerializer,
     PartnerOutputSerializer,
     ProductCreateInputSerializer,
     ProductOutputSerializer,
@@ -41,6 +40,7 @@ from partners.serializers import (
 )
 from salesdesk.errors import NotFoundError
 from salesdesk.pagination import CursorPagination
+from salesdesk.serializers import ErrorSerializer
 from salesdesk.tenancy import PartnerScopedAPIView, request_partner
 
 PRODUCTS = "products"

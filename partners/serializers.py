@@ -76,14 +76,6 @@ def _price_field(**kwargs: Any) -> serializers.DecimalField:
     )
 
 
-class ErrorSerializer(serializers.Serializer):
-    """The error shape of every 4xx (for the schema)."""
-
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.DictField()
-
-
 # --- products ---
 
 

@@ -25,10 +25,19 @@ from sales_queue.workflow import (
     suggested_channel,
 )
 from salesdesk.errors import NotFoundError
+from salesdesk.serializers import ErrorSerializer
 
 ERRORS = {
-    403: OpenApiResponse(description="Not a sales manager (e.g. a partner API key)."),
-    409: OpenApiResponse(description="`already_holding`, `outside_working_hours`, `not_holding`."),
+    400: OpenApiResponse(ErrorSerializer, description="`validation_error`, `malformed_request`."),
+    401: OpenApiResponse(ErrorSerializer, description="`not_authenticated`."),
+    403: OpenApiResponse(
+        ErrorSerializer, description="Not a sales manager (e.g. a partner API key)."
+    ),
+    404: OpenApiResponse(ErrorSerializer, description="`not_found`."),
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="`already_holding`, `outside_working_hours`, `not_holding`.",
+    ),
 }
 
 

@@ -24,6 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Workspace"), reverse("queue:workspace")))
     if role in (Role.HEAD, Role.QA):
         items.append((_("Head of sales"), reverse("head-home")))
+        items.append((_("Sales queue"), reverse("queue_head:queue")))
         items.append((_("Applications"), reverse("partners_head:applications")))
         items.append((_("Call slots"), reverse("partners_head:slots")))
     if role == Role.HEAD:

@@ -26,3 +26,12 @@ class StrictFieldsMixin:
 
 class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
     pass
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every API error (the schema's ``Error``): a stable code for programs, a message for
+    people, and the specifics (field messages, the conflicting object...)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField()

@@ -294,10 +294,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+    # Choice sets that share a field name get names of their own instead of "Reason287Enum".
+    "ENUM_NAME_OVERRIDES": {
+        "RefusalReasonEnum": "partners.models.RefusalReason",
+        "LostReasonEnum": "sales_queue.models.LostReason",
     },
-    "SECURITY": [{"bearerAuth": []}],
     # Swagger UI served from our own static files (drf-spectacular-sidecar), not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
