@@ -8,12 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import api_key_create, user_create
+from orders.contacts import Customer
+from orders.models import Order
+from orders.services import order_create, order_pay
 from partners.models import Partner, Product, SalesStatus
 from partners.services import (
     partner_create,
@@ -99,6 +103,7 @@ def seed_demo() -> DemoResult:
         for name, price, approved in products:
             _seed_product(partner=partner, head=head, name=name, price=price, approved=approved)
     _seed_slots(head=head)
+    _seed_orders()
     return result
 
 
@@ -129,3 +134,53 @@ def _seed_slots(*, head: User) -> None:
             dt.datetime.combine(today + dt.timedelta(days=days), dt.time(11, 0))
         )
         slot_publish(head=head, starts_at=starts, duration_minutes=30)
+
+
+# (buyer, phone, email, telegram, minutes ago, what happens) per demo order; the products'
+# grace period is 60 minutes.
+DEMO_ORDERS = [
+    ("Алексей Смирнов", "+79161234501", "alexey@example.com", "", 180, "queued"),
+    ("Екатерина Волкова", "+79161234502", "", "katya_v", 150, "queued"),
+    ("Дмитрий Козлов", "+79161234503", "dk@example.com", "", 120, "queued"),
+    ("Ольга Новикова", "", "olga.n@example.com", "olga_nov", 95, "queued"),
+    ("Никита Морозов", "+79161234505", "", "", 75, "queued"),
+    ("Светлана Павлова", "+79161234506", "sveta@example.com", "", 20, "in_grace"),
+    ("Игорь Соколов", "+79161234507", "", "", 240, "paid_in_grace"),
+    ("Татьяна Лебедева", "+79161234508", "tanya@example.com", "", 300, "won"),
+]
+
+
+def _seed_orders() -> None:
+    """Orders of the approved demo products: a few past their grace period and waiting in the
+    queue, one still within it, one paid within it (no fee), one won by the sales department
+    (its fee charged). Seeded once per partner."""
+    from sales_queue.services import queue_sweep_due_orders
+
+    now = timezone.now()
+    won: list[tuple[Order, int]] = []
+    for product in Product.objects.filter(
+        sales_status=SalesStatus.APPROVED, partner__name__in=[p[0] for p in DEMO_PARTNERS]
+    ).select_related("partner"):
+        if Order.objects.filter(partner=product.partner, external_id__startswith="demo-").exists():
+            continue
+        for number, (name, phone, email, telegram, minutes, fate) in enumerate(DEMO_ORDERS, 1):
+            intake = order_create(
+                partner=product.partner,
+                product=product,
+                external_id=f"demo-{number:03}",
+                amount=Decimal(product.price),
+                customer=Customer(
+                    name=name, phone=phone, email=email, telegram=telegram, whatsapp=phone
+                ),
+                created_at=now - dt.timedelta(minutes=minutes),
+            )
+            if fate == "paid_in_grace":
+                order_pay(order=intake.order, paid_at=intake.order.created_at + _HALF_GRACE)
+            elif fate == "won":
+                won.append((intake.order, minutes))
+    queue_sweep_due_orders(now=now)
+    for order, minutes in won:
+        order_pay(order=order, paid_at=now - dt.timedelta(minutes=minutes - 90))
+
+
+_HALF_GRACE = dt.timedelta(minutes=30)

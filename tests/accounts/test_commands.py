@@ -13,7 +13,10 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, PersonalToken, User
+from billing.models import LedgerEntry
+from orders.models import Order
 from partners.models import AlignmentSlot, Partner
+from sales_queue.models import QueueItem
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,6 +126,10 @@ def test_seed_demo_is_idempotent(settings) -> None:
     names = list(Partner.objects.values_list("name", flat=True))
     assert len(names) == len(set(names))
     assert AlignmentSlot.objects.count() == 3
+    # Demo orders: per approved product, five waiting in the queue and one won (its fee).
+    assert Order.objects.count() == 16
+    assert QueueItem.objects.filter(state="queued").count() == 10
+    assert LedgerEntry.objects.filter(kind="fee").count() == 2
 
 
 def test_seed_demo_refuses_to_run_in_production(settings) -> None:
