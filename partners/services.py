@@ -456,6 +456,28 @@ def _add_version(product: Product, kind: str, answers: dict[str, str], actor: An
     )
 
 
+# Autosave writes every few seconds while the partner types: successive changes by the same
+# person within this window update their latest "changed" version instead of adding one each.
+EDIT_SESSION = dt.timedelta(minutes=30)
+
+
+def _record_change(product: Product, answers: dict[str, str], actor: Any) -> None:
+    """Keep a change made after approval as a version (callers hold the product's lock)."""
+    last = _last_version(product)
+    who = _actor_fields(actor)["actor"]
+    if (
+        last is not None
+        and last.kind == QuestionnaireVersion.Kind.CHANGED
+        and last.created_by_id == (who.pk if who is not None else None)
+        and last.created_at >= timezone.now() - EDIT_SESSION
+    ):
+        QuestionnaireVersion.objects.filter(pk=last.pk).update(
+            answers=answers, created_at=timezone.now()
+        )
+        return
+    _add_version(product, QuestionnaireVersion.Kind.CHANGED, answers, actor)
+
+
 def _is_approved(product: Product) -> bool:
     # A block is temporary: an approved product that is blocked is still one whose
     # approved answers must not change silently.
@@ -506,7 +528,7 @@ def questionnaire_save(
     questionnaire.save()
     after = questionnaire.answers()
     if after != before and _is_approved(locked):
-        _add_version(locked, QuestionnaireVersion.Kind.CHANGED, after, actor)
+        _record_change(locked, after, actor)
     return questionnaire
 
 

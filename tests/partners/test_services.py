@@ -337,6 +337,31 @@ def test_changes_after_approval_are_kept_as_a_new_version_and_the_product_stays_
     assert approved.answers["faq"] == COMPLETE_ANSWERS["faq"]
 
 
+def test_autosaves_in_one_sitting_make_one_version_and_a_later_edit_another(
+    head, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    product = product_in_status(S.APPROVED, head=head)
+    owner = UserFactory.create(role="partner_owner", partner=product.partner)
+    start = timezone.now()
+
+    def save_at(moment: dt.datetime, faq: str) -> None:
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        services.questionnaire_save(
+            product=product, actor=owner, answers={"faq": faq}, partial=True
+        )
+
+    # the partner types; the page autosaves every few seconds
+    for n, text in enumerate(["Н", "Но", "Нов", "Новый ответ"]):
+        save_at(start + dt.timedelta(seconds=5 * n), text)
+    # and comes back the next day
+    save_at(start + dt.timedelta(days=1), "Ответ на следующий день")
+
+    changed = list(
+        product.versions.filter(kind="changed").order_by("number").values_list("answers", flat=True)
+    )
+    assert [answers["faq"] for answers in changed] == ["Новый ответ", "Ответ на следующий день"]
+
+
 def test_saving_the_same_answers_after_approval_adds_no_version(head) -> None:
     product = product_in_status(S.APPROVED, head=head)
 
