@@ -112,9 +112,10 @@ def _check_transition(
         )
     allowed = sorted(set(allowed_from))
     if locked.sales_status not in allowed:
+        labels = dict(SalesStatus.choices)
         raise ConflictError(
             _("Cannot move the sales department from «%(from)s» to «%(to)s».")
-            % {"from": shown, "to": to},
+            % {"from": labels.get(shown, shown), "to": labels.get(to, to)},
             code="invalid_transition",
             details={"from": shown, "to": to, "allowed_from": allowed},
         )

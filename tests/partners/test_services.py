@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from partners import services
 from partners.models import (
@@ -480,11 +480,13 @@ def test_approval_records_the_time_and_freezes_the_answers(head) -> None:
 def test_approving_a_draft_is_a_conflict(head) -> None:
     product = product_in_status(S.DRAFT, head=head)
 
-    with pytest.raises(ConflictError) as refused:
+    with translation.override("ru"), pytest.raises(ConflictError) as refused:
         services.product_approve(product=product, actor=head)
 
     assert refused.value.code == "invalid_transition"
     assert refused.value.details["from"] == "draft"
+    # people read the statuses' names, programs the codes in details
+    assert "«Черновик»" in refused.value.message and "«Одобрено»" in refused.value.message
 
 
 def test_a_blocked_partners_products_cannot_be_decided(head) -> None:
