@@ -226,6 +226,9 @@ def partner_block(*, partner: Partner, actor: Any, comment: str = "") -> Partner
 
 @transaction.atomic
 def partner_unblock(*, partner: Partner, actor: Any, comment: str = "") -> Partner:
+    """Lift a partner's block: the orders its block withdrew return to the queue."""
+    from sales_queue.services import queue_restore_withdrawn
+
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
     if not locked.is_blocked:
         raise ConflictError(_("The partner is not blocked."), code="not_blocked")
@@ -241,6 +244,7 @@ def partner_unblock(*, partner: Partner, actor: Any, comment: str = "") -> Partn
         reason="unblocked",
         comment=(comment or "").strip(),
     )
+    queue_restore_withdrawn(partner=locked)
     _notify_partner(change)
     return locked
 
@@ -396,7 +400,7 @@ def sales_settings_update(
     Switching off withdraws the product's waiting queue items; a later change of the grace
     period does not move existing orders (their ``due_at`` was fixed at creation).
     """
-    from sales_queue.services import queue_withdraw_waiting
+    from sales_queue.services import queue_restore_withdrawn, queue_withdraw_waiting
 
     if enabled is not None and not isinstance(enabled, bool):
         raise ApplicationError(
@@ -435,6 +439,8 @@ def sales_settings_update(
             queue_withdraw_waiting(
                 partner=locked.partner, product=locked, reason="product_disabled"
             )
+        else:
+            queue_restore_withdrawn(partner=locked.partner, product=locked)
     return locked
 
 
@@ -814,6 +820,10 @@ def product_block(*, product: Product, actor: Any, comment: str = "") -> Product
 
 @transaction.atomic
 def product_unblock(*, product: Product, actor: Any, comment: str = "") -> Product:
+    """Lift a product's block: back to its status before; the orders the block withdrew
+    return to the queue if it is approved and switched on."""
+    from sales_queue.services import queue_restore_withdrawn
+
     current = _lock_product(product)
     if current.sales_status != SalesStatus.BLOCKED:
         raise ConflictError(_("The product is not blocked."), code="not_blocked")
@@ -827,5 +837,6 @@ def product_unblock(*, product: Product, actor: Any, comment: str = "") -> Produ
         extra={"status_before_block": ""},
         allow_blocked_partner=True,
     )
+    queue_restore_withdrawn(partner=locked.partner, product=locked)
     _notify_partner(change)
     return locked

@@ -58,6 +58,55 @@ def queue_withdraw_waiting(*, partner: Partner, product: Product | None = None, 
     return count
 
 
+# Withdrawals that a later switch-on or unblock undoes (an order the partner cancelled, or paid
+# within its grace period, stays closed).
+RESTORABLE_REASONS = ("product_disabled", "product_blocked", "partner_blocked")
+
+
+@transaction.atomic
+def queue_restore_withdrawn(*, partner: Partner, product: Product | None = None) -> int:
+    """Put back into the queue the items withdrawn when the product was switched off or it or
+    its partner was blocked — once it feeds the queue again, for orders still unpaid.
+
+    Set-based and idempotent; their deals (if a manager had taken them before) reopen when
+    they are next taken.
+    """
+    items = QueueItem.objects.filter(
+        partner=partner,
+        state=QueueItem.State.WITHDRAWN,
+        outcome_reason__in=RESTORABLE_REASONS,
+        order__status=Order.Status.PENDING,
+        product__sales_enabled=True,
+        product__sales_status=SalesStatus.APPROVED,
+        partner__status=Partner.Status.ACTIVE,
+    )
+    if product is not None:
+        items = items.filter(product=product)
+    now = timezone.now()
+    ids = list(items.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+    count = QueueItem.objects.filter(pk__in=ids, state=QueueItem.State.WITHDRAWN).update(
+        state=QueueItem.State.QUEUED,
+        holder=None,
+        outcome="",
+        outcome_reason="",
+        closed_at=None,
+        available_at=now,
+        updated_at=now,
+    )
+    if count:
+        QueueEvent.objects.bulk_create(
+            QueueEvent(item_id=pk, kind=QueueEvent.Kind.ENTERED, note="restored", created_at=now)
+            for pk in ids
+        )
+        logger.info(
+            "restored %d withdrawn items (partner=%s product=%s)",
+            count,
+            partner.pk,
+            product.pk if product else "*",
+        )
+    return count
+
+
 # --- orders: payment and cancellation close the item -----------------------------------------
 
 

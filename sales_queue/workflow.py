@@ -80,9 +80,16 @@ def _open_deal(item: QueueItem, manager: User) -> Deal:
             contact_whatsapp=order.customer_whatsapp if order else "",
             lead_created_at=order.created_at if order else item.entered_at,
         )
+    fields = []
     if deal.responsible_id != manager.pk:
         deal.responsible = manager
-        deal.save(update_fields=["responsible", "updated_at"])
+        fields.append("responsible")
+    if deal.status != Deal.Status.OPEN:
+        # The item came back to the queue (its product switched on or unblocked again).
+        deal.status, deal.closed_at = Deal.Status.OPEN, None
+        fields += ["status", "closed_at"]
+    if fields:
+        deal.save(update_fields=[*fields, "updated_at"])
     return deal
 
 

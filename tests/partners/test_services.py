@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 
+from orders.models import Order
 from partners import services
 from partners.models import (
     AlignmentSlot,
@@ -21,7 +23,7 @@ from partners.models import (
     SalesStatus,
     StatusChange,
 )
-from sales_queue.models import QueueItem
+from sales_queue.models import QueueEvent, QueueItem
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
 from tests.accounts.factories import UserFactory
 from tests.partners.factories import (
@@ -584,6 +586,40 @@ def test_blocking_a_partner_withdraws_queued_items_of_all_its_products(head, que
     assert first.public_sales_status == S.BLOCKED and not first.feeds_queue
     change = StatusChange.objects.get(partner=partner, product__isnull=True)
     assert (change.actor, change.to_status, change.comment) == (head, "blocked", "мошенничество")
+
+
+def test_switching_back_on_returns_the_withdrawn_unpaid_orders_to_the_queue(head) -> None:
+    # given: two waiting orders; the partner switches the product off, one order is then paid
+    product = product_in_status(S.APPROVED, head=head)
+    waiting = QueueItemFactory.create(order__product=product)
+    paid = QueueItemFactory.create(order__product=product)
+    services.sales_settings_update(product=product, actor=None, enabled=False)
+    Order.objects.filter(queue_item=paid).update(
+        status="paid", paid_at=timezone.now(), paid_amount=F("amount")
+    )
+
+    # when
+    services.sales_settings_update(product=product, actor=None, enabled=True)
+
+    # then: the unpaid one waits again, the paid one stays closed
+    waiting.refresh_from_db()
+    assert (waiting.state, waiting.outcome, waiting.closed_at) == ("queued", "", None)
+    assert QueueItem.objects.get(pk=paid.pk).state == "withdrawn"
+    assert QueueEvent.objects.filter(item=waiting, kind="entered").count() == 1
+
+
+def test_lifting_blocks_returns_orders_only_when_nothing_else_holds_them_back(head) -> None:
+    product = product_in_status(S.APPROVED, head=head)
+    item = QueueItemFactory.create(order__product=product)
+    services.partner_block(partner=product.partner, actor=head)
+    services.product_block(product=product, actor=head)
+
+    services.partner_unblock(partner=product.partner, actor=head)
+    # the product itself is still blocked
+    assert QueueItem.objects.get(pk=item.pk).state == "withdrawn"
+
+    services.product_unblock(product=product, actor=head)
+    assert QueueItem.objects.get(pk=item.pk).state == "queued"
 
 
 def test_unblocking_a_partner_restores_its_products(head) -> None:

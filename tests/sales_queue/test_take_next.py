@@ -45,6 +45,22 @@ def test_taking_opens_a_deal_for_the_manager() -> None:
     assert deal.title == item.product.name and deal.status == "open"
 
 
+def test_an_item_back_in_the_queue_reopens_its_deal_for_the_next_manager() -> None:
+    # given: Иван took the order, then the product was switched off and on again
+    item = queued_item()
+    ivan, maria = manager(), manager()
+    queue_take_next(manager=ivan, now=NOON)
+    QueueItem.objects.filter(pk=item.pk).update(state="queued", holder=None)
+    Deal.objects.filter(queue_item=item).update(status="withdrawn", closed_at=NOON)
+
+    # when
+    queue_take_next(manager=maria, now=NOON)
+
+    # then: still one deal, open again, Мария's
+    deal = Deal.objects.get(queue_item=item)
+    assert (deal.status, deal.closed_at, deal.responsible) == ("open", None, maria)
+
+
 def test_a_manager_holding_an_item_cannot_take_another() -> None:
     queued_item()
     queued_item()
