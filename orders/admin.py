@@ -3,12 +3,24 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from orders.models import Order
+from orders.models import Order, Refund
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("created_at", "kind", "amount", "refund_id")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     """Read-only: orders change only through the storefront's events (the services)."""
+
+    inlines = [RefundInline]
 
     list_display = ["external_id", "partner", "product", "amount", "status", "created_at", "due_at"]
     list_filter = ["status", "partner"]

@@ -265,28 +265,37 @@ class OrderRefundApi(_OrderEventApi):
     input_serializer = OrderRefundInputSerializer
 
     def apply(self, order: Order, data: dict[str, Any]) -> None:
-        order_refund(order=order, amount=data.get("amount"))
+        order_refund(order=order, amount=data.get("amount"), refund_id=data.get("refund_id", ""))
 
     @extend_schema(
         summary="Refund a paid order, fully or in part",
         description="Without `amount`, refunds everything not yet refunded and sets status "
         "`refunded`; a retry of that is 200 and changes nothing. With `amount`, a partial "
-        "refund: status stays `paid`, `refunded_amount` grows (partial refunds add up, so do "
-        "not resend one that succeeded). Refunds never exceed the paid amount: 409 "
+        "refund: status stays `paid`, `refunded_amount` grows by it. Idempotent: a request "
+        "repeating an earlier `refund_id`, or without `refund_id` an earlier partial refund's "
+        "amount, is the same refund again — 200, nothing changes. Two real partial refunds of "
+        "equal amounts need distinct `refund_id`s; a `refund_id` reused with another amount is "
+        "409 `refund_conflict`. Refunds never exceed the paid amount: 409 "
         "`refund_exceeds_paid` with `details.refundable`. An unpaid order is 409 "
-        "`order_not_paid`.",
+        "`order_not_paid`. The order's `fee` follows: the fee on the amount kept.",
         parameters=[_order_id],
         request=OrderRefundInputSerializer,
         responses={
             200: OrderOutputSerializer,
             409: OpenApiResponse(
-                ErrorSerializer, description="order_not_paid, refund_exceeds_paid"
+                ErrorSerializer,
+                description="order_not_paid, refund_exceeds_paid, refund_conflict",
             ),
             **_errors,
         },
         examples=[
             OpenApiExample("Full refund", request_only=True, value={}),
             OpenApiExample("Partial refund", request_only=True, value={"amount": "300.00"}),
+            OpenApiExample(
+                "Partial refund with the storefront's id",
+                request_only=True,
+                value={"amount": "300.00", "refund_id": "rf-20261124-17"},
+            ),
             OpenApiExample(
                 "Partly refunded order",
                 response_only=True,

@@ -121,3 +121,43 @@ class Order(UUIDModel):
 
     def __str__(self) -> str:
         return f"{self.external_id} ({self.amount} {self.currency})"
+
+
+class Refund(models.Model):
+    """One refund the storefront reported. A resent refund is recognised as the same one by
+    its ``refund_id`` or, when the storefront sends none, by its amount; the database holds
+    both rules."""
+
+    class Kind(models.TextChoices):
+        PARTIAL = "partial", _("Partial")
+        REST = "rest", _("Everything left")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    refund_id = models.CharField(_("refund id"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(_("refunded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "refund_id"],
+                condition=~models.Q(refund_id=""),
+                name="refund_id_unique_per_order",
+            ),
+            models.UniqueConstraint(
+                fields=["order", "amount"],
+                condition=models.Q(refund_id="", kind="partial"),
+                name="refund_anonymous_partial_unique_amount",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["partial", "rest"]), name="refund_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} ({self.refund_id or self.kind})"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import LedgerEntry
 from billing.selectors import with_net_fee
-from orders.models import Order
+from orders.models import Order, Refund
 from partners.models import Channel, Partner, Product
 from sales_queue.models import Touch
 from salesdesk.tenancy import get_object_or_404
@@ -145,10 +145,14 @@ def order_timeline(*, partner: Partner, order: Order) -> list[TimelineEntry]:
         )
     if order.cancelled_at is not None:
         entries.append(TimelineEntry(order.cancelled_at, "cancelled", _("Cancelled")))
-    if order.refunded_at is not None:
+    for refund in order.refunds.all():
         entries.append(
             TimelineEntry(
-                order.refunded_at, "refunded", _("Refunded"), amount=order.refunded_amount
+                refund.created_at,
+                "refunded",
+                _("Refunded") if refund.kind == Refund.Kind.REST else _("Partly refunded"),
+                refund.refund_id,
+                amount=refund.amount,
             )
         )
     return sorted(entries, key=lambda e: e.at)

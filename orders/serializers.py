@@ -197,6 +197,14 @@ class OrderRefundInputSerializer(StrictSerializer):
     amount = MoneyField(
         required=False, help_text="Amount to refund; default everything not yet refunded."
     )
+    refund_id = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="The storefront's id of this refund. A request repeating an earlier "
+        "`refund_id` is recognised as the same refund; without it, a repeated partial amount "
+        "is. Send it when two partial refunds of the same amount are really two.",
+    )
 
 
 class OrderCancelInputSerializer(StrictSerializer):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.contacts import Customer
-from orders.models import AMOUNT_MAX, Order
+from orders.models import AMOUNT_MAX, Order, Refund
 from partners.models import Partner, Product
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
 
@@ -269,22 +269,62 @@ def order_cancel(*, order: Order, now: dt.datetime | None = None) -> Order:
     return locked
 
 
+REFUND_ID_MAX = 100
+
+
+def _same_refund(order: Order, *, amount: Decimal | None, refund_id: str) -> Refund | None:
+    """The refund this request repeats, if any; a clash on ``refund_id`` is a 409."""
+    if refund_id:
+        earlier = Refund.objects.filter(order=order, refund_id=refund_id).first()
+        if earlier is None:
+            return None
+        same = (
+            earlier.kind == Refund.Kind.REST
+            if amount is None
+            else earlier.kind == Refund.Kind.PARTIAL and earlier.amount == amount
+        )
+        if not same:
+            raise ConflictError(
+                _("A refund with this refund_id was already recorded with another amount."),
+                code="refund_conflict",
+                details={"refund_id": refund_id, "amount": f"{earlier.amount:.2f}"},
+            )
+        return earlier
+    if amount is None:
+        return None
+    return Refund.objects.filter(
+        order=order, refund_id="", kind=Refund.Kind.PARTIAL, amount=amount
+    ).first()
+
+
 @transaction.atomic
 def order_refund(
-    *, order: Order, amount: Decimal | None = None, now: dt.datetime | None = None
+    *,
+    order: Order,
+    amount: Decimal | None = None,
+    refund_id: str = "",
+    now: dt.datetime | None = None,
 ) -> Order:
-    """Refund all that is left (no amount) or part of it.
+    """Refund all that is left (no amount) or part of it; idempotent.
 
-    Refunding a fully refunded order again without an amount changes nothing (a retry).
-    Partial refunds add up: the storefront must not resend one that succeeded.
+    A request is the same refund again — answered with the order as it is, nothing changed —
+    when it repeats an earlier ``refund_id`` or, without one, an earlier partial refund's
+    amount; refunding everything again once nothing is left changes nothing either. Two partial
+    refunds of equal amounts therefore need distinct refund ids; a ``refund_id`` reused
+    with another amount is a 409 ``refund_conflict``.
     """
     if amount is not None:
         amount = check_amount(amount)
+    refund_id = (refund_id or "").strip()
+    if len(refund_id) > REFUND_ID_MAX:
+        raise _invalid("refund_id", _("At most 100 characters."))
     locked = _lock(order)
-    if locked.status == Order.Status.REFUNDED and amount is None:
-        return locked
     if locked.status not in (Order.Status.PAID, Order.Status.REFUNDED):
         raise ConflictError(_("The order is not paid."), code="order_not_paid")
+    if _same_refund(locked, amount=amount, refund_id=refund_id) is not None:
+        return locked
+    if locked.status == Order.Status.REFUNDED and amount is None:
+        return locked
     paid = locked.paid_amount or Decimal(0)  # never null once paid (a check constraint)
     left = paid - locked.refunded_amount
     refund = left if amount is None else amount
@@ -294,12 +334,20 @@ def order_refund(
             code="refund_exceeds_paid",
             details={"refundable": f"{left:.2f}"},
         )
+    now = now or timezone.now()
     refunded = locked.refunded_amount + refund
     locked = _cas(
         locked,
         status=Order.Status.REFUNDED if refunded == paid else Order.Status.PAID,
         refunded_amount=refunded,
-        refunded_at=now or timezone.now(),
+        refunded_at=now,
+    )
+    Refund.objects.create(
+        order=locked,
+        refund_id=refund_id,
+        kind=Refund.Kind.REST if amount is None else Refund.Kind.PARTIAL,
+        amount=refund,
+        created_at=now,
     )
     _after_refund_recorded(locked)
     return locked

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -146,3 +147,20 @@ def test_concurrent_full_refunds_refund_once(storefront, monkeypatch) -> None:
     order.refresh_from_db()
     assert order.status == "refunded" and order.refunded_amount == order.paid_amount
     assert hooks == ["r"]
+
+
+@pytest.mark.parametrize("body", [{"amount": "300.00"}, {"amount": "300", "refund_id": "rf-1"}])
+def test_concurrent_duplicate_partial_refunds_refund_once(storefront, body) -> None:
+    raw, product = storefront
+    order = OrderFactory.create(product=product)
+    client_for(raw).post(f"{URL}{order.pk}/pay/", {}, format="json")
+
+    results = run_together(
+        THREADS,
+        lambda: client_for(raw).post(f"{URL}{order.pk}/refund/", body, format="json").status_code,
+    )
+
+    assert results == [200] * THREADS
+    order.refresh_from_db()
+    assert order.status == "paid" and order.refunded_amount == Decimal("300.00")
+    assert list(order.refunds.values_list("amount", flat=True)) == [Decimal("300.00")]

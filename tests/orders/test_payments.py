@@ -178,6 +178,65 @@ def test_partial_refunds_add_up_and_the_last_one_completes_the_refund(storefront
     assert second.json()["status"] == "refunded" and second.json()["refunded_amount"] == "1000.00"
 
 
+def test_a_resent_partial_refund_is_the_same_refund(storefront) -> None:
+    client, product = storefront
+    order = an_order(product)
+    post(client, order, "pay")
+
+    first = post(client, order, "refund", {"amount": "300.00"})
+    resent = post(client, order, "refund", {"amount": "300"})
+
+    assert first.status_code == resent.status_code == 200
+    assert resent.json()["refunded_amount"] == "300.00"
+    assert resent.json() == first.json()
+    assert order.refunds.count() == 1
+
+
+def test_equal_partial_refunds_with_their_own_ids_are_two_refunds(storefront) -> None:
+    client, product = storefront
+    order = an_order(product)
+    post(client, order, "pay")
+
+    post(client, order, "refund", {"amount": "300.00", "refund_id": "rf-1"})
+    second = post(client, order, "refund", {"amount": "300.00", "refund_id": "rf-2"})
+    again = post(client, order, "refund", {"amount": "300.00", "refund_id": "rf-2"})
+
+    assert second.json()["refunded_amount"] == again.json()["refunded_amount"] == "600.00"
+    assert list(order.refunds.values_list("refund_id", "amount")) == [
+        ("rf-1", Decimal("300.00")),
+        ("rf-2", Decimal("300.00")),
+    ]
+
+
+def test_a_refund_id_reused_with_another_amount_is_a_conflict(storefront) -> None:
+    client, product = storefront
+    order = an_order(product)
+    post(client, order, "pay")
+    post(client, order, "refund", {"amount": "300.00", "refund_id": "rf-1"})
+
+    response = post(client, order, "refund", {"amount": "400.00", "refund_id": "rf-1"})
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "refund_conflict"
+    assert response.json()["details"] == {"refund_id": "rf-1", "amount": "300.00"}
+    order.refresh_from_db()
+    assert order.refunded_amount == Decimal("300.00")
+
+
+@pytest.mark.parametrize("refund_id", [7, "x" * 101, None])
+def test_a_malformed_refund_id_is_a_400(storefront, refund_id) -> None:
+    client, product = storefront
+    order = an_order(product)
+    post(client, order, "pay")
+
+    response = post(client, order, "refund", {"amount": "100.00", "refund_id": refund_id})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert "refund_id" in response.json()["details"]
+    assert not order.refunds.exists()
+
+
 def test_a_refund_above_what_is_left_is_refused_and_changes_nothing(storefront) -> None:
     client, product = storefront
     order = an_order(product)
