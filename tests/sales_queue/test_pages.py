@@ -466,8 +466,8 @@ def head_client(client: Client, head: Any) -> Client:
 
 def test_the_head_sees_length_age_partners_and_holders(head_client: Client) -> None:
     # given: one order held by Пётр, two waiting (the oldest for 3 hours)
-    held = queued_item(customer_name="Держит Пётр")
-    queue_take_next(manager=manager(full_name="Пётр Продавец"))
+    held = queued_item(customer_name="Держит Пётр", entered_at=NOON - dt.timedelta(hours=1))
+    queue_take_next(manager=manager(full_name="Пётр Продавец"), now=NOON - dt.timedelta(minutes=5))
     product = approved_product(name="Курс акварели")
     queued_item(product=product, entered_at=NOON - dt.timedelta(hours=3))
     queued_item(product=product, entered_at=NOON - dt.timedelta(minutes=30))
@@ -485,7 +485,7 @@ def test_the_head_sees_length_age_partners_and_holders(head_client: Client) -> N
     row = holders.split('data-testid="holder-row"')[1].split("</tr>")[0]
     assert held.order is not None
     assert "Пётр Продавец" in row and held.order.external_id in row and "Держит Пётр" in row
-    assert held.product.name in row and "5" in row  # held for 5 minutes
+    assert held.product.name in row and "5\xa0минут" in row  # held for 5 minutes
 
 
 def test_the_numbers_fragment_refreshes_alone(head_client: Client) -> None:
