@@ -40,6 +40,8 @@ class ProductForm(forms.Form):
         max_digits=12,
         decimal_places=2,
         min_value=Decimal("0.01"),
+        # Accepts "4900,50" as Russians type it (and shows the price the same way).
+        localize=True,
     )
     external_id = forms.CharField(
         label=_("External id"),

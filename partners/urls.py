@@ -9,6 +9,7 @@ urlpatterns = [
     path("products/", views.ProductListView.as_view(), name="products"),
     path("products/new/", views.ProductCreateView.as_view(), name="product-create"),
     path("products/<uuid:pk>/", views.ProductDetailView.as_view(), name="product"),
+    path("products/<uuid:pk>/edit/", views.ProductEditView.as_view(), name="product-edit"),
     path(
         "products/<uuid:pk>/settings/",
         views.ProductSettingsView.as_view(),

@@ -31,6 +31,7 @@ from partners.services import (
     call_book,
     call_cancel,
     product_create,
+    product_update,
     questionnaire_missing,
     questionnaire_save,
     questionnaire_submit,
@@ -164,6 +165,36 @@ class ProductPageMixin(PartnerRequiredMixin):
 class ProductDetailView(ProductPageMixin, View):
     def get(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         return self.render_product(self.get_product(pk))
+
+
+class ProductEditView(ProductPageMixin, View):
+    """The product's name, price and external id (the API's PATCH of the same fields)."""
+
+    template_name = "partners/product_form.html"
+
+    def get(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        product = self.get_product(pk)
+        form = ProductForm(
+            initial={
+                "name": product.name,
+                "price": product.price,
+                "external_id": product.external_id,
+            }
+        )
+        return render(request, self.template_name, {"form": form, "product": product})
+
+    def post(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        product = self.get_product(pk)
+        form = ProductForm(request.POST)
+        if form.is_valid():
+            try:
+                product_update(product=product, **form.cleaned_data)
+            except ApplicationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The product was saved."))
+                return redirect("partners:product", pk=product.pk)
+        return render(request, self.template_name, {"form": form, "product": product})
 
 
 class ProductSettingsView(ProductPageMixin, View):

@@ -7,6 +7,7 @@ partner gets 404 on the first partner's objects.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -379,11 +380,54 @@ def test_a_partner_cancels_their_booking(client: Client, owner: Any) -> None:
     assert product.sales_status == SalesStatus.SUBMITTED
 
 
+# --- editing the product ---
+
+
+def test_the_owner_renames_and_reprices_a_product(
+    client: Client, owner: Any, product: Product
+) -> None:
+    client.force_login(owner)
+    form = client.get(f"/cabinet/products/{product.pk}/edit/").content.decode()
+    assert 'value="Курс акварели"' in form
+
+    response = client.post(
+        f"/cabinet/products/{product.pk}/edit/",
+        {"name": "Курс акварели 2.0", "price": "5900,50", "external_id": "sku-7"},
+    )
+
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.name, product.price, product.external_id) == (
+        "Курс акварели 2.0",
+        Decimal("5900.50"),
+        "sku-7",
+    )
+
+
+def test_an_external_id_of_another_product_is_refused_on_the_form(
+    client: Client, owner: Any, product: Product
+) -> None:
+    product_create(partner=owner.partner, name="Другой", price="100", external_id="sku-1")
+    client.force_login(owner)
+
+    response = client.post(
+        f"/cabinet/products/{product.pk}/edit/",
+        {"name": "Курс акварели", "price": "4900", "external_id": "sku-1"},
+    )
+
+    assert response.status_code == 200
+    assert "external_id" in response.content.decode()
+    product.refresh_from_db()
+    assert product.external_id == ""
+
+
 # --- isolation ---
 
 
 PRODUCT_PAGES = [
     ("get", "/cabinet/products/{pk}/", {}),
+    ("get", "/cabinet/products/{pk}/edit/", {}),
+    ("post", "/cabinet/products/{pk}/edit/", {"name": "Чужое", "price": "1"}),
     (
         "post",
         "/cabinet/products/{pk}/settings/",
@@ -406,6 +450,7 @@ def test_a_second_partner_gets_404_on_the_first_partners_product(
     assert response.status_code == 404
     victim.refresh_from_db()
     assert victim.sales_status == SalesStatus.SUBMITTED and victim.grace_period_minutes == 60
+    assert (victim.name, victim.price) == ("Курс графики", Decimal("1000.00"))
     assert Questionnaire.objects.get(product=victim).faq == FULL_ANSWERS["faq"]
 
 
