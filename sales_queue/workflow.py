@@ -118,6 +118,14 @@ def queue_current(*, manager: User) -> QueueItem | None:
     )
 
 
+def _held_item_id(manager: User) -> Any:
+    return (
+        QueueItem.objects.filter(holder=manager, state=State.ACTIVE)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def _claim_candidate(manager: User, now: dt.datetime) -> QueueItem | None:
     locked = QueueItem.objects.select_for_update(skip_locked=True, of=("self",))
     callback = (
@@ -127,10 +135,16 @@ def _claim_candidate(manager: User, now: dt.datetime) -> QueueItem | None:
     )
     if callback is not None:
         return callback
+    return ready_items(now).first()
+
+
+def ready_items(now: dt.datetime) -> Any:
+    """The queue in take order, locked rows skipped: the oldest available item first, along
+    ``queue_ready_idx`` (its columns are this ORDER BY). Call inside a transaction."""
     return (
-        locked.filter(_feeding_products(), state=State.QUEUED, available_at__lte=now)
+        QueueItem.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(_feeding_products(), state=State.QUEUED, available_at__lte=now)
         .order_by("available_at", "entered_at", "id")
-        .first()
     )
 
 
@@ -152,12 +166,14 @@ def queue_take_next(*, manager: User, now: dt.datetime | None = None) -> QueueIt
         )
     for _attempt in range(_TAKE_RETRIES):
         with transaction.atomic():
-            held = queue_current(manager=manager)
-            if held is not None:
+            # Only the id: building the full current item (four joins) costs more than the
+            # rest of the take together.
+            held_id = _held_item_id(manager)
+            if held_id is not None:
                 raise ConflictError(
                     _("Finish your current order before taking the next one."),
                     code="already_holding",
-                    details={"item": str(held.pk)},
+                    details={"item": str(held_id)},
                 )
             candidate = _claim_candidate(manager, now)
             if candidate is None:
@@ -169,11 +185,11 @@ def queue_take_next(*, manager: User, now: dt.datetime | None = None) -> QueueIt
                     ).update(state=State.ACTIVE, holder=manager, taken_at=now, updated_at=now)
             except IntegrityError:
                 # The same manager won another take a moment ago (the unique index said no).
-                held = queue_current(manager=manager)
+                held_id = _held_item_id(manager)
                 raise ConflictError(
                     _("Finish your current order before taking the next one."),
                     code="already_holding",
-                    details={"item": str(held.pk) if held else None},
+                    details={"item": str(held_id) if held_id else None},
                 ) from None
             if claimed != 1:
                 continue  # another manager got it first (SQLite path): try the next one
