@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,8 +12,9 @@ from rest_framework.request import Request
 
 from accounts.models import ApiKey, PersonalToken
 from accounts.services import API_KEY_PREFIX, TOKEN_PREFIX, hash_secret
-from partners.models import Partner
 
+if TYPE_CHECKING:
+    from partners.models import Partner
 # last_used_at is bookkeeping, not an audit log: write it at most once a minute per key.
 _TOUCH_EVERY = dt.timedelta(minutes=1)
 

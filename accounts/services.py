@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -13,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PARTNER_ROLES, STAFF_ROLES, ApiKey, PersonalToken, Role, User
-from partners.models import Partner
-from partners.services import partner_create
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+
+if TYPE_CHECKING:
+    from partners.models import Partner
 
 API_KEY_PREFIX = "sdk_"
 TOKEN_PREFIX = "sdt_"  # noqa: S105 - a type marker, not a secret
@@ -131,22 +133,3 @@ def personal_token_revoke(*, user: User, token_id: uuid.UUID | str) -> PersonalT
     )
     token.refresh_from_db()
     return token
-
-
-@transaction.atomic
-def partner_onboard(
-    *, name: str, owner_email: str, owner_password: str | None = None
-) -> tuple[Partner, User, str]:
-    """A new partner with its owner login and a first API key (the raw key is returned)."""
-    if User.objects.filter(email__iexact=owner_email.strip()).exists():
-        raise ConflictError(
-            _("A user with the email %(email)s already exists.") % {"email": owner_email},
-            code="email_taken",
-            details={"email": owner_email},
-        )
-    partner = partner_create(name=name)
-    owner = user_create(
-        email=owner_email, role=Role.PARTNER_OWNER, password=owner_password, partner=partner
-    )
-    _key, raw = api_key_create(partner=partner, name="default", created_by=owner)
-    return partner, owner, raw

@@ -109,11 +109,11 @@ def _bench(args: argparse.Namespace) -> int:
     from django.utils import timezone
 
     from partners.models import Partner, Product
-    from sales_queue.services import (
+    from sales_queue.services.sweep import (
         SWEEP_BATCH_SIZE,
-        _sweep_sql,
         queue_sweep_due_orders,
         sweep_params,
+        sweep_sql,
     )
 
     batch_size = args.batch_size or SWEEP_BATCH_SIZE
@@ -166,7 +166,7 @@ def _bench(args: argparse.Namespace) -> int:
     print(f"generated {args.orders + args.orders // 10} orders in {generated:.2f} s", flush=True)
 
     now = timezone.now()
-    select, _insert = _sweep_sql("postgresql")
+    select, _insert = sweep_sql("postgresql")
     params = sweep_params(now=now, batch_size=batch_size)
     columns = select.split("SELECT", 1)[1].split("FROM", 1)[0]
     # What one would write by hand for an empty queue: one statement, no batches, no locks,

@@ -147,7 +147,7 @@ def _bench(args: argparse.Namespace, config: dict[str, Any]) -> int:
 
     from accounts.models import Role, User
     from partners.models import Partner, Product
-    from sales_queue.workflow import queue_take_next, ready_items
+    from sales_queue.services import queue_take_next, ready_items
 
     logging.getLogger("sales_queue").setLevel(logging.WARNING)
     print(f"migrating the scratch database {SCRATCH_DB} …", flush=True)

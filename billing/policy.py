@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from salesdesk.errors import ApplicationError
 
 if TYPE_CHECKING:
-    from billing.models import FeePolicy
+    pass
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 KOPECK = Decimal("0.01")
@@ -70,27 +70,3 @@ def fee_amount(
         return ZERO
     raw = (amount * rate).quantize(KOPECK, rounding=ROUND_HALF_UP)
     return min(max(raw, minimum), maximum).quantize(KOPECK)
-
-
-def policy_in_effect(at: dt.datetime) -> FeePolicy:
-    """The policy whose terms applied at ``at``.
-
-    A time before the first policy gets the first one. An empty table (a fresh or flushed
-    database) gets the default policy back, so charging never fails for want of terms.
-    """
-    from billing.models import FeePolicy
-
-    policy = FeePolicy.objects.filter(effective_from__lte=at).order_by("-effective_from").first()
-    if policy is None:
-        policy = FeePolicy.objects.order_by("effective_from").first()
-    if policy is None:
-        policy, _created = FeePolicy.objects.get_or_create(
-            effective_from=DEFAULT_EFFECTIVE_FROM,
-            defaults={
-                "rate": DEFAULT_RATE,
-                "minimum": DEFAULT_MINIMUM,
-                "maximum": DEFAULT_MAXIMUM,
-                "currency": DEFAULT_CURRENCY,
-            },
-        )
-    return policy

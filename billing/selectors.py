@@ -15,12 +15,25 @@ from typing import Any
 
 from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils.translation import gettext as _
 
-from billing.models import LedgerEntry, MonthlyStatement
+from billing.models import FeePolicy, LedgerEntry, MonthlyStatement
 from billing.months import current_month, month_bounds, month_of, next_month
-from billing.policy import KOPECK, MOSCOW, ZERO
+from billing.policy import (
+    DEFAULT_CURRENCY,
+    DEFAULT_EFFECTIVE_FROM,
+    DEFAULT_MAXIMUM,
+    DEFAULT_MINIMUM,
+    DEFAULT_RATE,
+    KOPECK,
+    MOSCOW,
+    ZERO,
+)
 from orders.models import Order
+from orders.selectors import TimelineEntry, order_events, order_list
 from partners.models import Partner
+from sales_queue.selectors import item_events
+from salesdesk.tenancy import get_object_or_404
 
 _MONEY: DecimalField = DecimalField(max_digits=14, decimal_places=2)
 FEE, REVERSAL, ADJUSTMENT = (
@@ -28,6 +41,28 @@ FEE, REVERSAL, ADJUSTMENT = (
     LedgerEntry.Kind.REVERSAL,
     LedgerEntry.Kind.ADJUSTMENT,
 )
+
+
+def policy_in_effect(at: dt.datetime) -> FeePolicy:
+    """The policy whose terms applied at ``at``.
+
+    A time before the first policy gets the first one. An empty table (a fresh or flushed
+    database) gets the default policy back, so charging never fails for want of terms.
+    """
+    policy = FeePolicy.objects.filter(effective_from__lte=at).order_by("-effective_from").first()
+    if policy is None:
+        policy = FeePolicy.objects.order_by("effective_from").first()
+    if policy is None:
+        policy, _created = FeePolicy.objects.get_or_create(
+            effective_from=DEFAULT_EFFECTIVE_FROM,
+            defaults={
+                "rate": DEFAULT_RATE,
+                "minimum": DEFAULT_MINIMUM,
+                "maximum": DEFAULT_MAXIMUM,
+                "currency": DEFAULT_CURRENCY,
+            },
+        )
+    return policy
 
 
 def _money(value: Any) -> Decimal:
@@ -135,6 +170,38 @@ def with_net_fee(queryset: QuerySet[Order]) -> QuerySet[Order]:
     return queryset.annotate(
         net_fee=Subquery(net, output_field=DecimalField(max_digits=12, decimal_places=2))
     )
+
+
+def order_list_with_fee(*, partner: Partner, search: str = "") -> QuerySet[Order]:
+    """The partner's orders as the API and the cabinet show them: ``sales_status`` and
+    ``net_fee`` annotated (one query)."""
+    return with_net_fee(order_list(partner=partner, search=search))
+
+
+def order_with_fee_get(*, partner: Partner, order_id: Any) -> Order:
+    """One of the partner's orders with its fee; another partner's or a malformed id is a 404."""
+    orders = order_list_with_fee(partner=partner).select_related("queue_item__holder")
+    return get_object_or_404(orders, pk=order_id)
+
+
+def order_timeline(*, partner: Partner, order: Order) -> list[TimelineEntry]:
+    """What happened to the order, oldest first: what exists of it, nothing invented."""
+    if order.partner_id != partner.pk:
+        return []
+    entries = order_events(order=order)
+    item = getattr(order, "queue_item", None)
+    if item is not None:
+        entries += item_events(item=item)
+    labels: dict[str, str] = {
+        LedgerEntry.Kind.FEE: _("Fee charged"),
+        LedgerEntry.Kind.REVERSAL: _("Fee reversed"),
+        LedgerEntry.Kind.ADJUSTMENT: _("Fee adjusted"),
+    }
+    for row in LedgerEntry.objects.filter(order=order).order_by("created_at", "id"):
+        entries.append(
+            TimelineEntry(row.created_at, f"fee_{row.kind}", labels[row.kind], amount=row.amount)
+        )
+    return sorted(entries, key=lambda e: e.at)
 
 
 # --- balance and statements -----------------------------------------------------------------

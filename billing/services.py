@@ -1,8 +1,10 @@
-"""Writes for billing: the fee charged once per order, refunds, and closing monthly statements.
+"""Writes for billing: the payment and refund use cases, the fee charged once per order and
+reversed on refund, and closing monthly statements.
 
-``fee_record_payment`` and ``fee_record_refund`` run inside the orders app's payment / refund
-transaction, after the order row is locked and updated; they import only ``orders.models`` so
-the orders services can call them without an import cycle.
+A storefront's payment touches four apps; :func:`order_pay` is the one place that calls them,
+in one transaction and in this order: the order records the payment (and stays locked), the
+queue item closes (which wins or withdraws its deal), the fee is charged. :func:`order_refund`
+records the refund, then recomputes the fee.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from billing.months import (
     next_month,
     previous_month,
 )
-from billing.policy import KOPECK, ZERO, policy_in_effect
-from billing.selectors import StatementTotals, statement_totals_by_partner
+from billing.policy import KOPECK, ZERO
+from billing.selectors import StatementTotals, policy_in_effect, statement_totals_by_partner
+from orders import services as order_services
 from orders.models import Order
 from partners.models import Partner
 from sales_queue.models import QueueItem
+from sales_queue.services import queue_close_for_payment
 from salesdesk.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -38,6 +42,47 @@ logger = logging.getLogger(__name__)
 # 23:59:59 commits its row before the month's totals are frozen.
 CLOSE_GRACE = dt.timedelta(minutes=5)
 _CLOSE_BATCH = 500
+
+
+@transaction.atomic
+def order_pay(
+    *,
+    order: Order,
+    paid_at: dt.datetime | None = None,
+    amount: Decimal | None = None,
+    now: dt.datetime | None = None,
+) -> Order:
+    """Record the payment the storefront reports; idempotent.
+
+    The payment's own ``paid_at`` decides what the sales department gets: the order's queue
+    item is closed as won when paid after ``due_at``, withdrawn (no fee) when paid within the
+    grace period, however late the event arrives.
+    """
+    recorded = order_services.order_payment_record(
+        order=order, paid_at=paid_at, amount=amount, now=now
+    )
+    if recorded.changed:
+        queue_close_for_payment(order=recorded.order)
+        fee_record_payment(order=recorded.order)
+    return recorded.order
+
+
+@transaction.atomic
+def order_refund(
+    *,
+    order: Order,
+    amount: Decimal | None = None,
+    refund_id: str = "",
+    now: dt.datetime | None = None,
+) -> Order:
+    """Refund all that is left (no amount) or part of it, and recompute the fee; idempotent
+    (see :func:`orders.services.order_refund_record` for what counts as the same refund)."""
+    recorded = order_services.order_refund_record(
+        order=order, amount=amount, refund_id=refund_id, now=now
+    )
+    if recorded.changed:
+        fee_record_refund(order=recorded.order)
+    return recorded.order
 
 
 def _locked(order: Order) -> Order:

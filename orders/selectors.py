@@ -1,4 +1,8 @@
-"""Reads for orders. Every selector takes the partner first."""
+"""Reads for orders. Every selector takes the partner first.
+
+An order as the partner sees it also carries its fee and the queue's story: those reads live
+with billing, the app above both (:func:`billing.selectors.order_list_with_fee`,
+:func:`billing.selectors.order_timeline`)."""
 
 from __future__ import annotations
 
@@ -11,11 +15,8 @@ from typing import Any
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
-from billing.models import LedgerEntry
-from billing.selectors import with_net_fee
 from orders.models import Order, Refund
-from partners.models import Channel, Partner, Product
-from sales_queue.models import Touch
+from partners.models import Partner, Product
 from salesdesk.tenancy import get_object_or_404
 
 
@@ -41,8 +42,8 @@ def _sales_status() -> Case:
 
 
 def order_list(*, partner: Partner, search: str = "") -> QuerySet[Order]:
-    """The partner's orders with ``sales_status`` and ``net_fee`` annotated (one query)."""
-    orders = with_net_fee(
+    """The partner's orders with ``sales_status`` annotated."""
+    orders = (
         Order.objects.filter(partner=partner)
         .select_related("product", "queue_item")
         .annotate(sales_status=_sales_status())
@@ -92,57 +93,14 @@ class TimelineEntry:
     amount: Decimal | None = None
 
 
-def order_timeline(*, partner: Partner, order: Order) -> list[TimelineEntry]:
-    """What happened to the order, oldest first: what exists of it, nothing invented."""
-    if order.partner_id != partner.pk:
-        return []
+def order_events(*, order: Order) -> list[TimelineEntry]:
+    """The order's own events for its timeline: created, due, paid, cancelled, refunded."""
     entries = [
         TimelineEntry(order.created_at, "created", _("Order created")),
         TimelineEntry(order.due_at, "due", _("Payment due (end of the grace period)")),
     ]
-    item = getattr(order, "queue_item", None)
-    if item is not None:
-        entries.append(
-            TimelineEntry(item.entered_at, "queued", _("Entered the sales department's queue"))
-        )
-        if item.taken_at is not None:
-            holder = item.holder.get_full_name() if item.holder else ""
-            entries.append(TimelineEntry(item.taken_at, "taken", _("Taken by a manager"), holder))
-        touches = Touch.objects.filter(item=item).select_related("manager").order_by("created_at")
-        for touch in touches:
-            detail = " · ".join(
-                part
-                for part in (
-                    str(touch.get_outcome_display()),
-                    str(dict(Channel.choices).get(touch.channel, touch.channel)),
-                    touch.manager.get_full_name(),
-                    touch.comment,
-                )
-                if part
-            )
-            entries.append(
-                TimelineEntry(touch.created_at, "touch", _("Contacted the buyer"), detail)
-            )
-        if item.closed_at is not None:
-            entries.append(
-                TimelineEntry(
-                    item.closed_at,
-                    "closed",
-                    _("Closed in the sales department"),
-                    str(item.get_outcome_display()),
-                )
-            )
     if order.paid_at is not None:
         entries.append(TimelineEntry(order.paid_at, "paid", _("Paid"), amount=order.paid_amount))
-    labels: dict[str, str] = {
-        LedgerEntry.Kind.FEE: _("Fee charged"),
-        LedgerEntry.Kind.REVERSAL: _("Fee reversed"),
-        LedgerEntry.Kind.ADJUSTMENT: _("Fee adjusted"),
-    }
-    for row in LedgerEntry.objects.filter(order=order).order_by("created_at", "id"):
-        entries.append(
-            TimelineEntry(row.created_at, f"fee_{row.kind}", labels[row.kind], amount=row.amount)
-        )
     if order.cancelled_at is not None:
         entries.append(TimelineEntry(order.cancelled_at, "cancelled", _("Cancelled")))
     for refund in order.refunds.all():
@@ -155,4 +113,4 @@ def order_timeline(*, partner: Partner, order: Order) -> list[TimelineEntry]:
                 amount=refund.amount,
             )
         )
-    return sorted(entries, key=lambda e: e.at)
+    return entries

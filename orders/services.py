@@ -1,9 +1,14 @@
-"""Writes for orders: idempotent intake and the storefront's payment events.
+"""Writes for orders: idempotent intake and recording the storefront's payment events.
 
 Intake is idempotent on ``(partner, external_id)`` through the database's unique constraint:
 two storefront retries racing each other make one order, and the loser compares its body with
 the winner's. Payment events lock the order row and move it with compare-and-swap updates, so
 duplicates (sequential or concurrent) change nothing twice.
+
+These record the event on the order only. What an event does beyond the order — closing the
+queue item, winning the deal, charging or reversing the fee — is the use case of the app above:
+:func:`billing.services.order_pay`, :func:`billing.services.order_refund` and
+:func:`sales_queue.services.order_cancel` call these first, in the same transaction.
 """
 
 from __future__ import annotations
@@ -195,22 +200,25 @@ def _cas(order: Order, **changes: Any) -> Order:
     return order
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """An order event as recorded: the order after it, and whether it changed anything (a
+    repeated event changes nothing)."""
+
+    order: Order
+    changed: bool
+
+
 @transaction.atomic
-def order_pay(
+def order_payment_record(
     *,
     order: Order,
     paid_at: dt.datetime | None = None,
     amount: Decimal | None = None,
     now: dt.datetime | None = None,
-) -> Order:
-    """Record the payment the storefront reports; idempotent.
-
-    The payment's own ``paid_at`` decides what the sales department gets: the order's queue
-    item is closed as won when paid after ``due_at``, withdrawn (no fee) when paid within the
-    grace period, however late the event arrives.
-    """
-    from sales_queue.services import queue_close_for_payment
-
+) -> Recorded:
+    """Record the payment the storefront reports on the order; idempotent. The order row
+    stays locked until the caller's transaction ends."""
     now = now or timezone.now()
     locked = _lock(order)
     if paid_at is not None:
@@ -235,7 +243,7 @@ def order_pay(
                 code="order_already_paid",
                 details={"fields": differing},
             )
-        return locked
+        return Recorded(locked, changed=False)
     if locked.status == Order.Status.CANCELLED:
         raise ConflictError(_("The order is cancelled."), code="order_cancelled")
 
@@ -249,24 +257,20 @@ def order_pay(
         paid_at=paid_at,
         paid_amount=amount if amount is not None else locked.amount,
     )
-    queue_close_for_payment(order=locked)
-    _after_payment_recorded(locked)
-    return locked
+    logger.info("order %s paid %s at %s", locked.pk, locked.paid_amount, locked.paid_at)
+    return Recorded(locked, changed=True)
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, now: dt.datetime | None = None) -> Order:
-    """Cancel an unpaid order; idempotent. Its open queue item is withdrawn."""
-    from sales_queue.services import queue_close_for_cancel
-
+def order_cancel_record(*, order: Order, now: dt.datetime | None = None) -> Recorded:
+    """Cancel an unpaid order; idempotent."""
     locked = _lock(order)
     if locked.status == Order.Status.CANCELLED:
-        return locked
+        return Recorded(locked, changed=False)
     if locked.status != Order.Status.PENDING:
         raise ConflictError(_("A paid order cannot be cancelled."), code="order_paid")
     locked = _cas(locked, status=Order.Status.CANCELLED, cancelled_at=now or timezone.now())
-    queue_close_for_cancel(order=locked)
-    return locked
+    return Recorded(locked, changed=True)
 
 
 REFUND_ID_MAX = 100
@@ -298,13 +302,13 @@ def _same_refund(order: Order, *, amount: Decimal | None, refund_id: str) -> Ref
 
 
 @transaction.atomic
-def order_refund(
+def order_refund_record(
     *,
     order: Order,
     amount: Decimal | None = None,
     refund_id: str = "",
     now: dt.datetime | None = None,
-) -> Order:
+) -> Recorded:
     """Refund all that is left (no amount) or part of it; idempotent.
 
     A request is the same refund again — answered with the order as it is, nothing changed —
@@ -322,9 +326,9 @@ def order_refund(
     if locked.status not in (Order.Status.PAID, Order.Status.REFUNDED):
         raise ConflictError(_("The order is not paid."), code="order_not_paid")
     if _same_refund(locked, amount=amount, refund_id=refund_id) is not None:
-        return locked
+        return Recorded(locked, changed=False)
     if locked.status == Order.Status.REFUNDED and amount is None:
-        return locked
+        return Recorded(locked, changed=False)
     paid = locked.paid_amount or Decimal(0)  # never null once paid (a check constraint)
     left = paid - locked.refunded_amount
     refund = left if amount is None else amount
@@ -349,24 +353,5 @@ def order_refund(
         amount=refund,
         created_at=now,
     )
-    _after_refund_recorded(locked)
-    return locked
-
-
-# --- billing call sites -----------------------------------------------------------------------
-# Billing charges the fee here, inside the payment's transaction, so an order is charged
-# exactly when its payment is recorded (and a refund reversed exactly once).
-
-
-def _after_payment_recorded(order: Order) -> None:
-    from billing.services import fee_record_payment
-
-    logger.info("order %s paid %s at %s", order.pk, order.paid_amount, order.paid_at)
-    fee_record_payment(order=order)
-
-
-def _after_refund_recorded(order: Order) -> None:
-    from billing.services import fee_record_refund
-
-    logger.info("order %s refunded %s in total", order.pk, order.refunded_amount)
-    fee_record_refund(order=order)
+    logger.info("order %s refunded %s in total", locked.pk, locked.refunded_amount)
+    return Recorded(locked, changed=True)

@@ -57,17 +57,6 @@ def product_for_head_get(*, product_id: uuid.UUID | str) -> Product:
     return get_object_or_404(products_for_head(), pk=product_id)
 
 
-def products_awaiting_decision() -> QuerySet[Product]:
-    """Products the head of sales can approve or refuse, the longest waiting first."""
-    from partners.services import DECIDABLE
-
-    return (
-        products_for_head()
-        .filter(sales_status__in=DECIDABLE, partner__status=Partner.Status.ACTIVE)
-        .order_by("updated_at")
-    )
-
-
 def product_questionnaire(*, product: Product) -> Questionnaire:
     questionnaire, _created = Questionnaire.objects.get_or_create(product=product)
     return questionnaire

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import SELLER_ROLES, User
 from partners.models import ALL_CHANNELS, Channel, Questionnaire
 from sales_queue.models import Outcome, QueueItem, Touch
-from sales_queue.workflow import suggested_channel
+from sales_queue.selectors import suggested_channel
 
 State = QueueItem.State
 CHANNEL_LABELS = dict(Channel.choices)

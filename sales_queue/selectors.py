@@ -1,16 +1,49 @@
-"""Reads for the queue: the health numbers the head watches."""
+"""Reads for the queue: what a manager holds, the channel to try next, the health numbers the
+head watches."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from sales_queue.models import QueueItem
+from accounts.models import User
+from orders.selectors import TimelineEntry
+from partners.models import Channel
+from sales_queue.models import Outcome, QueueItem, Touch
 
 State = QueueItem.State
+
+
+def queue_current(*, manager: User) -> QueueItem | None:
+    """The item the manager holds now, if any."""
+    return (
+        QueueItem.objects.select_related("order", "product", "partner", "deal")
+        .filter(holder=manager, state=State.ACTIVE)
+        .first()
+    )
+
+
+def suggested_channel(*, item: QueueItem) -> str | None:
+    """After N unanswered touches in a row on one channel, propose another allowed channel."""
+    limit = settings.SALES_CHANNEL_SWITCH_AFTER
+    recent = list(
+        item.touches.order_by("-created_at", "-id").values_list("channel", "outcome")[:limit]
+    )
+    if len(recent) < limit:
+        return None
+    channels = {c for c, _o in recent}
+    if len(channels) != 1 or any(o != Outcome.NO_ANSWER for _c, o in recent):
+        return None
+    tried = channels.pop()
+    for channel in item.product.channels:
+        if channel != tried:
+            return str(channel)
+    return None
 
 
 def queue_health(*, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -68,3 +101,35 @@ def queue_health(*, now: dt.datetime | None = None) -> dict[str, Any]:
         ],
         "holders": holders,
     }
+
+
+def item_events(*, item: QueueItem) -> list[TimelineEntry]:
+    """The queue's part of an order's timeline: entered, taken, each touch, closed."""
+    entries = [TimelineEntry(item.entered_at, "queued", _("Entered the sales department's queue"))]
+    if item.taken_at is not None:
+        holder = item.holder.get_full_name() if item.holder else ""
+        entries.append(TimelineEntry(item.taken_at, "taken", _("Taken by a manager"), holder))
+    channels = dict(Channel.choices)
+    touches = Touch.objects.filter(item=item).select_related("manager").order_by("created_at")
+    for touch in touches:
+        detail = " · ".join(
+            part
+            for part in (
+                str(touch.get_outcome_display()),
+                str(channels.get(touch.channel, touch.channel)),
+                touch.manager.get_full_name(),
+                touch.comment,
+            )
+            if part
+        )
+        entries.append(TimelineEntry(touch.created_at, "touch", _("Contacted the buyer"), detail))
+    if item.closed_at is not None:
+        entries.append(
+            TimelineEntry(
+                item.closed_at,
+                "closed",
+                _("Closed in the sales department"),
+                str(item.get_outcome_display()),
+            )
+        )
+    return entries

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sales_queue.services import queue_sweep_due_orders
-from sales_queue.workflow import queue_auto_release
+from sales_queue.services import queue_auto_release, queue_sweep_due_orders
 
 
 @shared_task(ignore_result=True, acks_late=True)

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from salesdesk import sqlite
+
 
 class SalesdeskConfig(AppConfig):
     """The project package as an app: start-up wiring that belongs to no domain app."""
@@ -8,6 +10,4 @@ class SalesdeskConfig(AppConfig):
     verbose_name = "SalesDesk"
 
     def ready(self) -> None:
-        from salesdesk import sqlite
-
         sqlite.connect()

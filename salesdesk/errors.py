@@ -1,8 +1,8 @@
-"""The one domain error type and the DRF exception handler that renders every API error.
+"""The one domain error type and the JSON error shape.
 
 Every API error leaves as JSON ``{"code", "message", "details"}`` with a 4xx status.
 Services raise :class:`ApplicationError` (or a subclass); views never build error
-responses by hand.
+responses by hand: :mod:`web.errors` renders them.
 """
 
 from __future__ import annotations
@@ -10,13 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
-from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
-from rest_framework.response import Response
+from rest_framework import status
 
 logger = logging.getLogger(__name__)
 
@@ -53,153 +47,5 @@ class ConflictError(ApplicationError):
     default_code = "conflict"
 
 
-class PermissionDeniedError(ApplicationError):
-    status_code: int = status.HTTP_403_FORBIDDEN
-    default_code = "permission_denied"
-
-
 def error_payload(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"code": code, "message": str(message), "details": details or {}}
-
-
-def _validation_details(detail: Any) -> dict[str, Any]:
-    """DRF's nested ErrorDetail structure as plain JSON: ``{field: [messages]}``."""
-    if isinstance(detail, dict):
-        return {str(k): _plain(v) for k, v in detail.items()}
-    if isinstance(detail, list):
-        return {"non_field_errors": _plain(detail)}
-    return {"non_field_errors": [str(detail)]}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return str(value)
-
-
-_DRF_CODES: dict[type[exceptions.APIException], str] = {
-    exceptions.ParseError: "malformed_request",
-    exceptions.NotAuthenticated: "not_authenticated",
-    exceptions.AuthenticationFailed: "authentication_failed",
-    exceptions.PermissionDenied: "permission_denied",
-    exceptions.NotFound: "not_found",
-    exceptions.MethodNotAllowed: "method_not_allowed",
-    exceptions.NotAcceptable: "not_acceptable",
-    exceptions.UnsupportedMediaType: "unsupported_media_type",
-    exceptions.Throttled: "throttled",
-}
-
-
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Turn any exception raised in an API view into the JSON error shape.
-
-    Returns ``None`` (a real 500, logged by Django) only for genuine server faults.
-    """
-    if isinstance(exc, ApplicationError):
-        return Response(error_payload(exc.code, exc.message, exc.details), status=exc.status_code)
-
-    if isinstance(exc, DjangoValidationError):
-        field_errors = (
-            {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-            if hasattr(exc, "error_dict")
-            else {"non_field_errors": [str(m) for m in exc.messages]}
-        )
-        return Response(
-            error_payload("validation_error", str(_("Invalid input.")), field_errors), status=400
-        )
-
-    if isinstance(exc, RequestDataTooBig):
-        return Response(
-            error_payload("payload_too_large", str(_("The request body is too large."))),
-            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        )
-    if isinstance(exc, SuspiciousOperation):
-        return Response(error_payload("bad_request", str(_("Bad request."))), status=400)
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-
-    # Imported here: rest_framework.views imports the authentication classes, which import
-    # services, which import this module.
-    from rest_framework.views import exception_handler as drf_exception_handler
-
-    response = drf_exception_handler(exc, context)
-    if response is None or not isinstance(exc, exceptions.APIException):
-        return response
-
-    if isinstance(exc, exceptions.ValidationError):
-        response.data = error_payload(
-            "validation_error", str(_("Invalid input.")), _validation_details(exc.detail)
-        )
-        return response
-
-    code = _DRF_CODES.get(type(exc))
-    if code is None:
-        codes = exc.get_codes()
-        code = codes if isinstance(codes, str) else exc.default_code
-    message = exc.detail if isinstance(exc.detail, str) else exc.default_detail
-    details: dict[str, Any] = {}
-    wait = getattr(exc, "wait", None)
-    if isinstance(exc, exceptions.Throttled) and wait is not None:
-        details["retry_after_seconds"] = int(wait)
-    if isinstance(exc, exceptions.ParseError):
-        # "JSON parse error - Expecting value: line 1 column 1 (char 0)" is useful to a developer.
-        details["reason"] = str(exc.detail)
-        message = str(_("The request body is not valid JSON."))
-    response.data = error_payload(code, str(message), details)
-    return response
-
-
-# --- Non-DRF fallbacks so /api/ never answers with an HTML page ------------------------------
-
-
-def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
-
-
-def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
-    if _is_api(request):
-        return JsonResponse(
-            error_payload("not_found", str(_("Not found."))), status=status.HTTP_404_NOT_FOUND
-        )
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception or Http404())
-
-
-def api_not_found(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(
-        error_payload("not_found", str(_("Not found."))), status=status.HTTP_404_NOT_FOUND
-    )
-
-
-def handler400(request: HttpRequest, exception: Exception | None = None) -> Any:
-    if _is_api(request):
-        return JsonResponse(error_payload("bad_request", str(_("Bad request."))), status=400)
-    from django.views.defaults import bad_request
-
-    return bad_request(request, exception or SuspiciousOperation())
-
-
-def handler403(request: HttpRequest, exception: Exception | None = None) -> Any:
-    if _is_api(request):
-        return JsonResponse(
-            error_payload("permission_denied", str(_("Permission denied."))), status=403
-        )
-    from django.views.defaults import permission_denied
-
-    return permission_denied(request, exception or DjangoPermissionDenied())
-
-
-def handler500(request: HttpRequest) -> Any:
-    if _is_api(request):
-        return JsonResponse(
-            error_payload("server_error", str(_("Internal server error. We have been notified."))),
-            status=500,
-        )
-    from django.views.defaults import server_error
-
-    return server_error(request)

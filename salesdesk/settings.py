@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "billing",
     "crm",
     "notifications",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -86,7 +87,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
-ROOT_URLCONF = "salesdesk.urls"
+ROOT_URLCONF = "web.urls"
 WSGI_APPLICATION = "salesdesk.wsgi.application"
 ASGI_APPLICATION = "salesdesk.asgi.application"
 
@@ -101,7 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "salesdesk.context_processors.navigation",
+                "web.context_processors.navigation",
             ],
         },
     },
@@ -275,7 +276,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "salesdesk.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "salesdesk.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "web.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -35,10 +35,10 @@ class CrashApi(APIView):
         raise RuntimeError("boom")
 
 
-handler500 = "salesdesk.errors.handler500"
+handler500 = "web.errors.handler500"
 
 urlpatterns = [
     path("api/test/echo/", EchoApi.as_view()),
     path("api/test/crash/", CrashApi.as_view()),
-    path("", include("salesdesk.urls")),
+    path("", include("web.urls")),
 ]

@@ -9,9 +9,9 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from accounts.authentication import BearerAuthentication
 from accounts.models import ApiKey, PersonalToken
-from accounts.permissions import IsHead, IsPartner, IsSeller, IsStaff
 from accounts.services import api_key_revoke
 from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
+from web.permissions import IsHead, IsPartner, IsSeller, IsStaff
 
 pytestmark = pytest.mark.django_db
 

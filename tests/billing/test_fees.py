@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from billing.models import FeePolicy, LedgerEntry
 from billing.policy import MOSCOW
-from billing.selectors import order_net_fee, with_net_fee
+from billing.selectors import order_net_fee, policy_in_effect, with_net_fee
 from billing.services import fee_record_payment, fee_record_refund
 from orders.models import Order
 from salesdesk.errors import ApplicationError
@@ -145,7 +146,7 @@ def test_the_database_refuses_a_row_whose_sign_does_not_match_its_kind(
     kind: str, amount: str
 ) -> None:
     order = handled_paid_order()
-    policy = FeePolicy.objects.get()
+    policy = policy_in_effect(timezone.now())  # the seeded one (recreated after a flush)
 
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerEntry.objects.create(

@@ -16,8 +16,8 @@ from billing.policy import (
     DEFAULT_RATE,
     MOSCOW,
     fee_amount,
-    policy_in_effect,
 )
+from billing.selectors import policy_in_effect
 from salesdesk.errors import ApplicationError
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from orders.services import order_pay
+from billing.services import order_pay
 from sales_queue.models import Touch
 from tests.accounts.factories import UserFactory
 from tests.orders.factories import OrderFactory, SalesProductFactory, queue_item_for

@@ -97,7 +97,7 @@ def test_concurrent_duplicate_events_apply_once(storefront, action: str, monkeyp
     raw, product = storefront
     order = OrderFactory.create(product=product)
     hooks: list[str] = []
-    monkeypatch.setattr("orders.services._after_payment_recorded", lambda o: hooks.append("paid"))
+    monkeypatch.setattr("billing.services.fee_record_payment", lambda order: hooks.append("paid"))
 
     results = run_together(
         THREADS,
@@ -136,7 +136,7 @@ def test_concurrent_full_refunds_refund_once(storefront, monkeypatch) -> None:
     order = OrderFactory.create(product=product)
     client_for(raw).post(f"{URL}{order.pk}/pay/", {}, format="json")
     hooks: list[str] = []
-    monkeypatch.setattr("orders.services._after_refund_recorded", lambda o: hooks.append("r"))
+    monkeypatch.setattr("billing.services.fee_record_refund", lambda order: hooks.append("r"))
 
     results = run_together(
         THREADS,

@@ -338,10 +338,11 @@ def test_a_payment_calls_the_billing_hook_once_and_a_refund_its_own(storefront, 
     order = an_order(product, hours_ago=3)
     calls: list[tuple[str, Any]] = []
     monkeypatch.setattr(
-        "orders.services._after_payment_recorded", lambda o: calls.append(("paid", o.status))
+        "billing.services.fee_record_payment", lambda order: calls.append(("paid", order.status))
     )
     monkeypatch.setattr(
-        "orders.services._after_refund_recorded", lambda o: calls.append(("refund", o.status))
+        "billing.services.fee_record_refund",
+        lambda order: calls.append(("refund", order.status)),
     )
 
     post(client, order, "pay")

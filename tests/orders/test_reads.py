@@ -9,10 +9,10 @@ import pytest
 from django.db.models import Q, Value
 from django.utils import timezone
 
-from orders.selectors import order_list
-from orders.serializers import OrderOutputSerializer
+from billing.selectors import order_list_with_fee
 from tests.accounts.factories import UserFactory
 from tests.orders.factories import OrderFactory, SalesProductFactory, queue_item_for
+from web.orders.serializers import OrderOutputSerializer
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def test_filtering_by_sales_status_is_one_query(shop, django_assert_num_queries)
     OrderFactory.create(product=product)
 
     with django_assert_num_queries(1):
-        rows = list(order_list(partner=product.partner).filter(Q(sales_status="queued")))
+        rows = list(order_list_with_fee(partner=product.partner).filter(Q(sales_status="queued")))
         data = OrderOutputSerializer(rows, many=True).data
 
     assert {row["external_id"] for row in data} == {"q0", "q1", "q2"}
@@ -130,9 +130,9 @@ def test_the_fee_is_the_net_fee_annotation_or_null(shop) -> None:
     _client, product = shop
     OrderFactory.create(product=product)
 
-    plain = OrderOutputSerializer(order_list(partner=product.partner).get()).data
+    plain = OrderOutputSerializer(order_list_with_fee(partner=product.partner).get()).data
     charged = OrderOutputSerializer(
-        order_list(partner=product.partner).annotate(net_fee=Value(Decimal("69.00"))).get()
+        order_list_with_fee(partner=product.partner).annotate(net_fee=Value(Decimal("69.00"))).get()
     ).data
 
     assert plain["fee"] is None

@@ -23,7 +23,9 @@ from partners.models import (
     SalesStatus,
     StatusChange,
 )
+from partners.selectors import alignment_slots_open
 from sales_queue.models import QueueEvent, QueueItem
+from sales_queue.services import supply
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
 from tests.accounts.factories import UserFactory
 from tests.partners.factories import (
@@ -549,7 +551,7 @@ def test_disabling_withdraws_only_the_products_queued_items(head, queue_of) -> N
     items, others = queue_of(product), queue_of(other)
 
     # when
-    services.sales_settings_update(product=product, actor=None, enabled=False)
+    supply.sales_settings_update(product=product, actor=None, enabled=False)
 
     # then
     assert _states(items) == {"queued": "withdrawn", **HELD}
@@ -561,7 +563,7 @@ def test_blocking_a_product_withdraws_its_queued_items_and_stops_feeding(head, q
     product = product_in_status(S.APPROVED, head=head)
     items = queue_of(product)
 
-    product = services.product_block(product=product, actor=head, comment="жалобы")
+    product = supply.product_block(product=product, actor=head, comment="жалобы")
 
     assert _states(items) == {"queued": "withdrawn", **HELD}
     assert not product.feeds_queue
@@ -575,7 +577,7 @@ def test_blocking_a_partner_withdraws_queued_items_of_all_its_products(head, que
     items = {"first": queue_of(first), "second": queue_of(second), "other": queue_of(bystander)}
 
     # when
-    partner = services.partner_block(partner=first.partner, actor=head, comment="мошенничество")
+    partner = supply.partner_block(partner=first.partner, actor=head, comment="мошенничество")
 
     # then
     assert partner.is_blocked and partner.block_reason == "мошенничество"
@@ -593,13 +595,13 @@ def test_switching_back_on_returns_the_withdrawn_unpaid_orders_to_the_queue(head
     product = product_in_status(S.APPROVED, head=head)
     waiting = QueueItemFactory.create(order__product=product)
     paid = QueueItemFactory.create(order__product=product)
-    services.sales_settings_update(product=product, actor=None, enabled=False)
+    supply.sales_settings_update(product=product, actor=None, enabled=False)
     Order.objects.filter(queue_item=paid).update(
         status="paid", paid_at=timezone.now(), paid_amount=F("amount")
     )
 
     # when
-    services.sales_settings_update(product=product, actor=None, enabled=True)
+    supply.sales_settings_update(product=product, actor=None, enabled=True)
 
     # then: the unpaid one waits again, the paid one stays closed
     waiting.refresh_from_db()
@@ -611,22 +613,22 @@ def test_switching_back_on_returns_the_withdrawn_unpaid_orders_to_the_queue(head
 def test_lifting_blocks_returns_orders_only_when_nothing_else_holds_them_back(head) -> None:
     product = product_in_status(S.APPROVED, head=head)
     item = QueueItemFactory.create(order__product=product)
-    services.partner_block(partner=product.partner, actor=head)
-    services.product_block(product=product, actor=head)
+    supply.partner_block(partner=product.partner, actor=head)
+    supply.product_block(product=product, actor=head)
 
-    services.partner_unblock(partner=product.partner, actor=head)
+    supply.partner_unblock(partner=product.partner, actor=head)
     # the product itself is still blocked
     assert QueueItem.objects.get(pk=item.pk).state == "withdrawn"
 
-    services.product_unblock(product=product, actor=head)
+    supply.product_unblock(product=product, actor=head)
     assert QueueItem.objects.get(pk=item.pk).state == "queued"
 
 
 def test_unblocking_a_partner_restores_its_products(head) -> None:
     product = product_in_status(S.APPROVED, head=head)
-    services.partner_block(partner=product.partner, actor=head)
+    supply.partner_block(partner=product.partner, actor=head)
 
-    services.partner_unblock(partner=product.partner, actor=head)
+    supply.partner_unblock(partner=product.partner, actor=head)
 
     product.refresh_from_db()
     assert product.public_sales_status == S.APPROVED and product.feeds_queue
@@ -676,7 +678,7 @@ def test_one_booking_covers_several_products(head) -> None:
     for product in (first, second):
         product.refresh_from_db()
         assert product.sales_status == S.CALL_BOOKED
-    assert slot not in services.slots_open()
+    assert slot not in alignment_slots_open()
 
 
 def test_booking_with_a_product_not_submitted_stores_nothing(head) -> None:
@@ -696,7 +698,7 @@ def test_booking_with_a_product_not_submitted_stores_nothing(head) -> None:
     ready.refresh_from_db()
     assert ready.sales_status == S.SUBMITTED
     assert not StatusChange.objects.filter(to_status=S.CALL_BOOKED).exists()
-    assert slot in services.slots_open()
+    assert slot in alignment_slots_open()
 
 
 def test_booking_another_partners_product_is_not_found(head) -> None:
@@ -756,7 +758,7 @@ def test_cancel_and_rebook(head) -> None:
     services.call_cancel(booking=booking, actor=None)
     product.refresh_from_db()
     assert product.sales_status == S.SUBMITTED
-    assert first_slot in services.slots_open()
+    assert first_slot in alignment_slots_open()
     rebooked = services.call_book(
         partner=product.partner, actor=None, slot=second_slot, products=[product]
     )
@@ -816,7 +818,7 @@ def test_withdrawing_a_slot_releases_its_products(head) -> None:
     product.refresh_from_db()
     assert booking.cancelled_at is not None
     assert product.sales_status == S.SUBMITTED
-    assert slot not in services.slots_open()
+    assert slot not in alignment_slots_open()
     change = StatusChange.objects.filter(product=product).first()
     assert change is not None and (change.actor, change.reason) == (head, "call_cancelled")
 
@@ -925,7 +927,7 @@ def test_a_failed_edit_changes_nothing() -> None:
     before = (product.name, product.price, product.external_id, product.grace_period_minutes)
 
     with pytest.raises(ConflictError):
-        services.product_edit(
+        supply.product_edit(
             product=product,
             actor=None,
             name="Новое имя",

@@ -11,7 +11,7 @@ from django.db import connection, connections
 
 from orders.models import Order
 from sales_queue.models import QueueEvent, QueueItem
-from sales_queue.workflow import queue_take_next, queue_touch
+from sales_queue.services import queue_take_next, queue_touch
 from salesdesk.errors import ConflictError
 from tests.sales_queue.builders import NOON, approved_product, manager
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from partners.models import Questionnaire
 from sales_queue.models import QueueItem, Touch
-from sales_queue.workflow import queue_take_next
+from sales_queue.services import queue_take_next
 from tests.accounts.factories import UserFactory
 from tests.sales_queue.builders import NOON, approved_product, manager, queued_item
 

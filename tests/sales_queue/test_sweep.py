@@ -12,10 +12,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from orders.services import order_cancel, order_pay
+from billing.services import order_pay
 from partners.models import Partner
 from sales_queue.models import QueueItem
-from sales_queue.services import queue_sweep_due_orders
+from sales_queue.services import order_cancel, queue_sweep_due_orders
 from sales_queue.tasks import sweep_queue_task
 from tests.orders.factories import OrderFactory, SalesProductFactory, due_order
 

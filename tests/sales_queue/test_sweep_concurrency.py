@@ -11,8 +11,8 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
+from billing.services import order_pay
 from orders.models import Order
-from orders.services import order_pay
 from sales_queue.models import QueueItem
 from sales_queue.services import queue_sweep_due_orders
 from tests.orders.factories import OrderFactory, SalesProductFactory

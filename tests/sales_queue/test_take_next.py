@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 
 from crm.models import Deal
 from sales_queue.models import QueueEvent, QueueItem
-from sales_queue.workflow import queue_current, queue_take_next
+from sales_queue.selectors import queue_current
+from sales_queue.services import queue_take_next
 from salesdesk.errors import ApplicationError, ConflictError
 from tests.sales_queue.builders import MSK, NOON, approved_product, manager, queued_item
 

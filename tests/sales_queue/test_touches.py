@@ -6,14 +6,14 @@ import pytest
 
 from crm.models import Deal
 from sales_queue.models import QueueEvent, QueueItem, Touch
-from sales_queue.workflow import (
+from sales_queue.selectors import suggested_channel
+from sales_queue.services import (
     queue_auto_release,
     queue_head_release,
     queue_reassign,
     queue_release,
     queue_take_next,
     queue_touch,
-    suggested_channel,
 )
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
 from tests.sales_queue.builders import MSK, NOON, approved_product, manager, queued_item

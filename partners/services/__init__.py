@@ -1,0 +1,77 @@
+"""Writes for partners and products, one module per concern:
+
+- :mod:`.partners` — partners: creation, onboarding, security blocks;
+- :mod:`.products` — products and their sales-department settings;
+- :mod:`.questionnaire` — answers, versions, submission;
+- :mod:`.calls` — alignment-call slots and bookings;
+- :mod:`.decisions` — the head's approve, refuse, block, unblock;
+- :mod:`.status` — the row lock, allowed moves and audit row every status change goes through.
+
+These change partners' own tables only. Blocking, unblocking and switching a product on or
+off also change the queue: pages and the API call :mod:`sales_queue.services.supply`, which
+calls these and then the queue.
+"""
+
+from partners.services.calls import (
+    SLOT_MAX_MINUTES,
+    SLOT_MIN_MINUTES,
+    call_book,
+    call_cancel,
+    slot_cancel,
+    slot_publish,
+)
+from partners.services.decisions import (
+    DECIDABLE,
+    product_approve,
+    product_block,
+    product_refuse,
+    product_unblock,
+)
+from partners.services.partners import (
+    partner_block,
+    partner_create,
+    partner_onboard,
+    partner_unblock,
+)
+from partners.services.products import (
+    PRICE_MAX,
+    product_create,
+    product_update,
+    sales_settings_update,
+    validate_channels,
+    validate_grace,
+)
+from partners.services.questionnaire import (
+    ANSWER_MAX,
+    questionnaire_missing,
+    questionnaire_save,
+    questionnaire_submit,
+)
+
+__all__ = [
+    "ANSWER_MAX",
+    "DECIDABLE",
+    "PRICE_MAX",
+    "SLOT_MAX_MINUTES",
+    "SLOT_MIN_MINUTES",
+    "call_book",
+    "call_cancel",
+    "partner_block",
+    "partner_create",
+    "partner_onboard",
+    "partner_unblock",
+    "product_approve",
+    "product_block",
+    "product_create",
+    "product_refuse",
+    "product_unblock",
+    "product_update",
+    "questionnaire_missing",
+    "questionnaire_save",
+    "questionnaire_submit",
+    "sales_settings_update",
+    "slot_cancel",
+    "slot_publish",
+    "validate_channels",
+    "validate_grace",
+]

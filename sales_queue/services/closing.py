@@ -1,0 +1,169 @@
+"""Items leave the queue without a manager's outcome: the order was paid or cancelled, the
+product was switched off or blocked — and come back when it is switched on or unblocked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import Deal
+from crm.services import deals_close
+from orders import services as order_services
+from orders.models import Order
+from partners.models import Partner, Product, SalesStatus
+from sales_queue.models import QueueEvent, QueueItem
+from sales_queue.services.common import record_closed
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def queue_withdraw_waiting(*, partner: Partner, product: Product | None = None, reason: str) -> int:
+    """Withdraw the waiting (``queued``) items of a product, or of all the partner's products.
+
+    Items a manager holds (``active``) or has a callback on (``scheduled``) stay with that
+    manager to be finished. Set-based and idempotent: a second call finds nothing to do.
+    """
+    items = QueueItem.objects.filter(partner=partner, state=QueueItem.State.QUEUED)
+    if product is not None:
+        items = items.filter(product=product)
+    now = timezone.now()
+    # Lock what we withdraw (a take in flight finishes first; later takes skip the locked
+    # rows); the update re-checks the state (compare-and-swap) all the same.
+    ids = list(items.select_for_update().order_by("pk").values_list("pk", flat=True))
+    withdrawn = QueueItem.objects.filter(pk__in=ids, state=QueueItem.State.QUEUED)
+    count = withdrawn.update(
+        state=QueueItem.State.WITHDRAWN,
+        outcome=QueueItem.Outcome.WITHDRAWN,
+        outcome_reason=reason[:32],
+        closed_at=now,
+        updated_at=now,
+    )
+    if count:
+        record_closed(ids, note=f"{QueueItem.Outcome.WITHDRAWN}:{reason}", now=now)
+        deals_close(queue_item_ids=ids, status=Deal.Status.WITHDRAWN, now=now)
+        logger.info(
+            "withdrew %d queued items (partner=%s product=%s reason=%s)",
+            count,
+            partner.pk,
+            product.pk if product else "*",
+            reason,
+        )
+    return count
+
+
+# Withdrawals that a later switch-on or unblock undoes (an order the partner cancelled, or paid
+# within its grace period, stays closed).
+RESTORABLE_REASONS = ("product_disabled", "product_blocked", "partner_blocked")
+
+
+@transaction.atomic
+def queue_restore_withdrawn(*, partner: Partner, product: Product | None = None) -> int:
+    """Put back into the queue the items withdrawn when the product was switched off or it or
+    its partner was blocked — once it feeds the queue again, for orders still unpaid.
+
+    Set-based and idempotent; their deals (if a manager had taken them before) reopen when
+    they are next taken.
+    """
+    items = QueueItem.objects.filter(
+        partner=partner,
+        state=QueueItem.State.WITHDRAWN,
+        outcome_reason__in=RESTORABLE_REASONS,
+        order__status=Order.Status.PENDING,
+        product__sales_enabled=True,
+        product__sales_status=SalesStatus.APPROVED,
+        partner__status=Partner.Status.ACTIVE,
+    )
+    if product is not None:
+        items = items.filter(product=product)
+    now = timezone.now()
+    ids = list(items.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+    count = QueueItem.objects.filter(pk__in=ids, state=QueueItem.State.WITHDRAWN).update(
+        state=QueueItem.State.QUEUED,
+        holder=None,
+        outcome="",
+        outcome_reason="",
+        closed_at=None,
+        available_at=now,
+        updated_at=now,
+    )
+    if count:
+        QueueEvent.objects.bulk_create(
+            QueueEvent(item_id=pk, kind=QueueEvent.Kind.ENTERED, note="restored", created_at=now)
+            for pk in ids
+        )
+        logger.info(
+            "restored %d withdrawn items (partner=%s product=%s)",
+            count,
+            partner.pk,
+            product.pk if product else "*",
+        )
+    return count
+
+
+def _close_open_item(*, order: Any, state: str, outcome: str, reason: str, deal_status: str) -> int:
+    """Close the order's open item, whoever holds it (the holder stays, for statistics), log
+    it and close its deal.
+
+    A compare-and-swap on the open states: run twice, or beside another closer, it closes once
+    (and only the one that closed it writes the event).
+    """
+    now = timezone.now()
+    ids = list(
+        QueueItem.objects.filter(order=order, state__in=QueueItem.OPEN_STATES).values_list(
+            "pk", flat=True
+        )
+    )
+    closed = QueueItem.objects.filter(pk__in=ids, state__in=QueueItem.OPEN_STATES).update(
+        state=state, outcome=outcome, outcome_reason=reason, closed_at=now, updated_at=now
+    )
+    if closed:
+        record_closed(ids, note=f"{outcome}:{reason}", now=now)
+        deals_close(queue_item_ids=ids, status=deal_status, now=now)
+    return closed
+
+
+@transaction.atomic
+def queue_close_for_payment(*, order: Order) -> int:
+    """The order was paid: its open item (queued, active or scheduled) closes.
+
+    The payment's own time decides: paid after ``due_at`` the sales department handled it —
+    done and won; paid within the grace period but reported late — withdrawn, nothing owed.
+    """
+    if order.paid_at is not None and order.paid_at > order.due_at:
+        state, outcome, reason = QueueItem.State.DONE, QueueItem.Outcome.WON, "paid"
+        deal_status = Deal.Status.WON
+    else:
+        state, outcome = QueueItem.State.WITHDRAWN, QueueItem.Outcome.WITHDRAWN
+        reason, deal_status = "paid_within_grace", Deal.Status.WITHDRAWN
+    closed = _close_open_item(
+        order=order, state=state, outcome=outcome, reason=reason, deal_status=deal_status
+    )
+    if closed:
+        logger.info("order %s paid: its queue item closed as %s", order.pk, outcome)
+    return closed
+
+
+@transaction.atomic
+def queue_close_for_cancel(*, order: Order) -> int:
+    """The order was cancelled: its open item is withdrawn."""
+    return _close_open_item(
+        order=order,
+        state=QueueItem.State.WITHDRAWN,
+        outcome=QueueItem.Outcome.WITHDRAWN,
+        reason="order_cancelled",
+        deal_status=Deal.Status.WITHDRAWN,
+    )
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, now: dt.datetime | None = None) -> Order:
+    """Cancel an unpaid order (idempotent) and withdraw its open queue item."""
+    recorded = order_services.order_cancel_record(order=order, now=now)
+    if recorded.changed:
+        queue_close_for_cancel(order=recorded.order)
+    return recorded.order

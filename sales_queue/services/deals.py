@@ -1,0 +1,24 @@
+"""The queue's side of a deal: taking an item opens (or hands over) the deal crm keeps."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from crm.models import Deal
+from crm.services import deal_open
+from sales_queue.models import QueueItem
+
+
+def open_deal(item: QueueItem, manager: User) -> Deal:
+    """Taking an item opens its deal (or hands the existing one to the new manager)."""
+    return deal_open(
+        queue_item_id=item.pk,
+        partner_id=item.partner_id,
+        product_id=item.product_id,
+        order=item.order,
+        responsible=manager,
+        title=item.product.name,
+        source=_("Unpaid order"),
+        lead_created_at=item.entered_at,
+    )

@@ -1,0 +1,149 @@
+"""Items change hands: the manager releases theirs, the head releases or reassigns one, and
+items left untouched return to the queue by themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from crm.services import deal_reassign
+from sales_queue.models import QueueEvent, QueueItem
+from sales_queue.services.common import record_event, require_seller
+from sales_queue.services.deals import open_deal
+from sales_queue.services.touches import held_item
+from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+
+logger = logging.getLogger(__name__)
+
+State = QueueItem.State
+
+
+@transaction.atomic
+def queue_release(*, manager: User, item_id: Any) -> QueueItem:
+    """The manager hands their active item back to the queue."""
+    item = held_item(manager, item_id)
+    now = timezone.now()
+    QueueItem.objects.filter(pk=item.pk, state=State.ACTIVE, holder=manager).update(
+        state=State.QUEUED, holder=None, available_at=now, updated_at=now
+    )
+    record_event(item, QueueEvent.Kind.RELEASED, manager=manager, actor=manager)
+    item.refresh_from_db()
+    return item
+
+
+@transaction.atomic
+def queue_head_release(*, head: User, item_id: Any) -> QueueItem:
+    """The head takes an item (active or a scheduled callback) away from its manager."""
+    try:
+        item = QueueItem.objects.select_for_update().get(pk=item_id)
+    except (QueueItem.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise NotFoundError(_("Queue item not found.")) from None
+    if item.state not in (State.ACTIVE, State.SCHEDULED):
+        raise ConflictError(
+            _("Only an item held by a manager can be released."),
+            code="not_held",
+            details={"state": item.state},
+        )
+    previous = item.holder
+    now = timezone.now()
+    QueueItem.objects.filter(pk=item.pk, state=item.state).update(
+        state=State.QUEUED, holder=None, available_at=now, updated_at=now
+    )
+    record_event(item, QueueEvent.Kind.RELEASED, manager=previous, actor=head, note="by head")
+    item.refresh_from_db()
+    return item
+
+
+@transaction.atomic
+def queue_reassign(*, head: User, item_id: Any, to_manager: User) -> QueueItem:
+    """Give an item to another manager. An active item stays active for the new manager (who
+    must hold nothing else); a waiting or scheduled one becomes the new manager's callback,
+    due now, so it comes to them first."""
+    require_seller(to_manager)
+    if not to_manager.is_active:
+        raise ApplicationError(_("This manager is deactivated."), code="manager_inactive")
+    try:
+        item = QueueItem.objects.select_for_update().get(pk=item_id)
+    except (QueueItem.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise NotFoundError(_("Queue item not found.")) from None
+    if item.state not in QueueItem.OPEN_STATES:
+        raise ConflictError(
+            _("The item is closed."), code="item_closed", details={"state": item.state}
+        )
+    previous = item.holder
+    now = timezone.now()
+    new_state = State.ACTIVE if item.state == State.ACTIVE else State.SCHEDULED
+    try:
+        with transaction.atomic():
+            QueueItem.objects.filter(pk=item.pk, state=item.state).update(
+                state=new_state,
+                holder=to_manager,
+                taken_at=now if new_state == State.ACTIVE else item.taken_at,
+                available_at=item.available_at if new_state == State.ACTIVE else now,
+                updated_at=now,
+            )
+    except IntegrityError:
+        raise ConflictError(
+            _("This manager already holds an active item."), code="manager_busy"
+        ) from None
+    item.refresh_from_db()
+    record_event(
+        item,
+        QueueEvent.Kind.REASSIGNED,
+        manager=to_manager,
+        actor=head,
+        note=f"from {previous.email if previous else '-'}",
+    )
+    if new_state == State.ACTIVE:
+        open_deal(item, to_manager)
+    else:
+        deal_reassign(queue_item_id=item.pk, responsible=to_manager, now=now)
+    return item
+
+
+def queue_auto_release(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
+    """Return to the queue every active item untouched for ``SALES_AUTO_RELEASE_MINUTES``.
+
+    Safe to run twice at once: rows are claimed with SKIP LOCKED and moved with a CAS update;
+    each release is logged as an ``auto_released`` event naming the manager.
+    """
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(minutes=settings.SALES_AUTO_RELEASE_MINUTES)
+    released = 0
+    while True:
+        with transaction.atomic():
+            stale = list(
+                QueueItem.objects.select_for_update(skip_locked=True)
+                .annotate(last_activity=Coalesce("last_touch_at", "taken_at"))
+                .filter(state=State.ACTIVE, last_activity__lt=cutoff)
+                .values_list("pk", "holder_id")[:batch_size]
+            )
+            if not stale:
+                break
+            moved = QueueItem.objects.filter(
+                pk__in=[pk for pk, _h in stale], state=State.ACTIVE
+            ).update(state=State.QUEUED, holder=None, available_at=now, updated_at=now)
+            QueueEvent.objects.bulk_create(
+                QueueEvent(
+                    item_id=pk,
+                    kind=QueueEvent.Kind.AUTO_RELEASED,
+                    manager_id=holder,
+                    note=f"untouched for {settings.SALES_AUTO_RELEASE_MINUTES} min",
+                    created_at=now,
+                )
+                for pk, holder in stale
+            )
+            released += moved
+            logger.info("auto-released %d untouched items", moved)
+        if len(stale) < batch_size:
+            break
+    return released

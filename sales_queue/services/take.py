@@ -1,0 +1,115 @@
+"""Take next: a manager gets their own due callback or the oldest available item.
+
+Invariants, enforced by the database and re-checked here:
+- an item is active for at most one manager (one ``holder`` column);
+- a manager holds at most one active item (partial unique index
+  ``queue_one_active_item_per_manager``) — two concurrent takes by one manager make the second
+  fail on the index, which we turn into ``already_holding``;
+- a take claims a row with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL and then a
+  compare-and-swap ``UPDATE … WHERE state = <seen>``, which is also what keeps SQLite (no row
+  locks, one writer at a time) correct.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from sales_queue.hours import is_working_time, next_working_time
+from sales_queue.models import QueueEvent, QueueItem
+from sales_queue.services.common import feeding_products, record_event, require_seller
+from sales_queue.services.deals import open_deal
+from salesdesk.errors import ConflictError
+
+State = QueueItem.State
+_TAKE_RETRIES = 5  # CAS losses in a row before giving up (only ever reached on SQLite)
+
+
+def _held_item_id(manager: User) -> Any:
+    return (
+        QueueItem.objects.filter(holder=manager, state=State.ACTIVE)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _claim_candidate(manager: User, now: dt.datetime) -> QueueItem | None:
+    locked = QueueItem.objects.select_for_update(skip_locked=True, of=("self",))
+    callback = (
+        locked.filter(holder=manager, state=State.SCHEDULED, available_at__lte=now)
+        .order_by("available_at", "id")
+        .first()
+    )
+    if callback is not None:
+        return callback
+    return ready_items(now).first()
+
+
+def ready_items(now: dt.datetime) -> Any:
+    """The queue in take order, locked rows skipped: the oldest available item first, along
+    ``queue_ready_idx`` (its columns are this ORDER BY). Call inside a transaction."""
+    return (
+        QueueItem.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(feeding_products(), state=State.QUEUED, available_at__lte=now)
+        .order_by("available_at", "entered_at", "id")
+    )
+
+
+def queue_take_next(*, manager: User, now: dt.datetime | None = None) -> QueueItem | None:
+    """Give the manager their next item: their own due callbacks first, then the oldest
+    available one. Returns ``None`` when there is nothing to take.
+
+    Raises ``outside_working_hours`` and ``already_holding`` (both 409).
+    """
+    require_seller(manager)
+    now = now or timezone.now()
+    if not is_working_time(now):
+        opens = next_working_time(now)
+        raise ConflictError(
+            _("Orders are taken only during working hours (%(hours)s Moscow time).")
+            % {"hours": settings.SALES_WORKING_HOURS},
+            code="outside_working_hours",
+            details={"opens_at": opens.isoformat(), "hours": str(settings.SALES_WORKING_HOURS)},
+        )
+    for _attempt in range(_TAKE_RETRIES):
+        with transaction.atomic():
+            # Only the id: building the full current item (four joins) costs more than the
+            # rest of the take together.
+            held_id = _held_item_id(manager)
+            if held_id is not None:
+                raise ConflictError(
+                    _("Finish your current order before taking the next one."),
+                    code="already_holding",
+                    details={"item": str(held_id)},
+                )
+            candidate = _claim_candidate(manager, now)
+            if candidate is None:
+                return None
+            try:
+                with transaction.atomic():
+                    claimed = QueueItem.objects.filter(
+                        pk=candidate.pk, state=candidate.state, holder=candidate.holder_id
+                    ).update(state=State.ACTIVE, holder=manager, taken_at=now, updated_at=now)
+            except IntegrityError:
+                # The same manager won another take a moment ago (the unique index said no).
+                held_id = _held_item_id(manager)
+                raise ConflictError(
+                    _("Finish your current order before taking the next one."),
+                    code="already_holding",
+                    details={"item": str(held_id) if held_id else None},
+                ) from None
+            if claimed != 1:
+                continue  # another manager got it first (SQLite path): try the next one
+            item = QueueItem.objects.select_related("order", "product", "partner").get(
+                pk=candidate.pk
+            )
+            record_event(item, QueueEvent.Kind.TAKEN, manager=manager, actor=manager)
+            open_deal(item, manager)
+            return item
+    return None

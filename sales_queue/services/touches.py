@@ -1,0 +1,193 @@
+"""Touches: the manager logs a contact attempt on the item they hold, and its outcome moves
+the item (back to the queue, to a callback, or closed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from crm.models import Deal
+from crm.services import deals_close
+from partners.models import ALL_CHANNELS
+from sales_queue.hours import next_working_time
+from sales_queue.models import LostReason, Outcome, QueueEvent, QueueItem, Touch
+from sales_queue.services.common import record_event, require_seller
+from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+
+State = QueueItem.State
+CALLBACK_HORIZON = dt.timedelta(days=60)
+MANAGER_LOST_REASONS = [r.value for r in LostReason if r != LostReason.UNREACHABLE]
+
+
+def held_item(manager: User, item_id: Any) -> QueueItem:
+    try:
+        item = (
+            QueueItem.objects.select_for_update(of=("self",))
+            .select_related("product", "order")
+            .get(pk=item_id)
+        )
+    except (QueueItem.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise NotFoundError(_("Queue item not found.")) from None
+    if item.state != State.ACTIVE or item.holder_id != manager.pk:
+        raise ConflictError(
+            _("You do not hold this item."),
+            code="not_holding",
+            details={"state": item.state},
+        )
+    return item
+
+
+def _touch_errors(
+    *,
+    channel: str,
+    outcome: str,
+    comment: str,
+    callback_at: dt.datetime | None,
+    reason: str,
+    now: dt.datetime,
+) -> dict[str, list[str]]:
+    """What is wrong with the touch as given, field by field (empty: nothing)."""
+    errors: dict[str, list[str]] = {}
+    if channel not in ALL_CHANNELS:
+        errors["channel"] = [_("One of: %s.") % ", ".join(ALL_CHANNELS)]
+    if outcome not in Outcome.values:
+        errors["outcome"] = [_("One of: %s.") % ", ".join(Outcome.values)]
+    if outcome == Outcome.CALLBACK:
+        problem = _callback_problem(callback_at, now=now)
+        if problem:
+            errors["callback_at"] = [problem]
+    if outcome == Outcome.REFUSED:
+        if reason not in MANAGER_LOST_REASONS:
+            errors["reason"] = [_("One of: %s.") % ", ".join(MANAGER_LOST_REASONS)]
+        elif reason == LostReason.OTHER and not comment.strip():
+            errors["comment"] = [_("Required when the reason is «other».")]
+    return errors
+
+
+def _callback_problem(callback_at: dt.datetime | None, *, now: dt.datetime) -> str:
+    if callback_at is None:
+        return _("Say when to call back.")
+    if timezone.is_naive(callback_at):
+        return _("Give the time with its time zone.")
+    if callback_at <= now:
+        return _("The callback time must be in the future.")
+    if callback_at > now + CALLBACK_HORIZON:
+        return _("At most 60 days ahead.")
+    return ""
+
+
+def _check_channel_allowed(item: QueueItem, channel: str) -> None:
+    if channel not in item.product.channels:
+        raise ApplicationError(
+            _("The partner does not allow the channel «%(channel)s» for this product.")
+            % {"channel": channel},
+            code="channel_not_allowed",
+            details={"channel": [_("Allowed: %s.") % ", ".join(item.product.channels)]},
+        )
+
+
+def _after_no_answer(item: QueueItem, *, manager: User, now: dt.datetime) -> list[str]:
+    """One more unanswered attempt: back to the queue after the retry delay, or closed as
+    unreachable once the attempts run out."""
+    item.attempts += 1
+    if item.attempts >= settings.SALES_MAX_ATTEMPTS:
+        _close(item, outcome=QueueItem.Outcome.LOST, reason=LostReason.UNREACHABLE, now=now)
+        return ["attempts", *_CLOSED_FIELDS]
+    item.state = State.QUEUED
+    item.holder = None
+    item.available_at = now + dt.timedelta(minutes=settings.SALES_RETRY_DELAY_MINUTES)
+    record_event(item, QueueEvent.Kind.RETRY, manager=manager, actor=manager)
+    return ["attempts", "state", "holder", "available_at"]
+
+
+def _after_callback(item: QueueItem, *, manager: User, callback_at: dt.datetime) -> list[str]:
+    """The item stays the manager's and comes back to them first at the next working time."""
+    item.state = State.SCHEDULED
+    item.available_at = next_working_time(callback_at)
+    record_event(
+        item,
+        QueueEvent.Kind.CALLBACK,
+        manager=manager,
+        actor=manager,
+        note=item.available_at.isoformat(),
+    )
+    return ["state", "available_at"]
+
+
+_CLOSED_FIELDS = ["state", "outcome", "outcome_reason", "closed_at"]
+
+
+@transaction.atomic
+def queue_touch(
+    *,
+    manager: User,
+    item_id: Any,
+    channel: str,
+    outcome: str,
+    comment: str = "",
+    callback_at: dt.datetime | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Touch:
+    """Log a contact attempt on the item the manager holds and move the item accordingly:
+    ``reached`` keeps it active, ``no_answer`` sends it back (or closes it as unreachable),
+    ``callback`` schedules it, ``refused`` closes it as lost."""
+    require_seller(manager)
+    now = now or timezone.now()
+    errors = _touch_errors(
+        channel=channel,
+        outcome=outcome,
+        comment=comment,
+        callback_at=callback_at,
+        reason=reason,
+        now=now,
+    )
+    if errors:
+        raise ApplicationError(_("Invalid touch."), code="validation_error", details=errors)
+
+    item = held_item(manager, item_id)
+    _check_channel_allowed(item, channel)
+    touch = Touch.objects.create(
+        item=item,
+        manager=manager,
+        channel=channel,
+        outcome=outcome,
+        comment=comment.strip(),
+        callback_at=callback_at if outcome == Outcome.CALLBACK else None,
+        reason=reason if outcome == Outcome.REFUSED else "",
+        created_at=now,
+    )
+    item.last_touch_at = now
+    fields = ["last_touch_at", "updated_at"]
+    if outcome == Outcome.NO_ANSWER:
+        fields += _after_no_answer(item, manager=manager, now=now)
+    elif outcome == Outcome.CALLBACK:
+        assert callback_at is not None  # noqa: S101 - validated above
+        fields += _after_callback(item, manager=manager, callback_at=callback_at)
+    elif outcome == Outcome.REFUSED:
+        _close(item, outcome=QueueItem.Outcome.LOST, reason=reason, now=now)
+        fields += _CLOSED_FIELDS
+    item.save(update_fields=fields)
+    return touch
+
+
+def _close(item: QueueItem, *, outcome: str, reason: str, now: dt.datetime) -> None:
+    """Mark ``item`` closed (caller saves) and close its deal."""
+    manager = item.holder
+    item.state = State.WITHDRAWN if outcome == QueueItem.Outcome.WITHDRAWN else State.DONE
+    item.outcome = outcome
+    item.outcome_reason = reason
+    item.closed_at = now
+    record_event(item, QueueEvent.Kind.CLOSED, manager=manager, note=f"{outcome}:{reason}")
+    deals_close(
+        queue_item_ids=[item.pk],
+        status=Deal.Status.WON if outcome == QueueItem.Outcome.WON else Deal.Status.LOST,
+        now=now,
+    )

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.models import PARTNER_ROLES, SELLER_ROLES, STAFF_ROLES, Role, User
+from accounts.services import personal_token_create, personal_token_revoke
+from partners.models import Partner
+from salesdesk.errors import ApplicationError
+from web.tenancy import RoleRequiredMixin
+
+
+def home_url_for(user: Any) -> str:
+    """Where a user lands after logging in: their own home for their role."""
+    role = getattr(user, "role", None)
+    if role in PARTNER_ROLES:
+        return reverse("partners:cabinet")
+    if role in SELLER_ROLES:
+        return reverse("queue:workspace")
+    if role in (Role.HEAD, Role.QA):
+        return reverse("head-home")
+    if getattr(user, "is_superuser", False):
+        return reverse("admin:index")
+    return reverse("login")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect(home_url_for(request.user))
+
+
+class TokensView(RoleRequiredMixin, View):
+    """A staff member's personal API tokens: list, create (shown once), revoke."""
+
+    allowed_roles = frozenset(STAFF_ROLES)
+    template_name = "accounts/tokens.html"
+
+    def _render(self, request: HttpRequest, **extra: Any) -> HttpResponse:
+        user = cast(User, request.user)  # RoleRequiredMixin let only staff through
+        context = {"tokens": user.tokens.all(), **extra}
+        template = "accounts/_tokens.html" if request.htmx else self.template_name  # type: ignore[attr-defined]
+        return render(request, template, context)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request)
+
+    def post(self, request: HttpRequest) -> HttpResponseBase:
+        user = cast(User, request.user)
+        action = request.POST.get("action")
+        if action == "create":
+            _token, raw = personal_token_create(user=user, name=request.POST.get("name", ""))
+            return self._render(request, new_secret=raw)
+        if action == "revoke":
+            try:
+                personal_token_revoke(user=user, token_id=request.POST.get("token", ""))
+            except ApplicationError as exc:
+                return self._render(request, error=exc.message)
+            return self._render(request, notice=_("The token was revoked."))
+        return self._render(request, error=_("Unknown action."))
+
+
+class HeadHomeView(RoleRequiredMixin, TemplateView):
+    """The head of sales' start page: partners and the sales team at a glance."""
+
+    allowed_roles = frozenset({Role.HEAD, Role.QA})
+    template_name = "accounts/head_home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["partners"] = Partner.objects.annotate(
+            member_count=Count("members", filter=Q(members__is_active=True))
+        ).order_by("name")
+        context["staff"] = User.objects.filter(role__in=STAFF_ROLES).order_by("role", "email")
+        return context

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from billing.months import format_month, parse_past_or_current_month
+from billing.selectors import ledger_entries, statement_for_month
+from salesdesk.pagination import CursorPagination
+from web.billing.exports import statement_csv_response
+from web.billing.serializers import (
+    ChargeListInputSerializer,
+    ChargeOutputSerializer,
+    ChargePageOutputSerializer,
+    StatementOutputSerializer,
+)
+from web.tenancy import PartnerScopedAPIView
+
+_MONTH = OpenApiParameter(
+    "month", OpenApiTypes.STR, OpenApiParameter.PATH, description="Moscow-time month, YYYY-MM"
+)
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets a client ask for ``Accept: text/csv``; the view returns the CSV body itself."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> Any:
+        # Only errors reach a renderer here; they keep their JSON body.
+        return JSONRenderer().render(data)
+
+
+class ChargeListApi(PartnerScopedAPIView):
+    """The partner's ledger rows: fees, reversals (negative) and adjustments."""
+
+    @extend_schema(
+        parameters=[ChargeListInputSerializer],
+        responses=ChargePageOutputSerializer,
+        summary="Ledger rows (charges)",
+    )
+    def get(self, request: Request) -> Response:
+        filters = ChargeListInputSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        entries = ledger_entries(
+            partner=self.partner,
+            order_id=data.get("order"),
+            kind=data.get("kind"),
+            month=data.get("month"),
+        )
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(entries, request, view=self)
+        return paginator.get_paginated_response(ChargeOutputSerializer(page, many=True).data)
+
+
+class StatementApi(PartnerScopedAPIView):
+    """One Moscow-time month: frozen if closed, live totals for the current month."""
+
+    @extend_schema(
+        parameters=[_MONTH], responses=StatementOutputSerializer, summary="Monthly statement"
+    )
+    def get(self, request: Request, month: str) -> Response:
+        totals = statement_for_month(partner=self.partner, month=parse_past_or_current_month(month))
+        data = {
+            "month": format_month(totals.month),
+            "orders_handled": totals.orders_handled,
+            "paid": totals.paid,
+            "fees": totals.fees,
+            "reversals": totals.reversals,
+            "adjustments": totals.adjustments,
+            "total": totals.total,
+            "closed": totals.closed,
+        }
+        return Response(StatementOutputSerializer(data).data)
+
+
+class StatementCsvApi(PartnerScopedAPIView):
+    """The month's ledger rows as CSV."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        parameters=[_MONTH],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)},
+        summary="Monthly statement as CSV",
+    )
+    def get(self, request: Request, month: str) -> Any:
+        return statement_csv_response(
+            partner=self.partner, month=parse_past_or_current_month(month)
+        )

@@ -1,0 +1,186 @@
+"""Demo data for ``make run`` and ``manage.py seed_demo``: idempotent, safe to run again.
+
+Each issue extends :func:`seed_demo` with its own objects (products, orders, deals…).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.services import api_key_create, user_create
+from billing.services import order_pay
+from orders.contacts import Customer
+from orders.models import Order
+from orders.services import order_create
+from partners.models import Partner, Product, SalesStatus
+from partners.services import (
+    partner_create,
+    product_approve,
+    product_create,
+    questionnaire_save,
+    questionnaire_submit,
+    slot_publish,
+)
+from sales_queue.services import queue_sweep_due_orders
+from sales_queue.services.supply import sales_settings_update
+
+logger = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "salesdesk-demo"  # noqa: S105 - documented demo login, refused without DEBUG
+
+DEMO_PARTNERS = [
+    ("Онлайн-школа «Кисть и холст»", "school@demo.salesdesk.local", "Анна Школьникова"),
+    ("Магазин «Чайный дом»", "shop@demo.salesdesk.local", "Пётр Чаев"),
+]
+# (name, price, approved?) per demo partner, in DEMO_PARTNERS order.
+DEMO_PRODUCTS = [
+    [("Курс «Акварель с нуля»", "14900.00", True), ("Интенсив «Портрет маслом»", "4900.00", False)],
+    [("Подписка «Чай месяца»", "1990.00", True), ("Набор «Пуэр коллекционный»", "7800.00", False)],
+]
+DEMO_ANSWERS = {
+    "project_description": "Онлайн-проект с 2019 года, более 20 000 выпускников.",
+    "product_description": "Основной продукт: доступ к урокам и обратная связь куратора.",
+    "audience": "Взрослые 25–45 лет, новички без опыта.",
+    "price_and_payment": "Полная оплата картой или рассрочка на 6 месяцев без переплаты.",
+    "start_dates": "Старт потоков каждый понедельник.",
+    "course_content": "12 модулей, 48 видеоуроков, домашние задания с проверкой.",
+    "faq": "Доступ к материалам сохраняется навсегда. Возврат — в течение 14 дней.",
+    "objections": "«Дорого» — предложить рассрочку; «Нет времени» — уроки по 15 минут.",
+    "platform_terms": "Оплата через платёжную страницу на сайте партнёра.",
+    "access_problems": "Письмо с доступом иногда попадает в «Спам».",
+    "urgent_contact": "Анна, +7 900 000-00-00, Telegram @demo_support, 10:00–19:00 МСК",
+}
+
+DEMO_STAFF = [
+    ("head@demo.salesdesk.local", Role.HEAD, "Ольга Руководова"),
+    ("manager1@demo.salesdesk.local", Role.MANAGER, "Иван Продажин"),
+    ("manager2@demo.salesdesk.local", Role.MANAGER, "Мария Звонкова"),
+    ("caller@demo.salesdesk.local", Role.CALLER, "Сергей Обзвонов"),
+    ("qa@demo.salesdesk.local", Role.QA, "Елена Контролёва"),
+]
+
+
+@dataclass
+class DemoResult:
+    created: list[str] = field(default_factory=list)
+    logins: list[dict[str, str]] = field(default_factory=list)
+    api_keys: dict[str, str] = field(default_factory=dict)
+
+
+@transaction.atomic
+def seed_demo() -> DemoResult:
+    result = DemoResult()
+    for name, email, person in DEMO_PARTNERS:
+        owner = User.objects.filter(email=email).select_related("partner").first()
+        if owner is None:
+            partner = Partner.objects.filter(name=name).first() or partner_create(name=name)
+            owner = user_create(
+                email=email,
+                role=Role.PARTNER_OWNER,
+                password=DEMO_PASSWORD,
+                partner=partner,
+                full_name=person,
+            )
+            _key, raw = api_key_create(partner=partner, name="demo storefront", created_by=owner)
+            result.api_keys[name] = raw
+            result.created.append(email)
+        partner_name = owner.partner.name if owner.partner else ""
+        result.logins.append({"email": email, "role": owner.role, "partner": partner_name})
+    for email, role, person in DEMO_STAFF:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = user_create(email=email, role=role, password=DEMO_PASSWORD, full_name=person)
+            result.created.append(email)
+        result.logins.append({"email": email, "role": user.role, "partner": ""})
+    head = User.objects.get(email=DEMO_STAFF[0][0])
+    for (partner_name, _email, _person), products in zip(DEMO_PARTNERS, DEMO_PRODUCTS, strict=True):
+        partner = Partner.objects.get(name=partner_name)
+        for name, price, approved in products:
+            _seed_product(partner=partner, head=head, name=name, price=price, approved=approved)
+    _seed_slots(head=head)
+    _seed_orders()
+    return result
+
+
+def _seed_product(*, partner: Partner, head: User, name: str, price: str, approved: bool) -> None:
+    if Product.objects.filter(partner=partner, name=name).exists():
+        return
+    product = product_create(partner=partner, name=name, price=price)
+    product = sales_settings_update(
+        product=product, actor=None, enabled=True, grace_period_minutes=60
+    )
+    questionnaire_save(product=product, actor=None, answers=DEMO_ANSWERS)
+    if approved:
+        product = questionnaire_submit(product=product, actor=None)
+        product_approve(product=product, actor=head, comment="Демо: согласовано на созвоне.")
+    expected = SalesStatus.APPROVED if approved else SalesStatus.DRAFT
+    product.refresh_from_db()
+    if product.sales_status != expected:  # pragma: no cover - a broken service
+        raise RuntimeError(f"demo product {name} ended in {product.sales_status}")
+
+
+def _seed_slots(*, head: User) -> None:
+    """Three alignment slots over the next working days, 11:00 Moscow time."""
+    if head.alignment_slots.filter(starts_at__gt=timezone.now()).exists():
+        return
+    today = timezone.localdate()
+    for days in (1, 2, 3):
+        starts = timezone.make_aware(
+            dt.datetime.combine(today + dt.timedelta(days=days), dt.time(11, 0))
+        )
+        slot_publish(head=head, starts_at=starts, duration_minutes=30)
+
+
+# (buyer, phone, email, telegram, minutes ago, what happens) per demo order; the products'
+# grace period is 60 minutes.
+DEMO_ORDERS = [
+    ("Алексей Смирнов", "+79161234501", "alexey@example.com", "", 180, "queued"),
+    ("Екатерина Волкова", "+79161234502", "", "katya_v", 150, "queued"),
+    ("Дмитрий Козлов", "+79161234503", "dk@example.com", "", 120, "queued"),
+    ("Ольга Новикова", "", "olga.n@example.com", "olga_nov", 95, "queued"),
+    ("Никита Морозов", "+79161234505", "", "", 75, "queued"),
+    ("Светлана Павлова", "+79161234506", "sveta@example.com", "", 20, "in_grace"),
+    ("Игорь Соколов", "+79161234507", "", "", 240, "paid_in_grace"),
+    ("Татьяна Лебедева", "+79161234508", "tanya@example.com", "", 300, "won"),
+]
+
+
+def _seed_orders() -> None:
+    """Orders of the approved demo products: a few past their grace period and waiting in the
+    queue, one still within it, one paid within it (no fee), one won by the sales department
+    (its fee charged). Seeded once per partner."""
+    now = timezone.now()
+    won: list[tuple[Order, int]] = []
+    for product in Product.objects.filter(
+        sales_status=SalesStatus.APPROVED, partner__name__in=[p[0] for p in DEMO_PARTNERS]
+    ).select_related("partner"):
+        if Order.objects.filter(partner=product.partner, external_id__startswith="demo-").exists():
+            continue
+        for number, (name, phone, email, telegram, minutes, fate) in enumerate(DEMO_ORDERS, 1):
+            intake = order_create(
+                partner=product.partner,
+                product=product,
+                external_id=f"demo-{number:03}",
+                amount=Decimal(product.price),
+                customer=Customer(
+                    name=name, phone=phone, email=email, telegram=telegram, whatsapp=phone
+                ),
+                created_at=now - dt.timedelta(minutes=minutes),
+            )
+            if fate == "paid_in_grace":
+                order_pay(order=intake.order, paid_at=intake.order.created_at + _HALF_GRACE)
+            elif fate == "won":
+                won.append((intake.order, minutes))
+    queue_sweep_due_orders(now=now)
+    for order, minutes in won:
+        order_pay(order=order, paid_at=now - dt.timedelta(minutes=minutes - 90))
+
+
+_HALF_GRACE = dt.timedelta(minutes=30)

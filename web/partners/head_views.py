@@ -1,0 +1,237 @@
+"""The head of sales' pages for the sales department: applications, the product review with
+the questionnaire's changes since approval, decisions, alignment slots and partner blocks.
+
+QA may look at every page; only the head acts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from accounts.models import Role
+from partners import page_selectors as pages
+from partners.models import WORKFLOW_STATUSES, Channel, Questionnaire, SalesStatus
+from partners.services import (
+    product_approve,
+    product_refuse,
+    slot_cancel,
+    slot_publish,
+)
+from sales_queue.services.supply import (
+    partner_block,
+    partner_unblock,
+    product_block,
+    product_unblock,
+)
+from salesdesk.errors import ApplicationError
+from web.partners.forms import CommentForm, RefuseForm, SlotForm, add_service_errors
+from web.tenancy import RoleRequiredMixin
+
+VIEWERS = frozenset({Role.HEAD, Role.QA})
+ACTORS = frozenset({Role.HEAD})
+
+
+class HeadPageMixin(RoleRequiredMixin):
+    allowed_roles = VIEWERS
+
+
+class HeadActionMixin(RoleRequiredMixin):
+    allowed_roles = ACTORS
+
+
+def _can_act(request: HttpRequest) -> bool:
+    return getattr(request.user, "role", None) == Role.HEAD
+
+
+class ApplicationListView(HeadPageMixin, View):
+    """Products by sales-department status; the default tab is what awaits a decision."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        status = request.GET.get("status") or None
+        if status is not None and status not in SalesStatus.values:
+            raise Http404
+        counts = pages.application_counts()
+        tabs = [("", _("Awaiting decision"), counts["awaiting"])] + [
+            (s.value, s.label, counts.get(s.value, 0)) for s in WORKFLOW_STATUSES
+        ]
+        products = list(pages.applications(status=status))
+        for product in products:
+            product.status_label = product.get_sales_status_display()  # type: ignore[attr-defined]
+        return render(
+            request,
+            "partners/head_applications.html",
+            {"tabs": tabs, "current": status or "", "products": products},
+        )
+
+
+class ProductReviewView(HeadPageMixin, View):
+    def get(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        return self.render_review(request, pages.head_product_get(product_id=pk))
+
+    @staticmethod
+    def render_review(
+        request: HttpRequest, product: Any, forms: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        questionnaire = Questionnaire.objects.filter(product=product).first()
+        answers = (
+            questionnaire.answers()
+            if questionnaire
+            else dict.fromkeys(Questionnaire.TEXT_FIELDS, "")
+        )
+        titles = pages.section_titles()
+        sections = [
+            {
+                "title": titles[key],
+                "answers": [(pages.field_label(name), answers[name]) for name in names],
+            }
+            for key, names in pages.QUESTIONNAIRE_SECTIONS
+        ]
+        approved = pages.latest_approved_version(product=product)
+        diff = pages.questionnaire_diff(approved=approved, current=answers) if approved else None
+        status = product.sales_status
+        forms = {
+            "approve_form": CommentForm(prefix="approve"),
+            "refuse_form": RefuseForm(prefix="refuse"),
+            "block_form": CommentForm(prefix="block"),
+            "unblock_form": CommentForm(prefix="unblock"),
+            **(forms or {}),
+        }
+        context = {
+            "product": product,
+            "partner": product.partner,
+            "status_label": product.get_sales_status_display(),
+            "channel_labels": [str(dict(Channel.choices).get(c, c)) for c in product.channels],
+            "public_status_label": pages.sales_status_label(product.public_sales_status),
+            "refusal_reason": product.get_refusal_reason_display(),
+            "questionnaire": questionnaire,
+            "sections": sections,
+            "approved_version": approved,
+            "diff": diff,
+            "diff_changed": bool(diff) and any(d.changed for d in diff or []),
+            "audit": pages.product_audit(partner=product.partner, product=product),
+            "can_act": _can_act(request),
+            "can_decide": status in pages.AWAITING_DECISION,
+            "can_block": status != SalesStatus.BLOCKED,
+            "can_unblock": status == SalesStatus.BLOCKED,
+            **forms,
+        }
+        return render(request, "partners/head_product.html", context)
+
+
+class ProductDecisionView(HeadActionMixin, View):
+    """approve / refuse / block / unblock, each through its service."""
+
+    def post(self, request: HttpRequest, pk: uuid.UUID, action: str) -> HttpResponseBase:
+        decisions: dict[str, tuple[Callable[..., Any], str]] = {
+            "approve": (product_approve, _("The product is approved.")),
+            "refuse": (product_refuse, _("The product is refused.")),
+            "block": (product_block, _("The product is blocked.")),
+            "unblock": (product_unblock, _("The product is unblocked.")),
+        }
+        if action not in decisions:
+            raise Http404
+        service, done = decisions[action]
+        product = pages.head_product_get(product_id=pk)
+        form: RefuseForm | CommentForm
+        if action == "refuse":
+            form = RefuseForm(request.POST, prefix=action)
+        else:
+            form = CommentForm(request.POST, prefix=action)
+        if form.is_valid():
+            try:
+                service(product=product, actor=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                if exc.code != "validation_error":
+                    # A conflict (someone decided meanwhile): the page shows the new state.
+                    messages.error(request, exc.message)
+                    return redirect("partners_head:product", pk=product.pk)
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, done)
+                return redirect("partners_head:product", pk=product.pk)
+        fresh = pages.head_product_get(product_id=pk)
+        return ProductReviewView.render_review(request, fresh, {f"{action}_form": form})
+
+
+class SlotsView(HeadPageMixin, View):
+    template_name = "partners/head_slots.html"
+
+    def _render(self, request: HttpRequest, form: SlotForm) -> HttpResponse:
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "slots": pages.head_slots(), "can_act": _can_act(request)},
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, SlotForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if not _can_act(request):
+            raise PermissionDenied
+        form = SlotForm(request.POST)
+        if form.is_valid():
+            try:
+                slot_publish(head=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The slot is published."))
+                return redirect("partners_head:slots")
+        return self._render(request, form)
+
+
+class SlotCancelView(HeadActionMixin, View):
+    def post(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponseBase:
+        slot = pages.head_slot_get(slot_id=pk)
+        try:
+            slot_cancel(slot=slot, actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The slot is withdrawn."))
+        return redirect("partners_head:slots")
+
+
+class PartnerListView(HeadPageMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "partners/head_partners.html",
+            {"partners": pages.head_partners(), "can_act": _can_act(request)},
+        )
+
+
+class PartnerBlockView(HeadActionMixin, View):
+    def post(self, request: HttpRequest, pk: uuid.UUID, action: str) -> HttpResponseBase:
+        partner = pages.head_partner_get(partner_id=pk)
+        if action not in ("block", "unblock"):
+            raise Http404
+        form = CommentForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(str(e) for e in form.errors.get("comment", [])))
+            return redirect("partners_head:partners")
+        comment = form.cleaned_data["comment"]
+        try:
+            if action == "block":
+                partner_block(partner=partner, actor=request.user, comment=comment)
+                messages.success(
+                    request, _("The partner «%(name)s» is blocked.") % {"name": partner}
+                )
+            else:
+                partner_unblock(partner=partner, actor=request.user, comment=comment)
+                messages.success(
+                    request, _("The partner «%(name)s» is unblocked.") % {"name": partner}
+                )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect("partners_head:partners")

@@ -1,0 +1,164 @@
+"""The manager's workspace: take the next order, work it, log touches, see one's callbacks.
+
+Every action is an htmx POST answered with the ``#workspace`` fragment; the same URLs answer a
+plain form post with the whole page, and a GET of the page shows the current state, so a
+reload never loses anything. Writes go through ``sales_queue.workflow``; its errors carry a
+translated message that is shown as is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, cast
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from accounts.models import SELLER_ROLES, User
+from sales_queue.hours import MOSCOW
+from sales_queue.models import LostReason, Outcome, QueueItem, Touch
+from sales_queue.page_selectors import my_callbacks, work_item
+from sales_queue.selectors import queue_current
+from sales_queue.services import queue_release, queue_take_next, queue_touch
+from salesdesk.errors import ApplicationError
+from web.sales_queue.forms import TouchForm
+from web.tenancy import RoleRequiredMixin
+
+PAGE = "sales_queue/workspace.html"
+FRAGMENT = "sales_queue/_workspace.html"
+
+
+def moscow_time(moment: dt.datetime) -> str:
+    return formats.date_format(timezone.localtime(moment, MOSCOW), "j E, H:i")
+
+
+def _touch_field_errors(errors: dict[str, Any]) -> dict[str, list[str]]:
+    """Messages per touch-form input; other details (an item's state...) are not field errors."""
+    return {
+        name: [str(m) for m in messages] if isinstance(messages, list | tuple) else [str(messages)]
+        for name, messages in errors.items()
+        if name in TouchForm.base_fields
+    }
+
+
+class SellerPageMixin(RoleRequiredMixin):
+    allowed_roles = frozenset(SELLER_ROLES)
+
+
+def render_workspace(
+    request: HttpRequest,
+    *,
+    notice: str = "",
+    error: str = "",
+    field_errors: dict[str, Any] | None = None,
+    form_data: Any = None,
+    opens_at: dt.datetime | None = None,
+    empty: bool = False,
+) -> HttpResponse:
+    manager = cast(User, request.user)
+    now = timezone.now()
+    held = queue_current(manager=manager)
+    callbacks = my_callbacks(manager=manager, now=now)
+    context = {
+        "work": work_item(item=held) if held else None,
+        "callbacks": callbacks,
+        "due_callbacks": sum(1 for c in callbacks if c.due),
+        "notice": notice,
+        "error": error,
+        "field_errors": _touch_field_errors(field_errors or {}),
+        # Only the touch form echoes input back, after an error, so nothing typed is lost.
+        "form_data": form_data or {},
+        "opens_at": opens_at,
+        "empty": empty,
+        "now": now,
+        "outcome_labels": dict(Outcome.choices),
+        "reasons": [r for r in LostReason if r != LostReason.UNREACHABLE],
+        "working_hours": settings.SALES_WORKING_HOURS,
+        "callback_min": timezone.localtime(now, MOSCOW).strftime("%Y-%m-%dT%H:%M"),
+    }
+    return render(request, FRAGMENT if request.htmx else PAGE, context)  # type: ignore[attr-defined]
+
+
+class WorkspaceView(SellerPageMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render_workspace(request)
+
+
+class CallbacksView(SellerPageMixin, View):
+    """The "my callbacks" panel alone, refreshed now and then so due ones light up."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        now = timezone.now()
+        callbacks = my_callbacks(manager=cast(User, request.user), now=now)
+        return render(
+            request,
+            "sales_queue/_callbacks.html",
+            {"callbacks": callbacks, "due_callbacks": sum(1 for c in callbacks if c.due)},
+        )
+
+
+class TakeView(SellerPageMixin, View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            item = queue_take_next(manager=cast(User, request.user))
+        except ApplicationError as exc:
+            opens_at = None
+            if exc.code == "outside_working_hours":
+                opens_at = dt.datetime.fromisoformat(exc.details["opens_at"])
+            # already_holding: the page shows the held item under the message.
+            return render_workspace(request, error=exc.message, opens_at=opens_at)
+        if item is None:
+            return render_workspace(request, empty=True)
+        return render_workspace(request)
+
+
+def _touch_notice(touch: Touch) -> str:
+    item = touch.item
+    if touch.outcome == Outcome.REACHED:
+        return _("Touch logged. The order stays with you.")
+    if touch.outcome == Outcome.CALLBACK:
+        return _("Callback scheduled for %(time)s (Moscow time).") % {
+            "time": moscow_time(item.available_at)
+        }
+    if touch.outcome == Outcome.NO_ANSWER and item.state == QueueItem.State.QUEUED:
+        return _("No answer. The order returns to the queue at %(time)s.") % {
+            "time": moscow_time(item.available_at)
+        }
+    if touch.outcome == Outcome.NO_ANSWER:
+        return _("No answer again: the order is closed as unreachable.")
+    return _("The order is closed as lost: %(reason)s.") % {"reason": touch.get_reason_display()}
+
+
+class TouchView(SellerPageMixin, View):
+    def post(self, request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+        form = TouchForm(request.POST)
+        if not form.is_valid():
+            return render_workspace(
+                request,
+                error=_("The touch was not logged: check the form."),
+                field_errors=form.errors,
+                form_data=request.POST,
+            )
+        try:
+            touch = queue_touch(
+                manager=cast(User, request.user), item_id=item_id, **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            return render_workspace(
+                request, error=exc.message, field_errors=exc.details, form_data=request.POST
+            )
+        return render_workspace(request, notice=_touch_notice(touch))
+
+
+class ReleaseView(SellerPageMixin, View):
+    def post(self, request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+        try:
+            queue_release(manager=cast(User, request.user), item_id=item_id)
+        except ApplicationError as exc:
+            return render_workspace(request, error=exc.message)
+        return render_workspace(request, notice=_("The order went back to the queue."))

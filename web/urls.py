@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from salesdesk.health import healthz
+from web import schema  # noqa: F401  (registers the Bearer auth's OpenAPI description)
+from web.accounts.urls import auth_patterns
+from web.accounts.views import HeadHomeView, home
+from web.errors import api_not_found
+
+handler400 = "web.errors.handler400"
+handler403 = "web.errors.handler403"
+handler404 = "web.errors.handler404"
+handler500 = "web.errors.handler500"
+
+api_v1 = [
+    path("", include("web.accounts.api_urls")),
+    path("", include("web.partners.api_urls")),
+    path("", include("web.orders.api_urls")),
+    path("", include("web.sales_queue.api_urls")),
+    path("", include("web.billing.api_urls")),
+]
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include(auth_patterns)),
+    path("accounts/", include("web.accounts.urls")),
+    path("head/", HeadHomeView.as_view(), name="head-home"),
+    path("head/sales-department/", include("web.partners.head_urls")),
+    path("head/billing/", include("web.billing.head_urls")),
+    path("head/queue/", include("web.sales_queue.head_urls")),
+    path("cabinet/orders/", include("web.orders.urls")),
+    path("cabinet/billing/", include("web.billing.urls")),
+    path("cabinet/", include("web.partners.urls")),
+    path("workspace/", include("web.sales_queue.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Unknown API paths answer in the JSON error shape even with DEBUG on.
+    re_path(r"^api/", api_not_found),
+]
+
+admin.site.site_header = "SalesDesk"
+admin.site.site_title = "SalesDesk"
+
+if settings.DEBUG:
+    urlpatterns += staticfiles_urlpatterns()
