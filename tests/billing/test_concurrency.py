@@ -15,7 +15,8 @@ from accounts.services import api_key_create
 from billing.models import LedgerEntry
 from billing.services import fee_record_payment, fee_record_refund
 from orders.models import Order
-from tests.billing.factories import OrderFactory, enter_sales_department, mark_refunded
+from tests.billing.factories import enter_sales_department, mark_refunded
+from tests.orders.factories import OrderFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +51,7 @@ def run_together(count: int, work: Callable[[], object]) -> list[BaseException]:
 
 def test_100_simultaneous_payment_events_charge_one_fee() -> None:
     # given: an order the sales department handled, still unpaid
-    order = OrderFactory.create(amount=Decimal("1005.00"))
+    order = OrderFactory.create(overdue=True, amount=Decimal("1005.00"))
     enter_sales_department(order)
     paid_at = order.due_at + (order.due_at - order.created_at) / 4
     _key, raw = api_key_create(partner=order.partner)
@@ -79,7 +80,7 @@ def test_100_simultaneous_payment_events_charge_one_fee() -> None:
 
 
 def test_100_simultaneous_charges_of_a_paid_order_write_one_fee_row() -> None:
-    order = OrderFactory.create()
+    order = OrderFactory.create(overdue=True)
     enter_sales_department(order)
     Order.objects.filter(pk=order.pk).update(
         status=Order.Status.PAID,
@@ -94,7 +95,7 @@ def test_100_simultaneous_charges_of_a_paid_order_write_one_fee_row() -> None:
 
 
 def test_simultaneous_refund_events_write_one_reversal() -> None:
-    order = OrderFactory.create(amount=Decimal("20000.00"))
+    order = OrderFactory.create(overdue=True, amount=Decimal("20000.00"))
     enter_sales_department(order)
     Order.objects.filter(pk=order.pk).update(
         status=Order.Status.PAID,

@@ -14,9 +14,9 @@ from rest_framework.test import APIClient
 
 from accounts.services import api_key_create
 from orders.models import Order
-from tests.orders.factories import OrderFactory, SalesProductFactory
+from tests.orders.factories import OrderFactory
 from tests.orders.test_intake import URL, order_body
-from tests.partners.factories import PartnerFactory
+from tests.partners.factories import PartnerFactory, ProductFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,7 @@ def run_together(count: int, work: Callable[[], Any]) -> list[Any]:
 def storefront() -> tuple[str, Any]:
     partner = PartnerFactory.create()
     _key, raw = api_key_create(partner=partner)
-    return raw, SalesProductFactory.create(partner=partner)
+    return raw, ProductFactory.create(on_sale=True, partner=partner)
 
 
 def client_for(raw_key: str) -> APIClient:

@@ -18,10 +18,10 @@ from tests.accounts.factories import UserFactory
 from tests.partners.factories import (
     COMPLETE_ANSWERS,
     ProductFactory,
-    QueueItemFactory,
     product_in_status,
     slot_create,
 )
+from tests.sales_queue.factories import QueueItemFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ holds two items."""
 import datetime as dt
 import threading
 from collections import Counter
-from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
@@ -13,7 +12,9 @@ from orders.models import Order
 from sales_queue.models import QueueEvent, QueueItem
 from sales_queue.workflow import queue_take_next, queue_touch
 from salesdesk.errors import ConflictError
-from tests.sales_queue.builders import NOON, approved_product, manager
+from tests.orders.factories import OrderFactory
+from tests.partners.factories import ProductFactory
+from tests.sales_queue.factories import NOON, QueueItemFactory, manager
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -22,24 +23,14 @@ MANAGERS = 32
 
 
 def bulk_items(count: int) -> list[QueueItem]:
-    product = approved_product()
+    """``count`` queued items of one product, built by the factories and saved in bulk."""
+    product = ProductFactory.create(on_sale=True)
     created = NOON - dt.timedelta(hours=3)
     orders = Order.objects.bulk_create(
-        Order(
-            partner=product.partner,
-            product=product,
-            external_id=f"bulk-{i}",
-            amount=Decimal("1000.00"),
-            customer_name="Покупатель",
-            created_at=created,
-            due_at=created + dt.timedelta(hours=1),
-        )
-        for i in range(count)
+        OrderFactory.build_batch(count, product=product, created_at=created)
     )
     return QueueItem.objects.bulk_create(
-        QueueItem(
-            partner=product.partner,
-            product=product,
+        QueueItemFactory.build(
             order=order,
             entered_at=created + dt.timedelta(hours=1, microseconds=i),
             available_at=created + dt.timedelta(hours=1),

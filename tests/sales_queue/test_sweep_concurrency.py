@@ -15,13 +15,14 @@ from orders.models import Order
 from orders.services import order_pay
 from sales_queue.models import QueueItem
 from sales_queue.services import queue_sweep_due_orders
-from tests.orders.factories import OrderFactory, SalesProductFactory
+from tests.orders.factories import OrderFactory
+from tests.partners.factories import ProductFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def due_orders(count: int, now: dt.datetime) -> list[Order]:
-    product = SalesProductFactory.create(grace_period_minutes=10)
+    product = ProductFactory.create(on_sale=True, grace_period_minutes=10)
     created = now - dt.timedelta(minutes=20)
     return OrderFactory.create_batch(count, product=product, created_at=created)
 
