@@ -11,7 +11,6 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from salesdesk.celery import app as celery_app
 from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
 from tests.partners.factories import PartnerFactory
 
@@ -40,9 +39,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _fast_and_eager(settings: Any) -> None:
+    """A fast password hasher, and Celery tasks run inline (``.delay()`` returns once the task
+    has run, and its exception propagates).
+
+    The Celery app reads Django's settings under the ``CELERY_`` namespace (salesdesk/celery.py),
+    and a lookup tries the namespaced key first in every layer: ``celery_app.conf.
+    task_always_eager = True`` stored a plain ``task_always_eager`` that settings.py's
+    ``CELERY_TASK_ALWAYS_EAGER = False`` shadowed. So the switch is the Django setting, which the
+    app reads live; pytest-django's ``settings`` fixture puts it back after each test.
+    """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Orders for billing tests, built with the ORM (not the orders services, which have their own
-tests): an order that entered the sales department, its payment and its refunds."""
+"""Billing scenarios built on the shared factories with the ORM (not the orders services, which
+have their own tests): an order that entered the sales department, its payment and its
+refunds."""
 
 from __future__ import annotations
 
@@ -7,36 +8,18 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-import factory
 from django.utils import timezone
 
 from orders.models import Order
-from partners.models import Partner, Product
+from partners.models import Partner
 from sales_queue.models import QueueItem
+from tests.orders.factories import OrderFactory
 from tests.partners.factories import PartnerFactory
-
-
-def _product(order: Any) -> Product:
-    return Product.objects.create(partner=order.partner, name="Курс рисования", price=order.amount)
-
-
-class OrderFactory(factory.django.DjangoModelFactory[Order]):
-    class Meta:
-        model = Order
-
-    partner = factory.SubFactory(PartnerFactory)
-    product = factory.LazyAttribute(_product)
-    external_id = factory.Sequence(lambda n: f"ord-{n}")
-    amount = Decimal("1000.00")
-    customer_name = "Покупатель"
-    created_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=3))
-    due_at = factory.LazyAttribute(lambda o: o.created_at + dt.timedelta(hours=1))
+from tests.sales_queue.factories import QueueItemFactory
 
 
 def enter_sales_department(order: Order) -> QueueItem:
-    return QueueItem.objects.create(
-        order=order, partner=order.partner, product=order.product, state="done"
-    )
+    return QueueItemFactory.create(order=order, state=QueueItem.State.DONE)
 
 
 def mark_paid(
@@ -74,7 +57,10 @@ def handled_paid_order(
 ) -> Order:
     """An order that entered the sales department and was then paid after its due time."""
     order = OrderFactory.create(
-        partner=partner or PartnerFactory.create(), amount=Decimal(amount), **kwargs
+        overdue=True,
+        partner=partner or PartnerFactory.create(),
+        amount=Decimal(amount),
+        **kwargs,
     )
     enter_sales_department(order)
     return mark_paid(order, paid_at=paid_at, amount=paid_amount)

@@ -3,19 +3,18 @@ leave exactly one fee and one reversal."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.services import api_key_create
 from billing.models import LedgerEntry
 from billing.services import fee_record_payment, fee_record_refund
 from orders.models import Order
-from tests.billing.factories import OrderFactory, enter_sales_department, mark_refunded
+from tests.billing.factories import enter_sales_department, mark_refunded
+from tests.concurrency import failures, run_concurrently
+from tests.orders.factories import OrderFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -25,32 +24,9 @@ EVENTS = 100
 CONNECTIONS = 20
 
 
-def run_together(count: int, work: Callable[[], object]) -> list[BaseException]:
-    barrier = threading.Barrier(count)
-    slots = threading.BoundedSemaphore(CONNECTIONS)
-    errors: list[BaseException] = []
-
-    def one() -> None:
-        barrier.wait()
-        with slots:
-            try:
-                work()
-            except BaseException as exc:  # collected and asserted on in the main thread
-                errors.append(exc)
-            finally:
-                connection.close()
-
-    threads = [threading.Thread(target=one) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 def test_100_simultaneous_payment_events_charge_one_fee() -> None:
     # given: an order the sales department handled, still unpaid
-    order = OrderFactory.create(amount=Decimal("1005.00"))
+    order = OrderFactory.create(overdue=True, amount=Decimal("1005.00"))
     enter_sales_department(order)
     paid_at = order.due_at + (order.due_at - order.created_at) / 4
     _key, raw = api_key_create(partner=order.partner)
@@ -68,7 +44,7 @@ def test_100_simultaneous_payment_events_charge_one_fee() -> None:
         statuses.append(response.status_code)
 
     # when
-    errors = run_together(EVENTS, payment_event)
+    errors = failures(run_concurrently(*[payment_event] * EVENTS, max_parallel=CONNECTIONS))
 
     # then: every event is answered 200 (a duplicate is a success), one fee row
     assert errors == []
@@ -79,7 +55,7 @@ def test_100_simultaneous_payment_events_charge_one_fee() -> None:
 
 
 def test_100_simultaneous_charges_of_a_paid_order_write_one_fee_row() -> None:
-    order = OrderFactory.create()
+    order = OrderFactory.create(overdue=True)
     enter_sales_department(order)
     Order.objects.filter(pk=order.pk).update(
         status=Order.Status.PAID,
@@ -87,14 +63,18 @@ def test_100_simultaneous_charges_of_a_paid_order_write_one_fee_row() -> None:
         paid_amount=order.amount,
     )
 
-    errors = run_together(EVENTS, lambda: fee_record_payment(order=order))
+    errors = failures(
+        run_concurrently(
+            *[lambda: fee_record_payment(order=order)] * EVENTS, max_parallel=CONNECTIONS
+        )
+    )
 
     assert errors == []
     assert LedgerEntry.objects.filter(order=order).count() == 1
 
 
 def test_simultaneous_refund_events_write_one_reversal() -> None:
-    order = OrderFactory.create(amount=Decimal("20000.00"))
+    order = OrderFactory.create(overdue=True, amount=Decimal("20000.00"))
     enter_sales_department(order)
     Order.objects.filter(pk=order.pk).update(
         status=Order.Status.PAID,
@@ -105,7 +85,11 @@ def test_simultaneous_refund_events_write_one_reversal() -> None:
     fee_record_payment(order=order)
     order = mark_refunded(order, "15000.00")
 
-    errors = run_together(EVENTS, lambda: fee_record_refund(order=order))
+    errors = failures(
+        run_concurrently(
+            *[lambda: fee_record_refund(order=order)] * EVENTS, max_parallel=CONNECTIONS
+        )
+    )
 
     assert errors == []
     assert sorted(LedgerEntry.objects.filter(order=order).values_list("kind", "amount")) == [

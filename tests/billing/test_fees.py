@@ -17,12 +17,12 @@ from billing.services import fee_record_payment, fee_record_refund
 from orders.models import Order
 from salesdesk.errors import ApplicationError
 from tests.billing.factories import (
-    OrderFactory,
     enter_sales_department,
     handled_paid_order,
     mark_paid,
     mark_refunded,
 )
+from tests.orders.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_a_second_payment_event_charges_nothing_more() -> None:
 
 
 def test_an_order_that_never_entered_the_sales_department_owes_nothing() -> None:
-    order = mark_paid(OrderFactory.create())
+    order = mark_paid(OrderFactory.create(overdue=True))
 
     assert fee_record_payment(order=order) is None
     assert order_net_fee(order=order) is None
@@ -72,7 +72,7 @@ def test_an_order_that_never_entered_the_sales_department_owes_nothing() -> None
 
 def test_a_payment_made_within_the_grace_period_but_reported_late_owes_nothing() -> None:
     # given: the order was queued, but the buyer had paid before due_at
-    order = OrderFactory.create()
+    order = OrderFactory.create(overdue=True)
     enter_sales_department(order)
     order = mark_paid(order, paid_at=order.due_at - dt.timedelta(minutes=1))
 
@@ -82,7 +82,7 @@ def test_a_payment_made_within_the_grace_period_but_reported_late_owes_nothing()
 
 
 def test_a_payment_exactly_at_the_due_time_is_still_within_the_grace_period() -> None:
-    order = OrderFactory.create()
+    order = OrderFactory.create(overdue=True)
     enter_sales_department(order)
     order = mark_paid(order, paid_at=order.due_at)
 
@@ -90,7 +90,7 @@ def test_a_payment_exactly_at_the_due_time_is_still_within_the_grace_period() ->
 
 
 def test_an_unpaid_order_is_not_charged() -> None:
-    order = OrderFactory.create()
+    order = OrderFactory.create(overdue=True)
     enter_sales_department(order)
 
     assert fee_record_payment(order=order) is None
@@ -269,7 +269,7 @@ def test_a_refund_after_a_change_of_terms_uses_the_original_policy() -> None:
 
 
 def test_a_refund_of_an_order_without_a_fee_writes_nothing() -> None:
-    order = mark_refunded(mark_paid(OrderFactory.create()), "1000.00")
+    order = mark_refunded(mark_paid(OrderFactory.create(overdue=True)), "1000.00")
 
     assert fee_record_refund(order=order) is None
     assert order_net_fee(order=order) is None
@@ -319,7 +319,7 @@ def test_with_net_fee_annotates_each_orders_net_or_none() -> None:
     charged = handled_paid_order(amount="20000.00")
     fee_record_payment(order=charged)
     fee_record_refund(order=mark_refunded(charged, "15000.00"))
-    uncharged = OrderFactory.create(partner=charged.partner)
+    uncharged = OrderFactory.create(overdue=True, partner=charged.partner)
 
     orders = with_net_fee(Order.objects.filter(partner=charged.partner))
 

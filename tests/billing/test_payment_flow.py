@@ -16,7 +16,7 @@ from django.utils import timezone
 from billing.models import LedgerEntry
 from crm.models import Deal
 from sales_queue.models import QueueEvent, QueueItem
-from tests.orders.factories import SalesProductFactory
+from tests.partners.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def storefront(partner_client: Any) -> tuple[Any, Any]:
     client, partner = partner_client()
-    return client, SalesProductFactory.create(partner=partner, grace_period_minutes=60)
+    return client, ProductFactory.create(on_sale=True, partner=partner, grace_period_minutes=60)
 
 
 def create_order(client: Any, product: Any, *, amount: str, minutes_ago: int) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from sales_queue.models import QueueItem, Touch
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.sales_queue.builders import NOON, queued_item
+from tests.sales_queue.factories import NOON, queued_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

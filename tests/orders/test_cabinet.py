@@ -12,7 +12,9 @@ from django.utils import timezone
 from billing.services import order_pay
 from sales_queue.models import Touch
 from tests.accounts.factories import UserFactory
-from tests.orders.factories import OrderFactory, SalesProductFactory, queue_item_for
+from tests.orders.factories import OrderFactory
+from tests.partners.factories import ProductFactory
+from tests.sales_queue.factories import QueueItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +26,7 @@ def owner():
 
 @pytest.fixture
 def product(owner):
-    return SalesProductFactory.create(partner=owner.partner)
+    return ProductFactory.create(on_sale=True, partner=owner.partner)
 
 
 def rows(response) -> list[str]:
@@ -54,7 +56,7 @@ def test_the_list_filters_and_searches(client: Client, owner, product) -> None:
         customer_email="petr@example.com",
         created_at=now - dt.timedelta(days=10),
     )
-    queue_item_for(OrderFactory.create(product=product, external_id="c-3"))
+    QueueItemFactory.create(order=OrderFactory.create(product=product, external_id="c-3"))
     client.force_login(owner)
 
     # Cyrillic in any case, on PostgreSQL and on the embedded SQLite alike
@@ -96,8 +98,8 @@ def test_the_list_is_paginated(client: Client, owner, product) -> None:
 def test_the_order_page_shows_its_timeline(client: Client, owner, product) -> None:
     order = OrderFactory.create(product=product, created_at=timezone.now() - dt.timedelta(hours=3))
     manager = UserFactory.create(role="manager", full_name="Мария Менеджерова")
-    item = queue_item_for(
-        order,
+    item = QueueItemFactory.create(
+        order=order,
         entered_at=timezone.now() - dt.timedelta(hours=2),
         state="active",
         holder=manager,

@@ -4,54 +4,29 @@ payment, one refund — whatever arrives at once."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.services import api_key_create
 from orders.models import Order
-from tests.orders.factories import OrderFactory, SalesProductFactory
+from tests.concurrency import run_concurrently
+from tests.orders.factories import OrderFactory
 from tests.orders.test_intake import URL, order_body
-from tests.partners.factories import PartnerFactory
+from tests.partners.factories import PartnerFactory, ProductFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 10
 
 
-def run_together(count: int, work: Callable[[], Any]) -> list[Any]:
-    barrier = threading.Barrier(count)
-    results: list[Any] = []
-    lock = threading.Lock()
-
-    def runner() -> None:
-        try:
-            barrier.wait()
-            outcome = work()
-        except Exception as exc:  # surfaced by the assertions below
-            outcome = exc
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=runner) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.fixture
 def storefront() -> tuple[str, Any]:
     partner = PartnerFactory.create()
     _key, raw = api_key_create(partner=partner)
-    return raw, SalesProductFactory.create(partner=partner)
+    return raw, ProductFactory.create(on_sale=True, partner=partner)
 
 
 def client_for(raw_key: str) -> APIClient:
@@ -68,7 +43,7 @@ def test_ten_identical_posts_at_once_make_one_order(storefront) -> None:
         response = client_for(raw).post(URL, body, format="json")
         return response.status_code, response.json()["id"]
 
-    results = run_together(THREADS, post)
+    results = run_concurrently(*[post] * THREADS)
 
     assert Order.objects.count() == 1
     order_id = str(Order.objects.get().pk)
@@ -86,7 +61,7 @@ def test_a_different_body_racing_the_first_is_a_conflict(storefront) -> None:
             body = next(bodies)
         return client_for(raw).post(URL, body, format="json").status_code
 
-    results = run_together(2, post)
+    results = run_concurrently(*[post] * 2)
 
     assert sorted(results) == [201, 409]
     assert Order.objects.count() == 1
@@ -99,10 +74,10 @@ def test_concurrent_duplicate_events_apply_once(storefront, action: str, monkeyp
     hooks: list[str] = []
     monkeypatch.setattr("billing.services.fee_record_payment", lambda order: hooks.append("paid"))
 
-    results = run_together(
-        THREADS,
-        lambda: client_for(raw).post(f"{URL}{order.pk}/{action}/", {}, format="json").status_code,
-    )
+    def send() -> int:
+        return client_for(raw).post(f"{URL}{order.pk}/{action}/", {}, format="json").status_code
+
+    results = run_concurrently(*[send] * THREADS)
 
     assert results == [200] * THREADS
     order.refresh_from_db()
@@ -122,7 +97,7 @@ def test_pay_racing_cancel_leaves_one_consistent_outcome(storefront) -> None:
         response = client_for(raw).post(f"{URL}{order.pk}/{action}/", {}, format="json")
         return action, response.status_code
 
-    results = run_together(THREADS, post)
+    results = run_concurrently(*[post] * THREADS)
 
     order.refresh_from_db()
     winner = "pay" if order.status == "paid" else "cancel"
@@ -138,10 +113,10 @@ def test_concurrent_full_refunds_refund_once(storefront, monkeypatch) -> None:
     hooks: list[str] = []
     monkeypatch.setattr("billing.services.fee_record_refund", lambda order: hooks.append("r"))
 
-    results = run_together(
-        THREADS,
-        lambda: client_for(raw).post(f"{URL}{order.pk}/refund/", {}, format="json").status_code,
-    )
+    def send() -> int:
+        return client_for(raw).post(f"{URL}{order.pk}/refund/", {}, format="json").status_code
+
+    results = run_concurrently(*[send] * THREADS)
 
     assert results == [200] * THREADS
     order.refresh_from_db()
@@ -155,10 +130,10 @@ def test_concurrent_duplicate_partial_refunds_refund_once(storefront, body) -> N
     order = OrderFactory.create(product=product)
     client_for(raw).post(f"{URL}{order.pk}/pay/", {}, format="json")
 
-    results = run_together(
-        THREADS,
-        lambda: client_for(raw).post(f"{URL}{order.pk}/refund/", body, format="json").status_code,
-    )
+    def send() -> int:
+        return client_for(raw).post(f"{URL}{order.pk}/refund/", body, format="json").status_code
+
+    results = run_concurrently(*[send] * THREADS)
 
     assert results == [200] * THREADS
     order.refresh_from_db()

@@ -10,8 +10,7 @@ import pytest
 from django.utils import timezone
 
 from orders.models import Order
-from tests.orders.factories import SalesProductFactory
-from tests.partners.factories import PartnerFactory
+from tests.partners.factories import PartnerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +32,7 @@ def order_body(product: Any, /, **overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def storefront(partner_client):
     client, partner = partner_client()
-    product = SalesProductFactory.create(partner=partner, grace_period_minutes=90)
+    product = ProductFactory.create(on_sale=True, partner=partner, grace_period_minutes=90)
     return client, partner, product
 
 
@@ -108,7 +107,7 @@ def test_a_different_body_with_the_same_external_id_is_a_conflict_naming_the_fie
 def test_the_same_external_id_at_another_partner_is_another_order(storefront, partner_client):
     client, _partner, product = storefront
     other_client, other = partner_client()
-    other_product = SalesProductFactory.create(partner=other)
+    other_product = ProductFactory.create(on_sale=True, partner=other)
 
     client.post(URL, order_body(product), format="json")
     response = other_client.post(URL, order_body(other_product), format="json")
@@ -130,7 +129,9 @@ def test_the_product_may_be_named_by_its_external_id(storefront) -> None:
 
 def test_another_partners_product_is_a_validation_error_on_product(storefront) -> None:
     client, _partner, _product = storefront
-    foreign = SalesProductFactory.create(partner=PartnerFactory.create(), external_id="theirs")
+    foreign = ProductFactory.create(
+        on_sale=True, partner=PartnerFactory.create(), external_id="theirs"
+    )
 
     for ref in (str(foreign.pk), "theirs"):
         response = client.post(URL, order_body(foreign, product=ref), format="json")
@@ -224,7 +225,7 @@ def test_a_later_change_of_the_grace_period_does_not_move_existing_orders(storef
 
 def test_staff_tokens_cannot_push_orders(staff_client) -> None:
     client, _user = staff_client(role="head")
-    product = SalesProductFactory.create()
+    product = ProductFactory.create(on_sale=True)
 
     response = client.post(URL, order_body(product), format="json")
 

@@ -13,7 +13,9 @@ from django.utils import timezone
 from orders.models import Order
 from sales_queue.models import QueueItem
 from tests.accounts.factories import UserFactory
-from tests.orders.factories import OrderFactory, SalesProductFactory, queue_item_for
+from tests.orders.factories import OrderFactory
+from tests.partners.factories import ProductFactory
+from tests.sales_queue.factories import QueueItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def storefront(partner_client):
     client, partner = partner_client()
-    product = SalesProductFactory.create(partner=partner, grace_period_minutes=60)
+    product = ProductFactory.create(on_sale=True, partner=partner, grace_period_minutes=60)
     return client, product
 
 
@@ -272,7 +274,7 @@ def test_paid_after_due_closes_the_held_item_as_won_and_keeps_the_manager(storef
     order = an_order(product, hours_ago=3)
     manager = UserFactory.create(role="manager")
     taken = timezone.now() - dt.timedelta(minutes=30)
-    item = queue_item_for(order, state="active", holder=manager, taken_at=taken)
+    item = QueueItemFactory.create(order=order, state="active", holder=manager, taken_at=taken)
 
     response = post(client, order, "pay")
 
@@ -285,7 +287,8 @@ def test_paid_after_due_closes_the_held_item_as_won_and_keeps_the_manager(storef
 def test_paid_within_grace_but_reported_after_the_sweep_withdraws_the_item(storefront) -> None:
     client, product = storefront
     order = an_order(product, hours_ago=3)
-    item = queue_item_for(order)  # the sweep queued it: the payment event arrived late
+    # the sweep queued it: the payment event arrived late
+    item = QueueItemFactory.create(order=order)
     paid_at = order.due_at - dt.timedelta(seconds=1)
 
     post(client, order, "pay", {"paid_at": paid_at.isoformat()})
@@ -298,7 +301,7 @@ def test_paid_within_grace_but_reported_after_the_sweep_withdraws_the_item(store
 def test_paid_exactly_at_the_due_time_is_within_grace(storefront) -> None:
     client, product = storefront
     order = an_order(product, hours_ago=3)
-    item = queue_item_for(order)
+    item = QueueItemFactory.create(order=order)
 
     post(client, order, "pay", {"paid_at": order.due_at.isoformat()})
 
@@ -310,7 +313,7 @@ def test_a_closed_item_is_not_reopened_or_changed_by_a_payment(storefront) -> No
     client, product = storefront
     order = an_order(product, hours_ago=3)
     closed_at = timezone.now() - dt.timedelta(hours=1)
-    item = queue_item_for(order, state="done", outcome="lost", closed_at=closed_at)
+    item = QueueItemFactory.create(order=order, state="done", outcome="lost", closed_at=closed_at)
 
     post(client, order, "pay")
 
@@ -321,7 +324,7 @@ def test_a_closed_item_is_not_reopened_or_changed_by_a_payment(storefront) -> No
 def test_cancelling_withdraws_a_queued_item(storefront) -> None:
     client, product = storefront
     order = an_order(product, hours_ago=3)
-    item = queue_item_for(order)
+    item = QueueItemFactory.create(order=order)
 
     post(client, order, "cancel")
 

@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from billing.selectors import order_list_with_fee
 from tests.accounts.factories import UserFactory
-from tests.orders.factories import OrderFactory, SalesProductFactory, queue_item_for
+from tests.orders.factories import OrderFactory
+from tests.partners.factories import ProductFactory
+from tests.sales_queue.factories import QueueItemFactory
 from web.orders.serializers import OrderOutputSerializer
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +24,7 @@ URL = "/api/v1/orders/"
 @pytest.fixture
 def shop(partner_client):
     client, partner = partner_client()
-    return client, SalesProductFactory.create(partner=partner)
+    return client, ProductFactory.create(on_sale=True, partner=partner)
 
 
 def ids(response) -> set[str]:
@@ -34,17 +36,21 @@ def test_sales_status_is_derived_from_the_queue_item(shop) -> None:
     client, product = shop
     manager = UserFactory.create(role="manager")
     none = OrderFactory.create(product=product, external_id="none")
-    queue_item_for(OrderFactory.create(product=product, external_id="queued"))
-    queue_item_for(
-        OrderFactory.create(product=product, external_id="active"),
+    QueueItemFactory.create(order=OrderFactory.create(product=product, external_id="queued"))
+    QueueItemFactory.create(
+        order=OrderFactory.create(product=product, external_id="active"),
         state="active", holder=manager, taken_at=timezone.now(),
     )  # fmt: skip
-    queue_item_for(
-        OrderFactory.create(product=product, external_id="callback"),
+    QueueItemFactory.create(
+        order=OrderFactory.create(product=product, external_id="callback"),
         state="scheduled", holder=UserFactory.create(role="manager"), taken_at=timezone.now(),
     )  # fmt: skip
-    queue_item_for(OrderFactory.create(product=product, external_id="won"), state="done")
-    queue_item_for(OrderFactory.create(product=product, external_id="gone"), state="withdrawn")
+    QueueItemFactory.create(
+        order=OrderFactory.create(product=product, external_id="won"), state="done"
+    )
+    QueueItemFactory.create(
+        order=OrderFactory.create(product=product, external_id="gone"), state="withdrawn"
+    )
 
     rows = {r["external_id"]: r["sales_status"] for r in client.get(URL).json()["results"]}
 
@@ -58,7 +64,7 @@ def test_sales_status_is_derived_from_the_queue_item(shop) -> None:
 def test_filtering_by_sales_status_is_one_query(shop, django_assert_num_queries) -> None:
     _client, product = shop
     for n in range(3):
-        queue_item_for(OrderFactory.create(product=product, external_id=f"q{n}"))
+        QueueItemFactory.create(order=OrderFactory.create(product=product, external_id=f"q{n}"))
     OrderFactory.create(product=product)
 
     with django_assert_num_queries(1):
@@ -77,7 +83,7 @@ def test_filters_by_status_sales_status_external_id_and_creation_time(shop) -> N
     OrderFactory.create(
         product=product, external_id="paid", status="paid", paid_at=now, paid_amount=Decimal(1)
     )
-    queue_item_for(OrderFactory.create(product=product, external_id="queued"))
+    QueueItemFactory.create(order=OrderFactory.create(product=product, external_id="queued"))
 
     assert ids(client.get(URL, {"status": "paid"})) == {"paid"}
     assert ids(client.get(URL, {"status": "pending"})) == {"old", "queued"}

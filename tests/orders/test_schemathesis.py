@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, settings
 
 from accounts.services import api_key_create
 from salesdesk.wsgi import application
-from tests.orders.factories import OrderFactory, SalesProductFactory
-from tests.partners.factories import PartnerFactory
+from tests.orders.factories import OrderFactory
+from tests.partners.factories import PartnerFactory, ProductFactory
 
 MAX_EXAMPLES = 30
 
@@ -39,7 +39,7 @@ def orders_schema(db: Any) -> Iterator[Any]:
 def storefront(db: Any) -> dict[str, Any]:
     partner = PartnerFactory.create()
     _key, raw = api_key_create(partner=partner)
-    product = SalesProductFactory.create(partner=partner, external_id="course-1")
+    product = ProductFactory.create(on_sale=True, partner=partner, external_id="course-1")
     order = OrderFactory.create(product=product)
     return {"key": raw, "order": order}
 

@@ -9,8 +9,9 @@ import pytest
 from django.test import override_settings
 
 from orders.models import Order
-from tests.orders.factories import OrderFactory, SalesProductFactory
+from tests.orders.factories import OrderFactory
 from tests.orders.test_intake import URL, order_body
+from tests.partners.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
 @pytest.fixture
 def storefront(partner_client):
     client, partner = partner_client()
-    return client, SalesProductFactory.create(partner=partner)
+    return client, ProductFactory.create(on_sale=True, partner=partner)
 
 
 def _set(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
@@ -168,7 +169,7 @@ def test_an_oversized_body_is_a_413(storefront) -> None:
 )  # fmt: skip
 def test_bad_payment_events_are_400s_and_change_nothing(partner_client, action, body) -> None:
     client, partner = partner_client()
-    order = OrderFactory.create(product=SalesProductFactory.create(partner=partner))
+    order = OrderFactory.create(product=ProductFactory.create(on_sale=True, partner=partner))
     if action == "refund":
         client.post(f"{URL}{order.pk}/pay/", {}, format="json")
     before = Order.objects.values().get(pk=order.pk)

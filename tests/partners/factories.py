@@ -1,3 +1,5 @@
+"""Partners and products (with the questionnaire and status helpers) for every app's tests."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,9 +9,7 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from orders.models import Order
 from partners.models import AlignmentSlot, Partner, Product, Questionnaire, SalesStatus
-from sales_queue.models import QueueItem
 
 
 class PartnerFactory(factory.django.DjangoModelFactory[Partner]):
@@ -35,23 +35,36 @@ COMPLETE_ANSWERS = {
 }
 
 
+def _empty_questionnaire(obj: Product, create: bool, extracted: Any, **kwargs: Any) -> None:
+    if create:
+        Questionnaire.objects.get_or_create(product=obj, defaults=extracted or {})
+
+
 class ProductFactory(factory.django.DjangoModelFactory[Product]):
-    """A product as ``product_create`` leaves it (with its empty questionnaire); pass
-    ``sales_enabled=True`` and so on for other starting points, or use
-    :func:`product_in_status` to reach a status through the real services."""
+    """A product as ``product_create`` leaves it (off, in draft, with its empty questionnaire);
+    pass ``sales_enabled=True`` and so on for other starting points, or use
+    :func:`product_in_status` to reach a status through the real services.
+
+    ``on_sale=True``: a product the sales department works — switched on and approved straight
+    in the database, so its due orders feed the queue — and with no questionnaire row.
+    """
 
     class Meta:
         model = Product
         skip_postgeneration_save = True
 
+    class Params:
+        with_questionnaire = True
+        on_sale = factory.Trait(
+            sales_enabled=True, sales_status=SalesStatus.APPROVED, with_questionnaire=False
+        )
+
     partner = factory.SubFactory(PartnerFactory)
     name = factory.Sequence(lambda n: f"Курс №{n}")
     price = Decimal("1000.00")
-
-    @factory.post_generation
-    def questionnaire(obj: Product, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if create:
-            Questionnaire.objects.get_or_create(product=obj, defaults=extracted or {})
+    questionnaire = factory.Maybe(
+        "with_questionnaire", yes_declaration=factory.PostGeneration(_empty_questionnaire)
+    )
 
 
 def slot_create(*, head: Any = None, in_days: int = 1, minute: int = 0) -> AlignmentSlot:
@@ -98,34 +111,3 @@ def product_in_status(status: str, *, partner: Partner | None = None, head: Any 
     if status == SalesStatus.BLOCKED:
         return services.product_block(product=product, actor=head)
     raise ValueError(f"unknown status {status}")
-
-
-class OrderFactory(factory.django.DjangoModelFactory[Order]):
-    """A pending order past its grace period (the kind the sweep queues)."""
-
-    class Meta:
-        model = Order
-
-    product = factory.SubFactory(ProductFactory)
-    partner = factory.SelfAttribute("product.partner")
-    external_id = factory.Sequence(lambda n: f"order-{n}")
-    amount = Decimal("1000.00")
-    customer_name = "Иван Покупателев"
-    customer_phone = "+79000000000"
-    created_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=2))
-    due_at = factory.LazyAttribute(lambda o: o.created_at + dt.timedelta(hours=1))
-
-
-class QueueItemFactory(factory.django.DjangoModelFactory[QueueItem]):
-    """A queue item for an order; ``state="active"`` needs ``holder=<a manager>``."""
-
-    class Meta:
-        model = QueueItem
-
-    order = factory.SubFactory(OrderFactory)
-    product = factory.SelfAttribute("order.product")
-    partner = factory.SelfAttribute("order.partner")
-    state = QueueItem.State.QUEUED
-    taken_at = factory.LazyAttribute(
-        lambda o: timezone.now() if o.state == QueueItem.State.ACTIVE else None
-    )

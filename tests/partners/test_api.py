@@ -4,7 +4,7 @@ decisions: shapes, the bad-input matrix, tenancy and roles."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -13,29 +13,19 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from partners.models import AlignmentSlot, CallBooking, Product, SalesStatus, StatusChange
-from salesdesk.celery import app as celery_app
 from tests.accounts.factories import UserFactory
 from tests.partners.factories import (
     COMPLETE_ANSWERS,
     ProductFactory,
-    QueueItemFactory,
     product_in_status,
     slot_create,
 )
+from tests.sales_queue.factories import QueueItemFactory
 
 pytestmark = pytest.mark.django_db
 
 S = SalesStatus
 ClientMaker = Callable[..., tuple[APIClient, Any]]
-
-
-@pytest.fixture(autouse=True)
-def _eager_tasks() -> Iterator[None]:
-    # See tests/partners/test_notifications.py: the shared conftest's switch does not stick.
-    previous = celery_app.conf.CELERY_TASK_ALWAYS_EAGER
-    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
-    yield
-    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = previous
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:

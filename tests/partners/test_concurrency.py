@@ -2,47 +2,24 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from partners import services
 from partners.models import CallBooking, SalesStatus, StatusChange
 from salesdesk.errors import ApplicationError
 from tests.accounts.factories import ApiKeyFactory, UserFactory
+from tests.concurrency import run_concurrently
 from tests.partners.factories import PartnerFactory, product_in_status, slot_create
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 8
-
-
-def _race(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run the jobs in threads released together; each result is a value or an exception."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(index: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _client_for(partner: Any) -> APIClient:
@@ -74,7 +51,7 @@ def test_racing_partners_book_a_slot_exactly_once() -> None:
         return job
 
     # when
-    results = _race([book(p) for p in products])
+    results = run_concurrently(*[book(p) for p in products])
 
     # then
     statuses = Counter(status for status, _body in results)
@@ -106,7 +83,7 @@ def test_racing_decisions_on_one_product_let_exactly_one_through() -> None:
         return job
 
     # when
-    results = _race([decide(i) for i in range(THREADS)])
+    results = run_concurrently(*[decide(i) for i in range(THREADS)])
 
     # then
     refused = [r for r in results if isinstance(r, ApplicationError)]
@@ -129,17 +106,15 @@ def test_a_booking_racing_the_slots_withdrawal_never_survives_on_a_withdrawn_slo
         product = product_in_status(SalesStatus.SUBMITTED, head=head)
 
         # when
-        results = _race(
-            [
-                partial(
-                    services.call_book,
-                    partner=product.partner,
-                    actor=None,
-                    slot=slot,
-                    products=[product],
-                ),
-                partial(services.slot_cancel, slot=slot, actor=head),
-            ]
+        results = run_concurrently(
+            partial(
+                services.call_book,
+                partner=product.partner,
+                actor=None,
+                slot=slot,
+                products=[product],
+            ),
+            partial(services.slot_cancel, slot=slot, actor=head),
         )
 
         # then

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
@@ -13,21 +12,10 @@ from django.core import mail
 from partners import services
 from partners.models import SalesStatus, StatusChange
 from partners.tasks import notify_partner_of_decision_task
-from salesdesk.celery import app as celery_app
 from tests.accounts.factories import UserFactory
 from tests.partners.factories import PartnerFactory, product_in_status
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _eager_tasks() -> Iterator[None]:
-    """Run tasks inline. The shared conftest sets ``task_always_eager``, but the settings'
-    namespaced ``CELERY_TASK_ALWAYS_EAGER`` takes precedence over it, so set that."""
-    previous = celery_app.conf.CELERY_TASK_ALWAYS_EAGER
-    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
-    yield
-    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = previous
 
 
 @pytest.fixture

@@ -32,10 +32,10 @@ from tests.partners.factories import (
     COMPLETE_ANSWERS,
     PartnerFactory,
     ProductFactory,
-    QueueItemFactory,
     product_in_status,
     slot_create,
 )
+from tests.sales_queue.factories import QueueItemFactory
 
 pytestmark = pytest.mark.django_db
 

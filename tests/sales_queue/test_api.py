@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from sales_queue.models import QueueItem
-from tests.sales_queue.builders import NOON, approved_product, manager, queued_item
+from tests.partners.factories import ProductFactory
+from tests.sales_queue.factories import NOON, manager, queued_item
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +138,7 @@ def test_bad_touches_are_4xx_and_change_nothing(staff_client, payload, code) -> 
 
 def test_a_channel_the_partner_did_not_allow_is_400(staff_client) -> None:
     client, _ = staff_client(role="manager")
-    queued_item(product=approved_product(channels=["email"]))
+    queued_item(product=ProductFactory.create(on_sale=True, channels=["email"]))
     item_id = client.post("/api/v1/queue/take/").json()["item"]["id"]
 
     response = client.post(

@@ -4,16 +4,19 @@ holds two items."""
 import datetime as dt
 import threading
 from collections import Counter
-from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from orders.models import Order
 from sales_queue.models import QueueEvent, QueueItem
 from sales_queue.services import queue_take_next, queue_touch
 from salesdesk.errors import ConflictError
-from tests.sales_queue.builders import NOON, approved_product, manager
+from tests.concurrency import failures, run_concurrently, unwrap
+from tests.orders.factories import OrderFactory
+from tests.partners.factories import ProductFactory
+from tests.sales_queue.factories import NOON, QueueItemFactory, manager
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -22,24 +25,14 @@ MANAGERS = 32
 
 
 def bulk_items(count: int) -> list[QueueItem]:
-    product = approved_product()
+    """``count`` queued items of one product, built by the factories and saved in bulk."""
+    product = ProductFactory.create(on_sale=True)
     created = NOON - dt.timedelta(hours=3)
     orders = Order.objects.bulk_create(
-        Order(
-            partner=product.partner,
-            product=product,
-            external_id=f"bulk-{i}",
-            amount=Decimal("1000.00"),
-            customer_name="Покупатель",
-            created_at=created,
-            due_at=created + dt.timedelta(hours=1),
-        )
-        for i in range(count)
+        OrderFactory.build_batch(count, product=product, created_at=created)
     )
     return QueueItem.objects.bulk_create(
-        QueueItem(
-            partner=product.partner,
-            product=product,
+        QueueItemFactory.build(
             order=order,
             entered_at=created + dt.timedelta(hours=1, microseconds=i),
             available_at=created + dt.timedelta(hours=1),
@@ -61,52 +54,33 @@ def test_32_managers_drain_the_queue_and_every_item_is_taken_exactly_once() -> N
     # given
     bulk_items(ITEMS)
     managers = [manager() for _ in range(MANAGERS)]
-    start = threading.Barrier(MANAGERS + 1)
-    done = threading.Event()
     taken: Counter = Counter()
-    errors: list[BaseException] = []
     violations: list = []
     lock = threading.Lock()
 
     def work(user) -> None:
-        try:
-            start.wait()
-            while True:
-                item = queue_take_next(manager=user, now=NOON)
-                if item is None:
-                    return
-                with lock:
-                    taken[item.pk] += 1
-                queue_touch(
-                    manager=user,
-                    item_id=item.pk,
-                    channel="phone",
-                    outcome="refused",
-                    reason="no_time",
-                    now=NOON,
-                )
-        except BaseException as exc:  # surfaced in the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
+        while True:
+            item = queue_take_next(manager=user, now=NOON)
+            if item is None:
+                return
+            with lock:
+                taken[item.pk] += 1
+            queue_touch(
+                manager=user,
+                item_id=item.pk,
+                channel="phone",
+                outcome="refused",
+                reason="no_time",
+                now=NOON,
+            )
 
-    def watch() -> None:
-        try:
-            start.wait()
-            while not done.is_set():
-                violations.extend(doubles_in_sql())
-        finally:
-            connection.close()
-
-    # when
-    threads = [threading.Thread(target=work, args=(m,)) for m in managers]
-    watcher = threading.Thread(target=watch)
-    for t in [*threads, watcher]:
-        t.start()
-    for t in threads:
-        t.join()
-    done.set()
-    watcher.join()
+    # when: every manager at once, while another connection looks for doubles all along
+    errors = failures(
+        run_concurrently(
+            *[partial(work, m) for m in managers],
+            watch=lambda: violations.extend(doubles_in_sql()),
+        )
+    )
 
     # then
     assert errors == []
@@ -124,29 +98,15 @@ def test_32_managers_drain_the_queue_and_every_item_is_taken_exactly_once() -> N
 def test_one_manager_firing_take_eight_times_at_once_gets_exactly_one_item() -> None:
     bulk_items(20)
     ivan = manager()
-    start = threading.Barrier(8)
-    results: list = []
-    lock = threading.Lock()
 
-    def fire() -> None:
+    def fire() -> tuple[str, object]:
         try:
-            start.wait()
-            outcome: tuple[str, object]
-            try:
-                item = queue_take_next(manager=ivan, now=NOON)
-                outcome = ("item", item.pk if item else None)
-            except ConflictError as exc:
-                outcome = ("conflict", exc.code)
-            with lock:
-                results.append(outcome)
-        finally:
-            connection.close()
+            item = queue_take_next(manager=ivan, now=NOON)
+            return ("item", item.pk if item else None)
+        except ConflictError as exc:
+            return ("conflict", exc.code)
 
-    threads = [threading.Thread(target=fire) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = unwrap(run_concurrently(*[fire] * 8))
 
     items = [r for r in results if r[0] == "item"]
     assert len(results) == 8

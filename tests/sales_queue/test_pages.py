@@ -17,7 +17,8 @@ from partners.models import Questionnaire
 from sales_queue.models import QueueItem, Touch
 from sales_queue.services import queue_take_next
 from tests.accounts.factories import UserFactory
-from tests.sales_queue.builders import NOON, approved_product, manager, queued_item
+from tests.partners.factories import ProductFactory
+from tests.sales_queue.factories import NOON, manager, queued_item
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_the_workspace_get_issues_a_bounded_number_of_queries(
     ivan_client: Client, ivan: Any, django_assert_max_num_queries: Any
 ) -> None:
     # given: a held item with a questionnaire and a long history, and many callbacks
-    product = approved_product()
+    product = ProductFactory.create(on_sale=True)
     Questionnaire.objects.create(product=product, faq="Вопросы", objections="Возражения")
     item = queued_item(product=product)
     queue_take_next(manager=ivan)
@@ -136,7 +137,7 @@ def test_whatsapp_falls_back_to_the_phone_and_telegram_needs_a_handle(
 def test_a_product_allowing_only_email_shows_no_phone_or_messenger_links(
     ivan_client: Client,
 ) -> None:
-    product = approved_product(channels=["email"])
+    product = ProductFactory.create(on_sale=True, channels=["email"])
     queued_item(
         product=product,
         customer_phone="+79001112233",
@@ -305,7 +306,7 @@ def test_a_bad_touch_shows_the_error_and_changes_nothing(
 
 
 def test_a_touch_on_a_channel_the_partner_did_not_allow_is_refused(ivan_client: Client) -> None:
-    item = queued_item(product=approved_product(channels=["email"]))
+    item = queued_item(product=ProductFactory.create(on_sale=True, channels=["email"]))
     take(ivan_client)
 
     html = touch(ivan_client, item, outcome="reached", channel="phone")
@@ -361,7 +362,7 @@ def test_a_plain_form_post_without_htmx_answers_with_the_whole_page(ivan_client:
 
 
 def test_the_panel_shows_the_partners_questionnaire(ivan_client: Client) -> None:
-    product = approved_product()
+    product = ProductFactory.create(on_sale=True)
     Questionnaire.objects.create(
         product=product,
         faq="Доступ навсегда",
@@ -383,7 +384,7 @@ def test_the_panel_shows_the_partners_questionnaire(ivan_client: Client) -> None
 def test_after_unanswered_calls_the_panel_suggests_another_channel(
     ivan_client: Client, ivan: Any
 ) -> None:
-    item = queued_item(product=approved_product(channels=["phone", "telegram"]))
+    item = queued_item(product=ProductFactory.create(on_sale=True, channels=["phone", "telegram"]))
     queue_take_next(manager=ivan)
     for _ in range(3):
         Touch.objects.create(item=item, manager=ivan, channel="phone", outcome="no_answer")
@@ -468,7 +469,7 @@ def test_the_head_sees_length_age_partners_and_holders(head_client: Client) -> N
     # given: one order held by Пётр, two waiting (the oldest for 3 hours)
     held = queued_item(customer_name="Держит Пётр", entered_at=NOON - dt.timedelta(hours=1))
     queue_take_next(manager=manager(full_name="Пётр Продавец"), now=NOON - dt.timedelta(minutes=5))
-    product = approved_product(name="Курс акварели")
+    product = ProductFactory.create(on_sale=True, name="Курс акварели")
     queued_item(product=product, entered_at=NOON - dt.timedelta(hours=3))
     queued_item(product=product, entered_at=NOON - dt.timedelta(minutes=30))
 

@@ -17,7 +17,8 @@ from partners.models import Partner
 from sales_queue.models import QueueItem
 from sales_queue.services import order_cancel, queue_sweep_due_orders
 from sales_queue.tasks import sweep_queue_task
-from tests.orders.factories import OrderFactory, SalesProductFactory, due_order
+from tests.orders.factories import OrderFactory, due_order
+from tests.partners.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +102,7 @@ def test_a_cancelled_order_never_enters(now) -> None:
     ],
 )
 def test_orders_of_a_product_not_enabled_and_approved_do_not_enter(now, product_fields) -> None:
-    due_order(now=now, product=SalesProductFactory.create(**product_fields))
+    due_order(now=now, product=ProductFactory.create(on_sale=True, **product_fields))
 
     assert queue_sweep_due_orders(now=now) == 0
 
@@ -114,7 +115,7 @@ def test_orders_of_a_blocked_partner_do_not_enter(now) -> None:
 
 
 def test_the_sweep_works_in_batches_oldest_due_first(now, caplog) -> None:
-    product = SalesProductFactory.create()
+    product = ProductFactory.create(on_sale=True)
     orders = [due_order(now=now - dt.timedelta(minutes=n), product=product) for n in range(7)]
     caplog.set_level(logging.INFO, logger="sales_queue")
 

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from typing import Any
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -15,36 +12,17 @@ from billing.services import order_pay
 from orders.models import Order
 from sales_queue.models import QueueItem
 from sales_queue.services import queue_sweep_due_orders
-from tests.orders.factories import OrderFactory, SalesProductFactory
+from tests.concurrency import run_concurrently
+from tests.orders.factories import OrderFactory
+from tests.partners.factories import ProductFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def due_orders(count: int, now: dt.datetime) -> list[Order]:
-    product = SalesProductFactory.create(grace_period_minutes=10)
+    product = ProductFactory.create(on_sale=True, grace_period_minutes=10)
     created = now - dt.timedelta(minutes=20)
     return OrderFactory.create_batch(count, product=product, created_at=created)
-
-
-def run_together(*works: Any) -> list[Any]:
-    barrier = threading.Barrier(len(works))
-    results: list[Any] = [None] * len(works)
-
-    def runner(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = works[index]()
-        except Exception as exc:  # surfaced by the assertions
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(len(works))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.parametrize("sweeps", [2, 4])
@@ -52,7 +30,7 @@ def test_concurrent_sweeps_queue_each_order_once_and_their_counts_add_up(sweeps:
     now = timezone.now()
     orders = due_orders(120, now)
 
-    counts = run_together(*[lambda: queue_sweep_due_orders(now=now, batch_size=7)] * sweeps)
+    counts = run_concurrently(*[lambda: queue_sweep_due_orders(now=now, batch_size=7)] * sweeps)
 
     assert all(isinstance(c, int) for c in counts), counts
     assert sum(counts) == len(orders)
@@ -71,7 +49,7 @@ def test_a_payment_racing_the_sweep_never_leaves_a_paid_order_waiting_in_the_que
             order_pay(order=order, paid_at=paid_at)
         return 0
 
-    run_together(lambda: queue_sweep_due_orders(now=now, batch_size=5), pay_all)
+    run_concurrently(lambda: queue_sweep_due_orders(now=now, batch_size=5), pay_all)
 
     paid_waiting = QueueItem.objects.filter(order__status="paid", state="queued")
     assert not paid_waiting.exists()

@@ -10,7 +10,8 @@ from sales_queue.models import QueueEvent, QueueItem
 from sales_queue.selectors import queue_current
 from sales_queue.services import queue_take_next
 from salesdesk.errors import ApplicationError, ConflictError
-from tests.sales_queue.builders import MSK, NOON, approved_product, manager, queued_item
+from tests.partners.factories import ProductFactory
+from tests.sales_queue.factories import MSK, NOON, manager, queued_item
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +128,7 @@ def test_due_callbacks_are_given_oldest_first() -> None:
     ],
 )
 def test_items_of_products_that_no_longer_feed_the_queue_are_skipped(change) -> None:
-    product = approved_product()
+    product = ProductFactory.create(on_sale=True)
     queued_item(product=product)
     type(product).objects.filter(pk=product.pk).update(**change)
 

@@ -16,7 +16,8 @@ from sales_queue.services import (
     queue_touch,
 )
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
-from tests.sales_queue.builders import MSK, NOON, approved_product, manager, queued_item
+from tests.partners.factories import ProductFactory
+from tests.sales_queue.factories import MSK, NOON, manager, queued_item
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +145,7 @@ def test_refusals_close_the_item_as_lost_with_the_reason(ivan, held, reason) -> 
 
 
 def test_a_channel_the_partner_did_not_allow_is_refused(ivan) -> None:
-    queued_item(product=approved_product(channels=["email", "telegram"]))
+    queued_item(product=ProductFactory.create(on_sale=True, channels=["email", "telegram"]))
     item = queue_take_next(manager=ivan, now=NOON)
 
     with pytest.raises(ApplicationError) as refused:
@@ -170,7 +171,7 @@ def test_touching_an_unknown_item_is_not_found(ivan) -> None:
 
 def test_three_unanswered_touches_on_one_channel_suggest_another(ivan, settings) -> None:
     settings.SALES_RETRY_DELAY_MINUTES = 0
-    product = approved_product(channels=["phone", "whatsapp", "email"])
+    product = ProductFactory.create(on_sale=True, channels=["phone", "whatsapp", "email"])
     item = queued_item(product=product)
     now = NOON
     for _ in range(2):
