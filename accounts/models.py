@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.models import UUIDModel
+from salesdesk.tenancy import PartnerScopedQuerySet
 
 
 class Role(models.TextChoices):
@@ -173,6 +174,8 @@ class ApiKey(Credential):
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = PartnerScopedQuerySet["ApiKey"].as_manager()
 
     class Meta:
         verbose_name = _("API key")

@@ -102,7 +102,7 @@ def api_key_create(
 def api_key_revoke(*, partner: Partner, key_id: uuid.UUID | str) -> ApiKey:
     """Revoke one of the partner's keys; revoking twice is harmless."""
     try:
-        key = ApiKey.objects.get(partner=partner, pk=key_id)
+        key = ApiKey.objects.for_partner(partner).get(pk=key_id)
     except (ApiKey.DoesNotExist, ValidationError, ValueError):
         raise NotFoundError(_("API key not found.")) from None
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())

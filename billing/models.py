@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.policy import fee_amount
 from salesdesk.models import UUIDModel
+from salesdesk.tenancy import PartnerScopedQuerySet
 
 
 class FeePolicy(models.Model):
@@ -91,6 +92,8 @@ class LedgerEntry(UUIDModel):
     # tests (and data repairs) must be able to state it.
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
+    objects = PartnerScopedQuerySet["LedgerEntry"].as_manager()
+
     class Meta:
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
@@ -151,6 +154,8 @@ class MonthlyStatement(models.Model):
     adjustments = models.DecimalField(_("adjustments, RUB"), max_digits=14, decimal_places=2)
     total = models.DecimalField(_("total, RUB"), max_digits=14, decimal_places=2)
     closed_at = models.DateTimeField(_("closed"), default=timezone.now)
+
+    objects = PartnerScopedQuerySet["MonthlyStatement"].as_manager()
 
     class Meta:
         verbose_name = _("monthly statement")

@@ -140,7 +140,9 @@ def ledger_entries(
     month: dt.date | None = None,
     order_external_id: str | None = None,
 ) -> QuerySet[LedgerEntry]:
-    entries = LedgerEntry.objects.filter(partner=partner).select_related("order")
+    entries: QuerySet[LedgerEntry] = LedgerEntry.objects.for_partner(partner).select_related(
+        "order"
+    )
     if order_id is not None:
         entries = entries.filter(order_id=order_id)
     if kind:
@@ -197,7 +199,9 @@ def order_timeline(*, partner: Partner, order: Order) -> list[TimelineEntry]:
         LedgerEntry.Kind.REVERSAL: _("Fee reversed"),
         LedgerEntry.Kind.ADJUSTMENT: _("Fee adjusted"),
     }
-    for row in LedgerEntry.objects.filter(order=order).order_by("created_at", "id"):
+    for row in (
+        LedgerEntry.objects.for_partner(partner).filter(order=order).order_by("created_at", "id")
+    ):
         entries.append(
             TimelineEntry(row.created_at, f"fee_{row.kind}", labels[row.kind], amount=row.amount)
         )
@@ -210,7 +214,7 @@ def order_timeline(*, partner: Partner, order: Order) -> list[TimelineEntry]:
 def partner_balance(*, partner: Partner) -> dict[str, Decimal]:
     """All-time net owed and this (open) month's net."""
     start, end = month_bounds(current_month())
-    row = LedgerEntry.objects.filter(partner=partner).aggregate(
+    row = LedgerEntry.objects.for_partner(partner).aggregate(
         total=Sum("amount", output_field=_MONEY),
         this_month=Sum(
             "amount",
@@ -223,13 +227,13 @@ def partner_balance(*, partner: Partner) -> dict[str, Decimal]:
 
 def statement_live_totals(*, partner: Partner, month: dt.date) -> StatementTotals:
     """The month's totals summed from the ledger now (what an open month shows)."""
-    row = _in_month(LedgerEntry.objects.filter(partner=partner), month).aggregate(**_TOTALS)
+    row = _in_month(LedgerEntry.objects.for_partner(partner), month).aggregate(**_TOTALS)
     return _totals(month, row)
 
 
 def statement_for_month(*, partner: Partner, month: dt.date) -> StatementTotals:
     """The frozen statement of a closed month, or live totals for an open one."""
-    statement = MonthlyStatement.objects.filter(partner=partner, month=month).first()
+    statement = MonthlyStatement.objects.for_partner(partner).filter(month=month).first()
     if statement is not None:
         return StatementTotals.from_statement(statement)
     return statement_live_totals(partner=partner, month=month)
@@ -240,11 +244,11 @@ def statement_months(*, partner: Partner) -> list[StatementTotals]:
     one, newest first: closed months as frozen, open ones live. Three queries in all."""
     frozen = {
         s.month: StatementTotals.from_statement(s)
-        for s in MonthlyStatement.objects.filter(partner=partner)
+        for s in MonthlyStatement.objects.for_partner(partner)
     }
     live = {
         month_of(row["month"]): _totals(month_of(row["month"]), row)
-        for row in LedgerEntry.objects.filter(partner=partner)
+        for row in LedgerEntry.objects.for_partner(partner)
         .annotate(month=TruncMonth("created_at", tzinfo=MOSCOW))
         .order_by()
         .values("month")

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.models import UUIDModel
+from salesdesk.tenancy import PartnerScopedQuerySet
 
 
 class Deal(UUIDModel):
@@ -47,6 +48,8 @@ class Deal(UUIDModel):
     created_at = models.DateTimeField(_("deal created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PartnerScopedQuerySet["Deal"].as_manager()
 
     class Meta:
         verbose_name = _("deal")

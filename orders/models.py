@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.models import UUIDModel
+from salesdesk.tenancy import PartnerScopedQuerySet
 
 AMOUNT_MAX = Decimal("100000000.00")  # 100 million RUB: anything above is a typo
 
@@ -59,6 +60,8 @@ class Order(UUIDModel):
     refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
     # The intake body as first received (normalised), to tell a retry from a conflicting resend.
     intake_payload = models.JSONField(default=dict, editable=False)
+
+    objects = PartnerScopedQuerySet["Order"].as_manager()
 
     class Meta:
         verbose_name = _("order")

@@ -44,7 +44,7 @@ def _sales_status() -> Case:
 def order_list(*, partner: Partner, search: str = "") -> QuerySet[Order]:
     """The partner's orders with ``sales_status`` annotated."""
     orders = (
-        Order.objects.filter(partner=partner)
+        Order.objects.for_partner(partner)
         .select_related("product", "queue_item")
         .annotate(sales_status=_sales_status())
     )
@@ -72,7 +72,7 @@ def order_get(*, partner: Partner, order_id: Any) -> Order:
 
 def product_for_order(*, partner: Partner, ref: str) -> Product | None:
     """The partner's product named by its UUID or, failing that, by its external id."""
-    products = Product.objects.filter(partner=partner).select_related("partner")
+    products = Product.objects.for_partner(partner).select_related("partner")
     try:
         product_id = uuid.UUID(ref)
     except ValueError:

@@ -152,7 +152,7 @@ def order_create(
         product=product, amount=amount, currency=currency, customer=customer, created_at=created_at
     )
 
-    existing = Order.objects.filter(partner=partner, external_id=external_id).first()
+    existing = Order.objects.for_partner(partner).filter(external_id=external_id).first()
     if existing is not None:
         return _same_or_conflict(existing, payload)
 
@@ -177,7 +177,7 @@ def order_create(
                 intake_payload=payload,
             )
     except IntegrityError:
-        existing = Order.objects.filter(partner=partner, external_id=external_id).first()
+        existing = Order.objects.for_partner(partner).filter(external_id=external_id).first()
         if existing is None:  # some other constraint: a bug, not a race
             raise
         return _same_or_conflict(existing, payload)

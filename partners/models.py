@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.models import TimeStampedModel, UUIDModel
+from salesdesk.tenancy import PartnerScopedQuerySet
 
 
 class Partner(UUIDModel, TimeStampedModel):
@@ -121,6 +122,8 @@ class Product(UUIDModel, TimeStampedModel):
     )
     refusal_comment = models.TextField(_("refusal comment"), blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+
+    objects = PartnerScopedQuerySet["Product"].as_manager()
 
     class Meta:
         verbose_name = _("product")
@@ -300,6 +303,8 @@ class CallBooking(UUIDModel):
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
+    objects = PartnerScopedQuerySet["CallBooking"].as_manager()
+
     class Meta:
         verbose_name = _("call booking")
         verbose_name_plural = _("call bookings")
@@ -338,6 +343,8 @@ class StatusChange(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Set when the partner has been emailed about this change (claimed once).
     notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PartnerScopedQuerySet["StatusChange"].as_manager()
 
     class Meta:
         verbose_name = _("status change")

@@ -1,13 +1,17 @@
-"""Reads for partners. Every selector takes the tenant first; the few that serve the head of
-sales (who sees every partner) say so in their name."""
+"""Reads for partners, for the API and the pages alike. Every selector takes the tenant first;
+the few that serve the head of sales (who sees every partner) say so in their name.
+
+A missing, foreign or malformed id raises :class:`salesdesk.errors.NotFoundError`; the web
+layer turns it into a JSON 404 (API) or the 404 page (pages), once for all views."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,10 +22,19 @@ from partners.models import (
     Partner,
     Product,
     Questionnaire,
+    QuestionnaireVersion,
+    SalesStatus,
     StatusChange,
 )
 from salesdesk.errors import NotFoundError
 from salesdesk.tenancy import get_object_or_404
+
+# Statuses the head still has to decide on; the default tab of the applications page.
+AWAITING_DECISION = (SalesStatus.SUBMITTED, SalesStatus.CALL_BOOKED)
+
+
+def _start_of_today() -> dt.datetime:
+    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def partner_get(*, partner_id: uuid.UUID | str) -> Partner:
@@ -32,20 +45,27 @@ def partner_get(*, partner_id: uuid.UUID | str) -> Partner:
 
 
 def partner_api_keys(*, partner: Partner) -> QuerySet[ApiKey]:
-    return ApiKey.objects.filter(partner=partner).select_related("created_by")
+    return ApiKey.objects.for_partner(partner).select_related("created_by")
 
 
 # --- products ---
 
 
 def partner_products(*, partner: Partner) -> QuerySet[Product]:
-    """The partner's own products (the partner is joined: the public status reads it)."""
-    return Product.objects.filter(partner=partner).select_related("partner")
+    """The partner's own products by name (the partner is joined: the public status reads it)."""
+    return Product.objects.for_partner(partner).select_related("partner").order_by("name")
 
 
 def partner_product_get(*, partner: Partner, product_id: uuid.UUID | str) -> Product:
-    """One of the partner's products; another partner's or a malformed id is a 404."""
+    """One of the partner's products; another partner's or a malformed id is not found."""
     return get_object_or_404(partner_products(partner=partner), pk=product_id)
+
+
+def partner_bookable_products(*, partner: Partner) -> QuerySet[Product]:
+    """Products that may be covered by a call: submitted and switched on."""
+    return partner_products(partner=partner).filter(
+        sales_status=SalesStatus.SUBMITTED, sales_enabled=True
+    )
 
 
 def products_for_head() -> QuerySet[Product]:
@@ -53,8 +73,47 @@ def products_for_head() -> QuerySet[Product]:
     return Product.objects.select_related("partner")
 
 
+def _live_bookings() -> Prefetch[Any]:
+    return Prefetch(
+        "call_bookings",
+        queryset=CallBooking.objects.filter(cancelled_at__isnull=True).select_related("slot"),
+        to_attr="live_bookings",
+    )
+
+
 def product_for_head_get(*, product_id: uuid.UUID | str) -> Product:
-    return get_object_or_404(products_for_head(), pk=product_id)
+    """Any partner's product, for the head, with its live bookings (``live_bookings``)."""
+    return get_object_or_404(products_for_head().prefetch_related(_live_bookings()), pk=product_id)
+
+
+def applications(*, status: str | None) -> QuerySet[Product]:
+    """Products for the head, by stored workflow status (``None``: those awaiting a decision)."""
+    products = products_for_head().prefetch_related(_live_bookings())
+    if status is None:
+        products = products.filter(sales_status__in=AWAITING_DECISION)
+    else:
+        products = products.filter(sales_status=status)
+    return products.order_by("updated_at")
+
+
+def application_counts() -> dict[str, int]:
+    rows = Product.objects.values("sales_status").annotate(n=Count("pk")).order_by()
+    counts = {row["sales_status"]: row["n"] for row in rows}
+    counts["awaiting"] = sum(counts.get(s, 0) for s in AWAITING_DECISION)
+    return counts
+
+
+def partners_for_head() -> QuerySet[Partner]:
+    """Every partner with its product counts, for the head of sales."""
+    return Partner.objects.annotate(
+        product_count=Count("products", distinct=True),
+        approved_count=Count(
+            "products", filter=Q(products__sales_status=SalesStatus.APPROVED), distinct=True
+        ),
+    ).order_by("name")
+
+
+# --- the questionnaire and the product's history ---
 
 
 def product_questionnaire(*, product: Product) -> Questionnaire:
@@ -62,9 +121,30 @@ def product_questionnaire(*, product: Product) -> Questionnaire:
     return questionnaire
 
 
-def product_history(*, product: Product) -> QuerySet[StatusChange]:
+def partner_questionnaire(*, partner: Partner, product: Product) -> Questionnaire:
+    """The product's questionnaire, unsaved and empty when the product has none yet."""
+    if product.partner_id != partner.pk:
+        raise NotFoundError(_("Product not found."))
+    try:
+        return Questionnaire.objects.get(product=product)
+    except Questionnaire.DoesNotExist:
+        # Products made before questionnaires existed: show empty answers, saving creates it.
+        return Questionnaire(product=product)
+
+
+def latest_approved_version(*, product: Product) -> QuestionnaireVersion | None:
+    return (
+        QuestionnaireVersion.objects.filter(
+            product=product, kind=QuestionnaireVersion.Kind.APPROVED
+        )
+        .order_by("-number")
+        .first()
+    )
+
+
+def product_history(*, partner: Partner, product: Product) -> QuerySet[StatusChange]:
     """The product's audit rows, newest first."""
-    return StatusChange.objects.filter(product=product).select_related("actor")
+    return StatusChange.objects.for_partner(partner).filter(product=product).select_related("actor")
 
 
 # --- alignment calls ---
@@ -102,6 +182,22 @@ def alignment_slots_upcoming(*, now: dt.datetime | None = None) -> QuerySet[Alig
     )
 
 
+def alignment_slots_from_today() -> QuerySet[AlignmentSlot]:
+    """For the head's slots page: slots from today on, not withdrawn, with their live booking
+    (``slot.live_bookings``), its partner and products by name."""
+    live = (
+        CallBooking.objects.filter(cancelled_at__isnull=True)
+        .select_related("partner")
+        .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("name")))
+    )
+    return (
+        AlignmentSlot.objects.filter(starts_at__gte=_start_of_today(), cancelled_at__isnull=True)
+        .select_related("head")
+        .prefetch_related(Prefetch("bookings", queryset=live, to_attr="live_bookings"))
+        .order_by("starts_at")
+    )
+
+
 def alignment_slot_get(*, slot_id: uuid.UUID | str) -> AlignmentSlot:
     return get_object_or_404(AlignmentSlot.objects.all(), pk=slot_id)
 
@@ -109,9 +205,18 @@ def alignment_slot_get(*, slot_id: uuid.UUID | str) -> AlignmentSlot:
 def partner_call_bookings(*, partner: Partner) -> QuerySet[CallBooking]:
     """The partner's bookings, live and cancelled."""
     return (
-        CallBooking.objects.filter(partner=partner)
-        .select_related("slot")
-        .prefetch_related("products")
+        CallBooking.objects.for_partner(partner).select_related("slot").prefetch_related("products")
+    )
+
+
+def partner_upcoming_bookings(*, partner: Partner) -> QuerySet[CallBooking]:
+    """The partner's live bookings from today on, soonest first."""
+    return (
+        CallBooking.objects.for_partner(partner)
+        .filter(cancelled_at__isnull=True, slot__starts_at__gte=_start_of_today())
+        .select_related("slot", "slot__head", "booked_by")
+        .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("name")))
+        .order_by("slot__starts_at")
     )
 
 

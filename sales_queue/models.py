@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.models import UUIDModel
+from salesdesk.tenancy import PartnerScopedQuerySet
 
 
 class QueueItem(UUIDModel):
@@ -67,6 +68,8 @@ class QueueItem(UUIDModel):
     outcome_reason = models.CharField(max_length=32, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PartnerScopedQuerySet["QueueItem"].as_manager()
 
     class Meta:
         verbose_name = _("queue item")

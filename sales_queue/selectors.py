@@ -1,22 +1,27 @@
-"""Reads for the queue: what a manager holds, the channel to try next, the health numbers the
-head watches."""
+"""Reads for the queue, for the API and the pages alike: what a manager holds and has
+scheduled, the channel to try next, the health numbers the head watches.
+
+The workspace is open all day, so each read it makes is one bounded query; the test suite holds
+the workspace to a query budget."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import SELLER_ROLES, User
 from orders.selectors import TimelineEntry
-from partners.models import Channel
+from partners.models import Channel, Questionnaire
 from sales_queue.models import Outcome, QueueItem, Touch
 
 State = QueueItem.State
+CALLBACKS_SHOWN = 50
 
 
 def queue_current(*, manager: User) -> QueueItem | None:
@@ -133,3 +138,44 @@ def item_events(*, item: QueueItem) -> list[TimelineEntry]:
             )
         )
     return entries
+
+
+def item_questionnaire(*, item: QueueItem) -> Questionnaire | None:
+    """The questionnaire of the item's product, if the partner filled one."""
+    return Questionnaire.objects.filter(product_id=item.product_id).first()
+
+
+def item_touches(*, item: QueueItem) -> QuerySet[Touch]:
+    """The item's touches, newest first, with their managers."""
+    return item.touches.select_related("manager").order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class Callback:
+    item: QueueItem
+    due: bool
+
+
+def my_callbacks(*, manager: User, now: dt.datetime) -> list[Callback]:
+    """The manager's scheduled callbacks, soonest first; those already due are flagged."""
+    items = (
+        QueueItem.objects.filter(holder=manager, state=State.SCHEDULED)
+        .select_related("order", "product", "deal")
+        .order_by("available_at", "id")[:CALLBACKS_SHOWN]
+    )
+    return [Callback(item=item, due=item.available_at <= now) for item in items]
+
+
+def head_holders() -> list[QueueItem]:
+    """Items held by managers: active ones, longest held first, then scheduled callbacks."""
+    items = list(
+        QueueItem.objects.filter(state__in=[State.ACTIVE, State.SCHEDULED])
+        .select_related("holder", "partner", "product", "order")
+        .order_by("taken_at", "id")
+    )
+    return sorted(items, key=lambda i: i.state != State.ACTIVE)
+
+
+def sellers() -> QuerySet[User]:
+    """Who the head may hand an item to."""
+    return User.objects.filter(role__in=SELLER_ROLES, is_active=True).order_by("full_name", "email")

@@ -28,7 +28,7 @@ def queue_withdraw_waiting(*, partner: Partner, product: Product | None = None, 
     Items a manager holds (``active``) or has a callback on (``scheduled``) stay with that
     manager to be finished. Set-based and idempotent: a second call finds nothing to do.
     """
-    items = QueueItem.objects.filter(partner=partner, state=QueueItem.State.QUEUED)
+    items = QueueItem.objects.for_partner(partner).filter(state=QueueItem.State.QUEUED)
     if product is not None:
         items = items.filter(product=product)
     now = timezone.now()

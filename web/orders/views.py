@@ -7,11 +7,9 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
 from django.views.generic import TemplateView
 
 from billing.selectors import order_list_with_fee, order_timeline, order_with_fee_get
-from salesdesk.errors import NotFoundError
 from web.orders.forms import SALES_STATUS_LABELS, OrderFilterForm
 from web.tenancy import PartnerRequiredMixin
 
@@ -54,10 +52,7 @@ class OrderDetailView(PartnerRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        try:
-            order = order_with_fee_get(partner=self.partner, order_id=kwargs["order_id"])
-        except NotFoundError:
-            raise Http404 from None
+        order = order_with_fee_get(partner=self.partner, order_id=kwargs["order_id"])
         context.update(
             order=order,
             timeline=order_timeline(partner=self.partner, order=order),

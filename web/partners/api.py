@@ -197,7 +197,9 @@ class ProductHistoryApi(APIView):
     def get(self, request: Request, pk: uuid.UUID) -> Response:
         product = _product_for(request, pk)
         return _paginated(
-            self, selectors.product_history(product=product), StatusChangeOutputSerializer
+            self,
+            selectors.product_history(partner=product.partner, product=product),
+            StatusChangeOutputSerializer,
         )
 
 

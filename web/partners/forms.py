@@ -17,8 +17,8 @@ from partners.models import (
     Questionnaire,
     RefusalReason,
 )
-from partners.page_selectors import field_label
 from salesdesk.errors import ApplicationError
+from web.partners.presenters import field_label
 
 
 def add_service_errors(form: forms.Form, exc: ApplicationError) -> None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.models import Role
-from partners import page_selectors as pages
+from partners import selectors
 from partners.models import WORKFLOW_STATUSES, Channel, Questionnaire, SalesStatus
 from partners.services import (
     product_approve,
@@ -33,6 +33,7 @@ from sales_queue.services.supply import (
     product_unblock,
 )
 from salesdesk.errors import ApplicationError
+from web.partners import presenters
 from web.partners.forms import CommentForm, RefuseForm, SlotForm, add_service_errors
 from web.tenancy import RoleRequiredMixin
 
@@ -59,11 +60,11 @@ class ApplicationListView(HeadPageMixin, View):
         status = request.GET.get("status") or None
         if status is not None and status not in SalesStatus.values:
             raise Http404
-        counts = pages.application_counts()
+        counts = selectors.application_counts()
         tabs = [("", _("Awaiting decision"), counts["awaiting"])] + [
             (s.value, s.label, counts.get(s.value, 0)) for s in WORKFLOW_STATUSES
         ]
-        products = list(pages.applications(status=status))
+        products = list(selectors.applications(status=status))
         for product in products:
             product.status_label = product.get_sales_status_display()  # type: ignore[attr-defined]
         return render(
@@ -75,7 +76,7 @@ class ApplicationListView(HeadPageMixin, View):
 
 class ProductReviewView(HeadPageMixin, View):
     def get(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-        return self.render_review(request, pages.head_product_get(product_id=pk))
+        return self.render_review(request, selectors.product_for_head_get(product_id=pk))
 
     @staticmethod
     def render_review(
@@ -87,16 +88,18 @@ class ProductReviewView(HeadPageMixin, View):
             if questionnaire
             else dict.fromkeys(Questionnaire.TEXT_FIELDS, "")
         )
-        titles = pages.section_titles()
+        titles = presenters.section_titles()
         sections = [
             {
                 "title": titles[key],
-                "answers": [(pages.field_label(name), answers[name]) for name in names],
+                "answers": [(presenters.field_label(name), answers[name]) for name in names],
             }
-            for key, names in pages.QUESTIONNAIRE_SECTIONS
+            for key, names in presenters.QUESTIONNAIRE_SECTIONS
         ]
-        approved = pages.latest_approved_version(product=product)
-        diff = pages.questionnaire_diff(approved=approved, current=answers) if approved else None
+        approved = selectors.latest_approved_version(product=product)
+        diff = (
+            presenters.questionnaire_diff(approved=approved, current=answers) if approved else None
+        )
         status = product.sales_status
         forms = {
             "approve_form": CommentForm(prefix="approve"),
@@ -110,16 +113,18 @@ class ProductReviewView(HeadPageMixin, View):
             "partner": product.partner,
             "status_label": product.get_sales_status_display(),
             "channel_labels": [str(dict(Channel.choices).get(c, c)) for c in product.channels],
-            "public_status_label": pages.sales_status_label(product.public_sales_status),
+            "public_status_label": presenters.sales_status_label(product.public_sales_status),
             "refusal_reason": product.get_refusal_reason_display(),
             "questionnaire": questionnaire,
             "sections": sections,
             "approved_version": approved,
             "diff": diff,
             "diff_changed": bool(diff) and any(d.changed for d in diff or []),
-            "audit": pages.product_audit(partner=product.partner, product=product),
+            "audit": presenters.audit_rows(
+                selectors.product_history(partner=product.partner, product=product)
+            ),
             "can_act": _can_act(request),
-            "can_decide": status in pages.AWAITING_DECISION,
+            "can_decide": status in selectors.AWAITING_DECISION,
             "can_block": status != SalesStatus.BLOCKED,
             "can_unblock": status == SalesStatus.BLOCKED,
             **forms,
@@ -140,7 +145,7 @@ class ProductDecisionView(HeadActionMixin, View):
         if action not in decisions:
             raise Http404
         service, done = decisions[action]
-        product = pages.head_product_get(product_id=pk)
+        product = selectors.product_for_head_get(product_id=pk)
         form: RefuseForm | CommentForm
         if action == "refuse":
             form = RefuseForm(request.POST, prefix=action)
@@ -158,7 +163,7 @@ class ProductDecisionView(HeadActionMixin, View):
             else:
                 messages.success(request, done)
                 return redirect("partners_head:product", pk=product.pk)
-        fresh = pages.head_product_get(product_id=pk)
+        fresh = selectors.product_for_head_get(product_id=pk)
         return ProductReviewView.render_review(request, fresh, {f"{action}_form": form})
 
 
@@ -169,7 +174,11 @@ class SlotsView(HeadPageMixin, View):
         return render(
             request,
             self.template_name,
-            {"form": form, "slots": pages.head_slots(), "can_act": _can_act(request)},
+            {
+                "form": form,
+                "slots": selectors.alignment_slots_from_today(),
+                "can_act": _can_act(request),
+            },
         )
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -192,7 +201,7 @@ class SlotsView(HeadPageMixin, View):
 
 class SlotCancelView(HeadActionMixin, View):
     def post(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponseBase:
-        slot = pages.head_slot_get(slot_id=pk)
+        slot = selectors.alignment_slot_get(slot_id=pk)
         try:
             slot_cancel(slot=slot, actor=request.user)
         except ApplicationError as exc:
@@ -207,13 +216,13 @@ class PartnerListView(HeadPageMixin, View):
         return render(
             request,
             "partners/head_partners.html",
-            {"partners": pages.head_partners(), "can_act": _can_act(request)},
+            {"partners": selectors.partners_for_head(), "can_act": _can_act(request)},
         )
 
 
 class PartnerBlockView(HeadActionMixin, View):
     def post(self, request: HttpRequest, pk: uuid.UUID, action: str) -> HttpResponseBase:
-        partner = pages.head_partner_get(partner_id=pk)
+        partner = selectors.partner_get(partner_id=pk)
         if action not in ("block", "unblock"):
             raise Http404
         form = CommentForm(request.POST)

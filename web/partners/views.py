@@ -17,7 +17,7 @@ from django.views import View
 
 from accounts.models import Role, User
 from accounts.services import api_key_create, api_key_revoke
-from partners import page_selectors as pages
+from partners import selectors
 from partners.models import Product, Questionnaire, SalesStatus
 from partners.selectors import alignment_slots_open, partner_api_keys
 from partners.services import (
@@ -31,6 +31,7 @@ from partners.services import (
 )
 from sales_queue.services.supply import sales_settings_update
 from salesdesk.errors import ApplicationError
+from web.partners import presenters
 from web.partners.forms import (
     BookingForm,
     ProductForm,
@@ -48,7 +49,7 @@ def is_htmx(request: HttpRequest) -> bool:
 def with_status_labels(products: Any) -> list[Product]:
     rows = list(products)
     for product in rows:
-        product.status_label = pages.sales_status_label(product.public_sales_status)
+        product.status_label = presenters.sales_status_label(product.public_sales_status)
     return rows
 
 
@@ -66,7 +67,7 @@ class CabinetView(PartnerRequiredMixin, View):
         }
         if is_htmx(request):
             return render(request, "partners/_api_keys.html", context)
-        context["products"] = with_status_labels(pages.partner_products(partner=self.partner))
+        context["products"] = with_status_labels(selectors.partner_products(partner=self.partner))
         return render(request, self.template_name, context)
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -93,7 +94,7 @@ class CabinetView(PartnerRequiredMixin, View):
 
 class ProductListView(PartnerRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        products = with_status_labels(pages.partner_products(partner=self.partner))
+        products = with_status_labels(selectors.partner_products(partner=self.partner))
         return render(request, "partners/product_list.html", {"products": products})
 
 
@@ -122,7 +123,7 @@ class ProductPageMixin(PartnerRequiredMixin):
     request: HttpRequest
 
     def get_product(self, pk: uuid.UUID) -> Product:
-        return pages.partner_product_get(partner=self.partner, product_id=pk)
+        return selectors.partner_product_get(partner=self.partner, product_id=pk)
 
     def render_product(
         self,
@@ -131,19 +132,19 @@ class ProductPageMixin(PartnerRequiredMixin):
         settings_form: SalesSettingsForm | None = None,
         questionnaire_form: QuestionnaireForm | None = None,
     ) -> HttpResponse:
-        questionnaire = pages.partner_questionnaire(partner=self.partner, product=product)
+        questionnaire = selectors.partner_questionnaire(partner=self.partner, product=product)
         if questionnaire_form is None:
             questionnaire_form = QuestionnaireForm(initial=questionnaire.answers())
-        titles = pages.section_titles()
+        titles = presenters.section_titles()
         sections = [
             {"key": key, "title": titles[key], "fields": [questionnaire_form[n] for n in names]}
-            for key, names in pages.QUESTIONNAIRE_SECTIONS
+            for key, names in presenters.QUESTIONNAIRE_SECTIONS
         ]
         status = product.public_sales_status
         context = {
             "product": product,
             "status": status,
-            "status_label": pages.sales_status_label(status),
+            "status_label": presenters.sales_status_label(status),
             "refusal_reason": product.get_refusal_reason_display(),
             "settings_form": settings_form or SalesSettingsForm.for_product(product),
             "questionnaire_form": questionnaire_form,
@@ -155,8 +156,12 @@ class ProductPageMixin(PartnerRequiredMixin):
             and product.sales_status in (SalesStatus.DRAFT, SalesStatus.REFUSED)
             and not self.partner.is_blocked,
             "can_book": status == SalesStatus.SUBMITTED,
-            "bookings": pages.partner_bookings(partner=self.partner).filter(products=product),
-            "audit": pages.product_audit(partner=self.partner, product=product),
+            "bookings": selectors.partner_upcoming_bookings(partner=self.partner).filter(
+                products=product
+            ),
+            "audit": presenters.audit_rows(
+                selectors.product_history(partner=self.partner, product=product)
+            ),
         }
         return render(self.request, "partners/product_detail.html", context)
 
@@ -282,7 +287,7 @@ class CallsView(PartnerRequiredMixin, View):
             data,
             initial=initial,
             slots=alignment_slots_open(),
-            products=pages.partner_bookable_products(partner=self.partner),
+            products=selectors.partner_bookable_products(partner=self.partner),
         )
 
     def _render(self, request: HttpRequest, form: BookingForm) -> HttpResponse:
@@ -291,13 +296,13 @@ class CallsView(PartnerRequiredMixin, View):
             "form": form,
             "has_slots": slot_field.queryset.exists(),  # type: ignore[attr-defined]
             "has_products": form.fields["products"].queryset.exists(),  # type: ignore[attr-defined]
-            "bookings": pages.partner_bookings(partner=self.partner),
+            "bookings": selectors.partner_upcoming_bookings(partner=self.partner),
         }
         return render(request, self.template_name, context)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         wanted = request.GET.getlist("product")
-        bookable = pages.partner_bookable_products(partner=self.partner)
+        bookable = selectors.partner_bookable_products(partner=self.partner)
         initial = {"products": [p.pk for p in bookable if str(p.pk) in wanted]}
         return self._render(request, self._form(initial=initial))
 
@@ -329,7 +334,7 @@ class CallsView(PartnerRequiredMixin, View):
 
 class CallCancelView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponseBase:
-        booking = pages.partner_booking_get(partner=self.partner, booking_id=pk)
+        booking = selectors.partner_call_booking_get(partner=self.partner, booking_id=pk)
         try:
             call_cancel(booking=booking, actor=request.user)
         except ApplicationError as exc:

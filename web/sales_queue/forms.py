@@ -13,7 +13,7 @@ from accounts.models import User
 from partners.models import Channel
 from sales_queue.hours import MOSCOW
 from sales_queue.models import LostReason, Outcome
-from sales_queue.page_selectors import sellers
+from sales_queue.selectors import sellers
 from sales_queue.services import MANAGER_LOST_REASONS
 
 

@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.models import Role, User
-from sales_queue.page_selectors import head_holders, sellers
-from sales_queue.selectors import queue_health
+from sales_queue.selectors import head_holders, queue_health, sellers
 from sales_queue.services import queue_head_release, queue_reassign
 from salesdesk.errors import ApplicationError
 from web.sales_queue.forms import ReassignForm

@@ -1,23 +1,18 @@
-"""Reads for the queue's pages: what the manager's workspace and the head's queue page show.
-
-The workspace is open all day, so each read here is one bounded query; the test suite holds
-the workspace to a query budget.
-"""
+"""The held item as the manager's workspace shows it: the buyer's contact, one-click links for
+the allowed channels, the questionnaire in sections, the touch history. Built from what
+:mod:`sales_queue.selectors` reads; nothing here queries by itself."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import SELLER_ROLES, User
 from partners.models import ALL_CHANNELS, Channel, Questionnaire
 from sales_queue.models import Outcome, QueueItem, Touch
-from sales_queue.selectors import suggested_channel
+from sales_queue.selectors import item_questionnaire, item_touches, suggested_channel
 
 State = QueueItem.State
 CHANNEL_LABELS = dict(Channel.choices)
@@ -26,7 +21,6 @@ _PHONE_LIKE = re.compile(r"^\+?[0-9][0-9\s()\-]*$")
 URGENT_FIELD = "urgent_contact"
 # Open by default: what a manager reads during the call.
 OPEN_FIELDS = frozenset({"faq", "objections"})
-CALLBACKS_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -77,12 +71,6 @@ class WorkItem:
     def is_callback(self) -> bool:
         """The manager scheduled this one earlier and it came back to them."""
         return bool(self.history) and self.history[0].touch.outcome == Outcome.CALLBACK
-
-
-@dataclass(frozen=True)
-class Callback:
-    item: QueueItem
-    due: bool
 
 
 def _digits(value: str) -> str:
@@ -139,7 +127,7 @@ def contact_links(contact: Contact, channels: Iterable[str]) -> list[ContactLink
 
 
 def _questionnaire(item: QueueItem) -> tuple[str, list[Section]]:
-    questionnaire = Questionnaire.objects.filter(product_id=item.product_id).first()
+    questionnaire = item_questionnaire(item=item)
     if questionnaire is None:
         return "", []
     sections = [
@@ -156,15 +144,15 @@ def _questionnaire(item: QueueItem) -> tuple[str, list[Section]]:
 
 
 def work_item(*, item: QueueItem) -> WorkItem:
-    """The held item as the workspace shows it. ``item`` comes from ``queue_current``
-    (order, product, partner and deal already joined)."""
+    """The held item as the workspace shows it. ``item`` comes from
+    :func:`sales_queue.selectors.queue_current` (order, product, partner and deal joined)."""
     allowed = [c for c in ALL_CHANNELS if c in item.product.channels]
     contact = item_contact(item)
     urgent, sections = _questionnaire(item)
     suggested = suggested_channel(item=item)
     history = [
         HistoryRow(touch, str(CHANNEL_LABELS.get(touch.channel, touch.channel)))
-        for touch in item.touches.select_related("manager").order_by("-created_at", "-id")
+        for touch in item_touches(item=item)
     ]
     return WorkItem(
         item=item,
@@ -176,28 +164,3 @@ def work_item(*, item: QueueItem) -> WorkItem:
         sections=sections,
         history=history,
     )
-
-
-def my_callbacks(*, manager: User, now: dt.datetime) -> list[Callback]:
-    """The manager's scheduled callbacks, soonest first; those already due are flagged."""
-    items = (
-        QueueItem.objects.filter(holder=manager, state=State.SCHEDULED)
-        .select_related("order", "product", "deal")
-        .order_by("available_at", "id")[:CALLBACKS_SHOWN]
-    )
-    return [Callback(item=item, due=item.available_at <= now) for item in items]
-
-
-def head_holders() -> list[QueueItem]:
-    """Items held by managers: active ones, longest held first, then scheduled callbacks."""
-    items = list(
-        QueueItem.objects.filter(state__in=[State.ACTIVE, State.SCHEDULED])
-        .select_related("holder", "partner", "product", "order")
-        .order_by("taken_at", "id")
-    )
-    return sorted(items, key=lambda i: i.state != State.ACTIVE)
-
-
-def sellers() -> QuerySet[User]:
-    """Who the head may hand an item to."""
-    return User.objects.filter(role__in=SELLER_ROLES, is_active=True).order_by("full_name", "email")
