@@ -31,9 +31,9 @@ from partners.models import Partner, Questionnaire
 from partners.models import SalesStatus as S
 from partners.services import call_book
 from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
-from tests.orders.factories import OrderFactory, SalesProductFactory
-from tests.partners.factories import PartnerFactory, product_in_status, slot_create
-from tests.sales_queue.builders import approved_product, queued_item
+from tests.orders.factories import OrderFactory
+from tests.partners.factories import PartnerFactory, ProductFactory, product_in_status, slot_create
+from tests.sales_queue.factories import queued_item
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def _booking(partner: Partner) -> dict[str, Any]:
 
 
 def _order(partner: Partner) -> dict[str, Any]:
-    product = SalesProductFactory.create(partner=partner)
+    product = ProductFactory.create(partner=partner, on_sale=True)
     return {"order_id": OrderFactory.create(product=product).pk}
 
 
@@ -109,7 +109,7 @@ def _partner(partner: Partner) -> dict[str, Any]:
 
 
 def _item(partner: Partner) -> dict[str, Any]:
-    return {"item_id": queued_item(product=approved_product(partner=partner)).pk}
+    return {"item_id": queued_item(product=ProductFactory.create(partner=partner, on_sale=True)).pk}
 
 
 @dataclass(frozen=True)
