@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,15 +19,11 @@ from partners.models import (
     Questionnaire,
     StatusChange,
 )
-from salesdesk.errors import NotFoundError
 from salesdesk.tenancy import get_object_or_404
 
 
 def partner_get(*, partner_id: uuid.UUID | str) -> Partner:
-    try:
-        return Partner.objects.get(pk=partner_id)
-    except (Partner.DoesNotExist, ValidationError, ValueError):
-        raise NotFoundError(_("Partner not found.")) from None
+    return get_object_or_404(Partner.objects.all(), pk=partner_id, message=_("Partner not found."))
 
 
 def partner_api_keys(*, partner: Partner) -> QuerySet[ApiKey]:
