@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PARTNER_ROLES, STAFF_ROLES, ApiKey, PersonalToken, Role, User
-from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+from salesdesk.errors import ApplicationError, ConflictError
+from salesdesk.tenancy import get_object_or_404
 
 if TYPE_CHECKING:
     from partners.models import Partner
@@ -101,10 +102,9 @@ def api_key_create(
 
 def api_key_revoke(*, partner: Partner, key_id: uuid.UUID | str) -> ApiKey:
     """Revoke one of the partner's keys; revoking twice is harmless."""
-    try:
-        key = ApiKey.objects.for_partner(partner).get(pk=key_id)
-    except (ApiKey.DoesNotExist, ValidationError, ValueError):
-        raise NotFoundError(_("API key not found.")) from None
+    key = get_object_or_404(
+        ApiKey.objects.for_partner(partner), pk=key_id, message=_("API key not found.")
+    )
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     key.refresh_from_db()
     return key
@@ -124,10 +124,9 @@ def personal_token_create(*, user: User, name: str = "") -> tuple[PersonalToken,
 
 
 def personal_token_revoke(*, user: User, token_id: uuid.UUID | str) -> PersonalToken:
-    try:
-        token = PersonalToken.objects.get(user=user, pk=token_id)
-    except (PersonalToken.DoesNotExist, ValidationError, ValueError):
-        raise NotFoundError(_("Token not found.")) from None
+    token = get_object_or_404(
+        PersonalToken.objects.all(), user=user, pk=token_id, message=_("Token not found.")
+    )
     PersonalToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )

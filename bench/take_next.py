@@ -21,11 +21,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bench.sweep import SCRATCH_DB, _admin_connection, _database_config, _scratch_url
-
-MOSCOW = ZoneInfo("Europe/Moscow")
+from salesdesk.timezones import MOSCOW
 
 
 def add_parser(commands: Any) -> None:

@@ -8,8 +8,8 @@ import re
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.policy import MOSCOW
 from salesdesk.errors import ApplicationError
+from salesdesk.timezones import MOSCOW
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # Billing starts with the first fee policy; earlier months cannot hold a row.

@@ -8,20 +8,13 @@ when a database has been emptied (test flushes), so there is a single source of 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from salesdesk.errors import ApplicationError
-
-if TYPE_CHECKING:
-    pass
-
-MOSCOW = ZoneInfo("Europe/Moscow")
-KOPECK = Decimal("0.01")
-ZERO = Decimal("0.00")
+from salesdesk.money import ZERO, MoneyError, quantize, to_decimal
+from salesdesk.timezones import MOSCOW
 
 DEFAULT_RATE = Decimal("0.069")
 DEFAULT_MINIMUM = Decimal("60.00")
@@ -40,15 +33,11 @@ def money(value: Decimal | int | str) -> Decimal:
             details={"amount": str(value)},
         )
     try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
+        amount = to_decimal(value)
+    except MoneyError:
         raise ApplicationError(
             _("The amount is not a number."), code="invalid_amount", details={"amount": str(value)}
         ) from None
-    if not amount.is_finite():
-        raise ApplicationError(
-            _("The amount is not a number."), code="invalid_amount", details={"amount": str(value)}
-        )
     if amount < 0:
         raise ApplicationError(
             _("The amount cannot be negative."),
@@ -68,5 +57,4 @@ def fee_amount(
     amount = money(amount)
     if amount == 0:
         return ZERO
-    raw = (amount * rate).quantize(KOPECK, rounding=ROUND_HALF_UP)
-    return min(max(raw, minimum), maximum).quantize(KOPECK)
+    return quantize(min(max(quantize(amount * rate), minimum), maximum))

@@ -25,15 +25,14 @@ from billing.policy import (
     DEFAULT_MAXIMUM,
     DEFAULT_MINIMUM,
     DEFAULT_RATE,
-    KOPECK,
-    MOSCOW,
-    ZERO,
 )
 from orders.models import Order
 from orders.selectors import TimelineEntry, order_events, order_list
 from partners.models import Partner
 from sales_queue.selectors import item_events
+from salesdesk.money import ZERO, as_money
 from salesdesk.tenancy import get_object_or_404
+from salesdesk.timezones import MOSCOW
 
 _MONEY: DecimalField = DecimalField(max_digits=14, decimal_places=2)
 FEE, REVERSAL, ADJUSTMENT = (
@@ -65,10 +64,6 @@ def policy_in_effect(at: dt.datetime) -> FeePolicy:
     return policy
 
 
-def _money(value: Any) -> Decimal:
-    return (Decimal(value) if value is not None else ZERO).quantize(KOPECK)
-
-
 @dataclasses.dataclass(frozen=True)
 class StatementTotals:
     month: dt.date
@@ -90,11 +85,11 @@ class StatementTotals:
         return cls(
             month=statement.month,
             orders_handled=statement.orders_handled,
-            paid=_money(statement.paid),
-            fees=_money(statement.fees),
-            reversals=_money(statement.reversals),
-            adjustments=_money(statement.adjustments),
-            total=_money(statement.total),
+            paid=as_money(statement.paid),
+            fees=as_money(statement.fees),
+            reversals=as_money(statement.reversals),
+            adjustments=as_money(statement.adjustments),
+            total=as_money(statement.total),
             closed=True,
             closed_at=statement.closed_at,
         )
@@ -116,11 +111,11 @@ def _totals(month: dt.date, row: dict[str, Any]) -> StatementTotals:
     return StatementTotals(
         month=month,
         orders_handled=row["orders_handled"] or 0,
-        paid=_money(row["paid"]),
-        fees=_money(row["fees"]),
-        reversals=_money(row["reversals"]),
-        adjustments=_money(row["adjustments"]),
-        total=_money(row["total"]),
+        paid=as_money(row["paid"]),
+        fees=as_money(row["fees"]),
+        reversals=as_money(row["reversals"]),
+        adjustments=as_money(row["adjustments"]),
+        total=as_money(row["total"]),
     )
 
 
@@ -157,7 +152,7 @@ def ledger_entries(
 def order_net_fee(*, order: Order) -> Decimal | None:
     """What the order owes: the sum of its ledger rows, ``None`` when it never had a fee."""
     total = LedgerEntry.objects.filter(order=order).aggregate(total=Sum("amount"))["total"]
-    return None if total is None else _money(total)
+    return None if total is None else as_money(total)
 
 
 def with_net_fee(queryset: QuerySet[Order]) -> QuerySet[Order]:
@@ -222,7 +217,7 @@ def partner_balance(*, partner: Partner) -> dict[str, Decimal]:
             output_field=_MONEY,
         ),
     )
-    return {"total": _money(row["total"]), "this_month": _money(row["this_month"])}
+    return {"total": as_money(row["total"]), "this_month": as_money(row["this_month"])}
 
 
 def statement_live_totals(*, partner: Partner, month: dt.date) -> StatementTotals:
@@ -292,7 +287,7 @@ def head_fee_table(*, year: int) -> list[dict[str, Any]]:
     )
     cells: dict[uuid.UUID, list[Decimal]] = defaultdict(lambda: [ZERO] * 12)
     for row in grouped:
-        cells[row["partner_id"]][month_of(row["month"]).month - 1] = _money(row["net"])
+        cells[row["partner_id"]][month_of(row["month"]).month - 1] = as_money(row["net"])
     partners = Partner.objects.filter(pk__in=list(cells)).order_by("name")
     return [
         {"partner": p, "months": cells[p.pk], "total": sum(cells[p.pk], ZERO)} for p in partners

@@ -27,7 +27,6 @@ from billing.months import (
     next_month,
     previous_month,
 )
-from billing.policy import KOPECK, ZERO
 from billing.selectors import StatementTotals, policy_in_effect, statement_totals_by_partner
 from orders import services as order_services
 from orders.models import Order
@@ -35,6 +34,7 @@ from partners.models import Partner
 from sales_queue.models import QueueItem
 from sales_queue.services import queue_close_for_payment
 from salesdesk.errors import ApplicationError
+from salesdesk.money import ZERO, as_money, quantize
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _locked(order: Order) -> Order:
 
 def _net(order: Order) -> Decimal:
     total = LedgerEntry.objects.filter(order=order).aggregate(total=Sum("amount"))["total"]
-    return (Decimal(total) if total is not None else ZERO).quantize(KOPECK)
+    return as_money(total)
 
 
 def _fee_is_owed(order: Order) -> bool:
@@ -184,7 +184,7 @@ def fee_record_refund(*, order: Order) -> LedgerEntry | None:
         return None
     kept = ZERO if order.status == Order.Status.REFUNDED else paid - order.refunded_amount
     target = fee.policy.fee_for(kept)
-    delta = (target - _net(order)).quantize(KOPECK)
+    delta = quantize(target - _net(order))
     if delta == 0:
         return None
     entry = LedgerEntry.objects.create(

@@ -7,9 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.models import UUIDModel
+from salesdesk.money import MONEY_MAX
 from salesdesk.tenancy import PartnerScopedQuerySet
-
-AMOUNT_MAX = Decimal("100000000.00")  # 100 million RUB: anything above is a typo
 
 
 class Order(UUIDModel):
@@ -72,7 +71,7 @@ class Order(UUIDModel):
                 fields=["partner", "external_id"], name="order_external_id_unique_per_partner"
             ),
             models.CheckConstraint(
-                condition=models.Q(amount__gt=0) & models.Q(amount__lte=AMOUNT_MAX),
+                condition=models.Q(amount__gt=0) & models.Q(amount__lte=MONEY_MAX),
                 name="order_amount_range",
             ),
             models.CheckConstraint(condition=models.Q(currency="RUB"), name="order_currency_rub"),

@@ -10,7 +10,6 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,10 +37,7 @@ def _start_of_today() -> dt.datetime:
 
 
 def partner_get(*, partner_id: uuid.UUID | str) -> Partner:
-    try:
-        return Partner.objects.get(pk=partner_id)
-    except (Partner.DoesNotExist, ValidationError, ValueError):
-        raise NotFoundError(_("Partner not found.")) from None
+    return get_object_or_404(Partner.objects.all(), pk=partner_id, message=_("Partner not found."))
 
 
 def partner_api_keys(*, partner: Partner) -> QuerySet[ApiKey]:

@@ -6,11 +6,10 @@ The window is half-open: with 09:00-21:00, 09:00:00 and 20:59:59 are inside, 21:
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from django.conf import settings
 
-MOSCOW = zoneinfo.ZoneInfo("Europe/Moscow")
+from salesdesk.timezones import MOSCOW
 
 
 def _local(moment: dt.datetime) -> dt.datetime:

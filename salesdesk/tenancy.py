@@ -42,11 +42,14 @@ class PartnerScopedQuerySet(QuerySet[M]):
         return self.filter(**{self.partner_field: partner})
 
 
-def get_object_or_404(queryset: QuerySet[M], **lookups: Any) -> M:
-    """Like Django's, but a malformed id (not a UUID) is also a plain 'not found'."""
+def get_object_or_404(queryset: QuerySet[M], *, message: str | None = None, **lookups: Any) -> M:
+    """Like Django's, but a malformed id (not a UUID) is also a plain 'not found'.
+
+    ``message`` replaces the default "<model> not found." (e.g. "Queue item not found.").
+    """
     try:
         return queryset.get(**lookups)
     except (ObjectDoesNotExist, ValidationError, ValueError, TypeError):
-        raise NotFoundError(
-            _("%(model)s not found.") % {"model": queryset.model._meta.verbose_name}
-        ) from None
+        if message is None:
+            message = _("%(model)s not found.") % {"model": queryset.model._meta.verbose_name}
+        raise NotFoundError(message) from None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -168,7 +167,7 @@ def _seed_orders() -> None:
                 partner=product.partner,
                 product=product,
                 external_id=f"demo-{number:03}",
-                amount=Decimal(product.price),
+                amount=product.price,
                 customer=Customer(
                     name=name, phone=phone, email=email, telegram=telegram, whatsapp=phone
                 ),

@@ -34,7 +34,6 @@ from partners.services.partners import (
     partner_unblock,
 )
 from partners.services.products import (
-    PRICE_MAX,
     product_create,
     product_update,
     sales_settings_update,
@@ -51,7 +50,6 @@ from partners.services.questionnaire import (
 __all__ = [
     "ANSWER_MAX",
     "DECIDABLE",
-    "PRICE_MAX",
     "SLOT_MAX_MINUTES",
     "SLOT_MIN_MINUTES",
     "call_book",

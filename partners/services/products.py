@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,8 +19,7 @@ from partners.models import (
 )
 from partners.services.status import audit_write, product_lock
 from salesdesk.errors import ApplicationError, ConflictError
-
-PRICE_MAX = Decimal("100000000.00")
+from salesdesk.money import MONEY_MAX, MoneyError, parse_money
 
 logger = logging.getLogger(__name__)
 
@@ -187,19 +186,20 @@ def sales_settings_update(
 
 
 def _clean_price(value: Any) -> Decimal:
+    """A price by the API's rules for money (:func:`salesdesk.money.parse_money`)."""
     try:
-        price = Decimal(str(value))
-        if not price.is_finite():  # NaN would make every comparison below raise
-            raise InvalidOperation
-        price = price.quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError, TypeError):
+        return parse_money(value)
+    except MoneyError as exc:
+        if exc.code in ("min", "max"):
+            raise ApplicationError(
+                _("Price must be above 0 and at most %(max)s.") % {"max": MONEY_MAX},
+                code="validation_error",
+                details={"price": [_("out of range")]},
+            ) from None
+        if exc.code == "decimals":
+            raise ApplicationError(
+                exc.message, code="validation_error", details={"price": [exc.message]}
+            ) from None
         raise ApplicationError(
             _("Price must be a number."), code="validation_error", details={"price": ["invalid"]}
         ) from None
-    if price <= 0 or price > PRICE_MAX:
-        raise ApplicationError(
-            _("Price must be above 0 and at most %(max)s.") % {"max": PRICE_MAX},
-            code="validation_error",
-            details={"price": [_("out of range")]},
-        )
-    return price

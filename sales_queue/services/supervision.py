@@ -8,7 +8,6 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -20,7 +19,8 @@ from sales_queue.models import QueueEvent, QueueItem
 from sales_queue.services.common import record_event, require_seller
 from sales_queue.services.deals import open_deal
 from sales_queue.services.touches import held_item
-from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+from salesdesk.errors import ApplicationError, ConflictError
+from salesdesk.tenancy import get_object_or_404
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +43,9 @@ def queue_release(*, manager: User, item_id: Any) -> QueueItem:
 @transaction.atomic
 def queue_head_release(*, head: User, item_id: Any) -> QueueItem:
     """The head takes an item (active or a scheduled callback) away from its manager."""
-    try:
-        item = QueueItem.objects.select_for_update().get(pk=item_id)
-    except (QueueItem.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise NotFoundError(_("Queue item not found.")) from None
+    item = get_object_or_404(
+        QueueItem.objects.select_for_update(), pk=item_id, message=_("Queue item not found.")
+    )
     if item.state not in (State.ACTIVE, State.SCHEDULED):
         raise ConflictError(
             _("Only an item held by a manager can be released."),
@@ -71,10 +70,9 @@ def queue_reassign(*, head: User, item_id: Any, to_manager: User) -> QueueItem:
     require_seller(to_manager)
     if not to_manager.is_active:
         raise ApplicationError(_("This manager is deactivated."), code="manager_inactive")
-    try:
-        item = QueueItem.objects.select_for_update().get(pk=item_id)
-    except (QueueItem.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise NotFoundError(_("Queue item not found.")) from None
+    item = get_object_or_404(
+        QueueItem.objects.select_for_update(), pk=item_id, message=_("Queue item not found.")
+    )
     if item.state not in QueueItem.OPEN_STATES:
         raise ConflictError(
             _("The item is closed."), code="item_closed", details={"state": item.state}

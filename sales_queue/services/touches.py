@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +18,8 @@ from partners.models import ALL_CHANNELS
 from sales_queue.hours import next_working_time
 from sales_queue.models import LostReason, Outcome, QueueEvent, QueueItem, Touch
 from sales_queue.services.common import record_event, require_seller
-from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+from salesdesk.errors import ApplicationError, ConflictError
+from salesdesk.tenancy import get_object_or_404
 
 State = QueueItem.State
 CALLBACK_HORIZON = dt.timedelta(days=60)
@@ -27,14 +27,11 @@ MANAGER_LOST_REASONS = [r.value for r in LostReason if r != LostReason.UNREACHAB
 
 
 def held_item(manager: User, item_id: Any) -> QueueItem:
-    try:
-        item = (
-            QueueItem.objects.select_for_update(of=("self",))
-            .select_related("product", "order")
-            .get(pk=item_id)
-        )
-    except (QueueItem.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise NotFoundError(_("Queue item not found.")) from None
+    item = get_object_or_404(
+        QueueItem.objects.select_for_update(of=("self",)).select_related("product", "order"),
+        pk=item_id,
+        message=_("Queue item not found."),
+    )
     if item.state != State.ACTIVE or item.holder_id != manager.pk:
         raise ConflictError(
             _("You do not hold this item."),

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from billing.months import format_month, parse_past_or_current_month
 from billing.selectors import ledger_entries, statement_for_month
-from salesdesk.pagination import CursorPagination
+from salesdesk.pagination import paginated_response
 from web.billing.exports import statement_csv_response
 from web.billing.serializers import (
     ChargeListInputSerializer,
@@ -57,9 +57,7 @@ class ChargeListApi(PartnerScopedAPIView):
             kind=data.get("kind"),
             month=data.get("month"),
         )
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(entries, request, view=self)
-        return paginator.get_paginated_response(ChargeOutputSerializer(page, many=True).data)
+        return paginated_response(self, entries, ChargeOutputSerializer)
 
 
 class StatementApi(PartnerScopedAPIView):

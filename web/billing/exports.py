@@ -9,9 +9,9 @@ import io
 from django.http import HttpResponse
 
 from billing.months import format_month
-from billing.policy import MOSCOW
 from billing.selectors import ledger_entries
 from partners.models import Partner
+from salesdesk.timezones import MOSCOW
 
 HEADER = ["created_at", "order", "order_external_id", "kind", "amount", "computed_on"]
 # A cell starting with one of these is a formula to a spreadsheet; external ids come from the

@@ -12,7 +12,6 @@ from django.views.generic import TemplateView
 
 from accounts.models import Role
 from billing.months import format_month, parse_past_or_current_month
-from billing.policy import MOSCOW, ZERO
 from billing.selectors import (
     head_fee_table,
     ledger_entries,
@@ -22,6 +21,8 @@ from billing.selectors import (
     statement_months,
 )
 from salesdesk.errors import ApplicationError
+from salesdesk.money import ZERO
+from salesdesk.timezones import MOSCOW
 from web.billing.exports import statement_csv_response
 from web.billing.forms import ChargeFilterForm, YearForm
 from web.tenancy import PartnerRequiredMixin, RoleRequiredMixin

@@ -16,6 +16,7 @@ from billing.services import order_pay, order_refund
 from orders.models import Order
 from orders.services import order_create
 from sales_queue.services import order_cancel
+from salesdesk.pagination import paginated_response
 from salesdesk.serializers import ErrorSerializer
 from web.orders.filters import OrderFilter
 from web.orders.serializers import (
@@ -84,8 +85,8 @@ class OrderListCreateApi(PartnerScopedAPIView, generics.GenericAPIView):
         responses={200: OrderOutputSerializer(many=True), **_errors},
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(OrderOutputSerializer(page, many=True).data)
+        orders = self.filter_queryset(self.get_queryset())
+        return paginated_response(self, orders, OrderOutputSerializer)
 
     @extend_schema(
         summary="Push an order (idempotent on external_id)",

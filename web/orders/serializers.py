@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -12,70 +10,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.contacts import ContactError, Customer, normalize_phone, normalize_telegram
-from orders.models import AMOUNT_MAX, Order
+from orders.models import Order
 from orders.selectors import SalesStatus, product_for_order
+from salesdesk.money import MoneyField
 from salesdesk.serializers import StrictSerializer
-
-_NUMBER = re.compile(r"^[0-9]{1,15}(?:\.[0-9]+)?$", re.ASCII)
-_MONEY = re.compile(r"^[0-9]{1,15}(?:\.[0-9]{1,2})?$", re.ASCII)
-_MONEY_PATTERN = r"^[0-9]{1,9}(\.[0-9]{1,2})?$"
-
-
-@extend_schema_field(
-    {
-        "type": "string",
-        "format": "decimal",
-        "pattern": _MONEY_PATTERN,
-        "description": "Roubles with at most 2 decimals, as a string (a JSON number is accepted "
-        "too); no exponent, NaN or Infinity. Greater than 0, at most 100000000.",
-        "example": "1000.00",
-    }
-)
-class MoneyField(serializers.Field):
-    """Roubles as a decimal with at most 2 places: ``"1000.00"``, ``"1000.5"``, ``1000``.
-
-    JSON numbers are accepted as written; ``"1e3"``, ``NaN``, ``Infinity``, booleans and a third
-    decimal place are refused rather than guessed.
-    """
-
-    default_error_messages = {
-        "invalid": _('A number with at most 2 decimal places is required, e.g. "1000.00".'),
-        "decimals": _("At most 2 decimal places."),
-        "min": _("Must be greater than zero."),
-        "max": _("Must be at most 100000000.00."),
-    }
-
-    def to_internal_value(self, data: Any) -> Decimal:
-        if isinstance(data, bool):
-            self.fail("invalid")
-        if isinstance(data, int):
-            text = str(data)
-        elif isinstance(data, float):
-            if not math.isfinite(data):
-                self.fail("invalid")
-            text = repr(data)
-        elif isinstance(data, str):
-            text = data.strip()
-        else:
-            self.fail("invalid")
-        if text.startswith("-") and _NUMBER.match(text[1:]):
-            self.fail("min")
-        if not _NUMBER.match(text):
-            self.fail("max" if text.isdigit() else "invalid")
-        if not _MONEY.match(text):
-            self.fail("decimals")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-            self.fail("invalid")
-        if value <= 0:
-            self.fail("min")
-        if value > AMOUNT_MAX:
-            self.fail("max")
-        return value.quantize(Decimal("0.01"))
-
-    def to_representation(self, value: Any) -> str | None:
-        return None if value is None else f"{Decimal(value):.2f}"
 
 
 class TextField(serializers.CharField):

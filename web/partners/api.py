@@ -24,7 +24,7 @@ from partners import selectors, services
 from partners.models import Partner, Product
 from sales_queue.services import supply
 from salesdesk.errors import NotFoundError
-from salesdesk.pagination import CursorPagination
+from salesdesk.pagination import CursorPagination, paginated_response
 from salesdesk.serializers import ErrorSerializer
 from web.partners.serializers import (
     CallBookingCreateInputSerializer,
@@ -84,12 +84,6 @@ def _validated(serializer_class: type[serializers.Serializer], request: Request)
     return serializer.validated_data
 
 
-def _paginated(view: APIView, queryset: Any, output: type[serializers.Serializer]) -> Response:
-    paginator = view.pagination_class()  # type: ignore[attr-defined]
-    page = paginator.paginate_queryset(queryset, view.request, view=view)
-    return paginator.get_paginated_response(output(page, many=True).data)
-
-
 def _product_response(product: Product, status_code: int = status.HTTP_200_OK) -> Response:
     return Response(ProductOutputSerializer(product).data, status=status_code)
 
@@ -106,7 +100,7 @@ class ProductListCreateApi(PartnerScopedAPIView):
         responses={200: ProductOutputSerializer(many=True), 403: E403},
     )
     def get(self, request: Request) -> Response:
-        return _paginated(
+        return paginated_response(
             self, selectors.partner_products(partner=self.partner), ProductOutputSerializer
         )
 
@@ -196,7 +190,7 @@ class ProductHistoryApi(APIView):
     )
     def get(self, request: Request, pk: uuid.UUID) -> Response:
         product = _product_for(request, pk)
-        return _paginated(
+        return paginated_response(
             self,
             selectors.product_history(partner=product.partner, product=product),
             StatusChangeOutputSerializer,
@@ -422,7 +416,7 @@ class AlignmentSlotListCreateApi(APIView):
             slots = selectors.alignment_slots_open()
         else:
             slots = selectors.alignment_slots_upcoming()
-        return _paginated(self, slots, SlotOutputSerializer)
+        return paginated_response(self, slots, SlotOutputSerializer)
 
     @extend_schema(
         tags=[CALLS],
@@ -473,7 +467,7 @@ class CallBookingListCreateApi(PartnerScopedAPIView):
         responses={200: CallBookingOutputSerializer(many=True), 403: E403},
     )
     def get(self, request: Request) -> Response:
-        return _paginated(
+        return paginated_response(
             self,
             selectors.partner_call_bookings(partner=self.partner),
             CallBookingOutputSerializer,

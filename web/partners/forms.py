@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -18,6 +17,7 @@ from partners.models import (
     RefusalReason,
 )
 from salesdesk.errors import ApplicationError
+from salesdesk.money import MoneyFormField
 from web.partners.presenters import field_label
 
 
@@ -35,14 +35,8 @@ def add_service_errors(form: forms.Form, exc: ApplicationError) -> None:
 
 class ProductForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    price = forms.DecimalField(
-        label=_("Price, RUB"),
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        # Accepts "4900,50" as Russians type it (and shows the price the same way).
-        localize=True,
-    )
+    # Accepts "4 900,50" as the pages show it and Russians type it.
+    price = MoneyFormField(label=_("Price, RUB"))
     external_id = forms.CharField(
         label=_("External id"),
         max_length=200,

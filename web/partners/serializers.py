@@ -7,7 +7,6 @@ storefront's bug would pass unnoticed.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -25,10 +24,10 @@ from partners.models import (
 )
 from partners.services import (
     ANSWER_MAX,
-    PRICE_MAX,
     SLOT_MAX_MINUTES,
     SLOT_MIN_MINUTES,
 )
+from salesdesk.money import MoneyField
 from salesdesk.serializers import StrictSerializer
 
 COMMENT_MAX = 2000
@@ -65,15 +64,8 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-def _price_field(**kwargs: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=PRICE_MAX,
-        help_text='Price in RUB, e.g. "1000.00".',
-        **kwargs,
-    )
+def _price_field(**kwargs: Any) -> MoneyField:
+    return MoneyField(help_text='Price in RUB, e.g. "1000.00".', **kwargs)
 
 
 # --- products ---

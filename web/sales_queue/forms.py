@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from partners.models import Channel
-from sales_queue.hours import MOSCOW
 from sales_queue.models import LostReason, Outcome
 from sales_queue.selectors import sellers
 from sales_queue.services import MANAGER_LOST_REASONS
+from salesdesk.timezones import MOSCOW
 
 
 class MoscowDateTimeField(forms.DateTimeField):

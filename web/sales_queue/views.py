@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.models import SELLER_ROLES, User
-from sales_queue.hours import MOSCOW
 from sales_queue.models import LostReason, Outcome, QueueItem, Touch
 from sales_queue.selectors import my_callbacks, queue_current
 from sales_queue.services import queue_release, queue_take_next, queue_touch
 from salesdesk.errors import ApplicationError
+from salesdesk.timezones import MOSCOW
 from web.sales_queue.forms import TouchForm
 from web.sales_queue.presenters import work_item
 from web.tenancy import RoleRequiredMixin
