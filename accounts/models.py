@@ -124,18 +124,6 @@ class User(UUIDModel, AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
-    @property
-    def is_partner_member(self) -> bool:
-        return self.role in PARTNER_ROLES
-
-    @property
-    def is_seller(self) -> bool:
-        return self.role in SELLER_ROLES
-
-    @property
-    def is_head(self) -> bool:
-        return self.role == Role.HEAD
-
 
 class Credential(UUIDModel):
     """A bearer secret shown once: only its SHA-256 and a visible prefix are kept.
