@@ -92,6 +92,8 @@ AUDIT_REASONS = {
     "enabled": _("Sales department switched on"),
     "disabled": _("Sales department switched off"),
     "call_cancelled": _("Alignment call cancelled"),
+    "call_held": _("Alignment call held"),
+    "adhoc_call": _("Ad-hoc alignment call, notes given with the approval"),
     "unblocked": _("Block lifted"),
 }
 
@@ -302,6 +304,13 @@ class CallBooking(UUIDModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The head of sales records the call as held, with notes (the oral agreement): what
+    # product approval requires. A held call is never cancelled.
+    held_at = models.DateTimeField(_("held"), null=True, blank=True)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    notes = models.TextField(_("call notes"), blank=True, default="")
 
     objects = PartnerScopedQuerySet["CallBooking"].as_manager()
 
@@ -315,6 +324,17 @@ class CallBooking(UUIDModel):
                 fields=["slot"],
                 condition=models.Q(cancelled_at__isnull=True),
                 name="call_booking_one_live_per_slot",
+            ),
+            # Held and its notes come together: no held call without notes, no notes on a
+            # call not held.
+            models.CheckConstraint(
+                condition=(models.Q(held_at__isnull=True) & models.Q(notes=""))
+                | (models.Q(held_at__isnull=False) & ~models.Q(notes="")),
+                name="call_booking_held_with_notes",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(held_at__isnull=True) | models.Q(cancelled_at__isnull=True),
+                name="call_booking_held_not_cancelled",
             ),
         ]
         indexes = [

@@ -218,3 +218,25 @@ def partner_upcoming_bookings(*, partner: Partner) -> QuerySet[CallBooking]:
 
 def partner_call_booking_get(*, partner: Partner, booking_id: uuid.UUID | str) -> CallBooking:
     return get_object_or_404(partner_call_bookings(partner=partner), pk=booking_id)
+
+
+def call_booking_for_head_get(*, booking_id: uuid.UUID | str) -> CallBooking:
+    """Any partner's booking, for the head of sales."""
+    return get_object_or_404(
+        CallBooking.objects.select_related("slot", "partner").prefetch_related("products"),
+        pk=booking_id,
+    )
+
+
+def calls_to_record(*, now: dt.datetime | None = None) -> QuerySet[CallBooking]:
+    """For the head's calls page: live bookings whose call has started and is not yet
+    recorded as held, oldest first — whatever the day (a call from last week still waits)."""
+    now = now or timezone.now()
+    return (
+        CallBooking.objects.filter(
+            cancelled_at__isnull=True, held_at__isnull=True, slot__starts_at__lte=now
+        )
+        .select_related("slot", "partner")
+        .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("name")))
+        .order_by("slot__starts_at")
+    )

@@ -118,7 +118,13 @@ def _seed_product(*, partner: Partner, head: User, name: str, price: str, approv
     questionnaire_save(product=product, actor=None, answers=DEMO_ANSWERS)
     if approved:
         product = questionnaire_submit(product=product, actor=None)
-        product_approve(product=product, actor=head, comment="Демо: согласовано на созвоне.")
+        # The demo's partners agreed by phone: an ad-hoc alignment call, noted with the approval.
+        product_approve(
+            product=product,
+            actor=head,
+            comment="Демо: согласовано на созвоне.",
+            call_notes="Созвон по телефону: анкета, каналы и часы работы согласованы.",
+        )
     expected = SalesStatus.APPROVED if approved else SalesStatus.DRAFT
     product.refresh_from_db()
     if product.sales_status != expected:  # pragma: no cover - a broken service

@@ -13,10 +13,13 @@ calls these and then the queue.
 """
 
 from partners.services.calls import (
+    CALL_NOTES_MAX,
     SLOT_MAX_MINUTES,
     SLOT_MIN_MINUTES,
     call_book,
     call_cancel,
+    call_mark_held,
+    held_call_for,
     slot_cancel,
     slot_publish,
 )
@@ -49,11 +52,14 @@ from partners.services.questionnaire import (
 
 __all__ = [
     "ANSWER_MAX",
+    "CALL_NOTES_MAX",
     "DECIDABLE",
     "SLOT_MAX_MINUTES",
     "SLOT_MIN_MINUTES",
     "call_book",
     "call_cancel",
+    "call_mark_held",
+    "held_call_for",
     "partner_block",
     "partner_create",
     "partner_onboard",

@@ -16,12 +16,20 @@ from partners.models import (
     CallBooking,
     Partner,
     Product,
+    Questionnaire,
     SalesStatus,
 )
-from partners.services.status import actor_fields, product_lock, transition, transition_check
+from partners.services.status import (
+    actor_fields,
+    audit_write,
+    product_lock,
+    transition,
+    transition_check,
+)
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
 
 SLOT_MIN_MINUTES, SLOT_MAX_MINUTES = 5, 240  # the database checks the same range
+CALL_NOTES_MAX = 5000  # the notes of a held call, and the ad-hoc call's notes of an approval
 
 logger = logging.getLogger(__name__)
 
@@ -175,3 +183,84 @@ def call_cancel(*, booking: CallBooking, actor: Any) -> CallBooking:
             current.status_before_block = SalesStatus.SUBMITTED
             current.save(update_fields=["status_before_block", "updated_at"])
     return locked
+
+
+def call_notes_clean(notes: Any, *, field: str) -> str:
+    """The notes of an alignment call: a non-empty text of at most ``CALL_NOTES_MAX``."""
+    text = notes.strip() if isinstance(notes, str) else ""
+    if not text:
+        raise ApplicationError(
+            _("Write down what was agreed on the call."),
+            code="validation_error",
+            details={field: [_("Required.")]},
+        )
+    if len(text) > CALL_NOTES_MAX:
+        raise ApplicationError(
+            _("The call notes are too long."),
+            code="validation_error",
+            details={field: [_("At most 5000 characters.")]},
+        )
+    return text
+
+
+@transaction.atomic
+def call_mark_held(*, booking: CallBooking, actor: Any, notes: str) -> CallBooking:
+    """The head records a booked call as held, with its notes: the oral agreement that
+    approving the booking's products requires.
+
+    Each product on the booking gets a history row (reason ``call_held``, the notes as its
+    comment; its status does not change). Marking again with the same notes changes nothing
+    (a retry is harmless); with other notes it is a 409 ``already_held`` — the record of a
+    call is not rewritten. A cancelled booking (409 ``call_cancelled``) or a call whose time
+    has not come (409 ``call_not_started``) cannot be held.
+    """
+    text = call_notes_clean(notes, field="notes")
+    locked = CallBooking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
+    if locked.held_at is not None:
+        if locked.notes == text:
+            return locked
+        raise ConflictError(
+            _("This call is already recorded as held; its notes are not rewritten."),
+            code="already_held",
+            details={"held_at": locked.held_at.isoformat()},
+        )
+    if locked.cancelled_at is not None:
+        raise ConflictError(
+            _("This booking was cancelled: there was no call to record."), code="call_cancelled"
+        )
+    if locked.slot.starts_at > timezone.now():
+        raise ConflictError(
+            _("This call has not started yet; record it once it is held."),
+            code="call_not_started",
+            details={"starts_at": locked.slot.starts_at.isoformat()},
+        )
+    locked.held_at = timezone.now()
+    locked.held_by = actor_fields(actor)["actor"]
+    locked.notes = text
+    locked.save(update_fields=["held_at", "held_by", "notes"])
+    for product in locked.products.order_by("pk"):
+        current = product_lock(product)
+        audit_write(
+            partner=current.partner,
+            product=current,
+            actor=actor,
+            from_status=current.sales_status,
+            to_status=current.sales_status,
+            reason="call_held",
+            comment=text,
+        )
+    return locked
+
+
+def held_call_for(product: Product) -> CallBooking | None:
+    """The latest held call covering the product since its questionnaire was last submitted
+    (a call about an earlier, refused application does not count), or ``None``."""
+    calls = CallBooking.objects.filter(
+        products=product, held_at__isnull=False, cancelled_at__isnull=True
+    )
+    submitted_at = (
+        Questionnaire.objects.filter(product=product).values_list("submitted_at", flat=True).first()
+    )
+    if submitted_at is not None:
+        calls = calls.filter(held_at__gte=submitted_at)
+    return calls.select_related("slot").order_by("-held_at").first()

@@ -17,8 +17,15 @@ from partners.models import (
     RefusalReason,
     SalesStatus,
 )
+from partners.services.calls import call_notes_clean, held_call_for
 from partners.services.questionnaire import version_add
-from partners.services.status import notify_partner, product_lock, transition
+from partners.services.status import (
+    audit_write,
+    notify_partner,
+    product_lock,
+    transition,
+    transition_check,
+)
 from salesdesk.errors import ApplicationError, ConflictError
 
 logger = logging.getLogger(__name__)
@@ -29,9 +36,41 @@ DECIDABLE = [SalesStatus.SUBMITTED, SalesStatus.CALL_BOOKED]
 
 
 @transaction.atomic
-def product_approve(*, product: Product, actor: Any, comment: str = "") -> Product:
+def product_approve(
+    *, product: Product, actor: Any, comment: str = "", call_notes: str = ""
+) -> Product:
+    """Approve a submitted product once the alignment call is recorded.
+
+    The call is either a held booking covering the product (:func:`call_mark_held`, since
+    the questionnaire was last submitted) or an ad-hoc call whose notes come with the
+    approval (``call_notes``: written to the history as a ``adhoc_call`` row just before the
+    approval's row). Without either: 409 ``call_required``, and nothing changes.
+    """
+    call_notes = (call_notes or "").strip()
+    adhoc_notes = call_notes_clean(call_notes, field="call_notes") if call_notes else ""
+    current = product_lock(product)
+    transition_check(current, allowed_from=DECIDABLE, to=SalesStatus.APPROVED)
+    if not adhoc_notes and held_call_for(current) is None:
+        raise ConflictError(
+            _(
+                "Record the alignment call first: mark the booked call as held, or give the "
+                "notes of the call with the approval."
+            ),
+            code="call_required",
+            details={"call_notes": [_("Required when no held call covers the product.")]},
+        )
+    if adhoc_notes:
+        audit_write(
+            partner=current.partner,
+            product=current,
+            actor=actor,
+            from_status=current.sales_status,
+            to_status=current.sales_status,
+            reason="adhoc_call",
+            comment=adhoc_notes,
+        )
     locked, change = transition(
-        product=product,
+        product=current,
         actor=actor,
         allowed_from=DECIDABLE,
         to=SalesStatus.APPROVED,

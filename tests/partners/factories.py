@@ -9,7 +9,17 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from partners.models import AlignmentSlot, Partner, Product, Questionnaire, SalesStatus
+from partners.models import (
+    AlignmentSlot,
+    CallBooking,
+    Partner,
+    Product,
+    Questionnaire,
+    SalesStatus,
+)
+
+# The notes of an ad-hoc alignment call, given with an approval.
+ADHOC_CALL_NOTES = "Созвон по телефону: анкета и каналы согласованы."
 
 
 class PartnerFactory(factory.django.DjangoModelFactory[Partner]):
@@ -78,6 +88,33 @@ def slot_create(*, head: Any = None, in_days: int = 1, minute: int = 0) -> Align
     return slot_publish(head=head, starts_at=starts, duration_minutes=30)
 
 
+def call_started(products: list[Product], *, head: Any = None) -> CallBooking:
+    """A call booked (through the services) for the partner's submitted products whose time
+    has come: its slot is then moved an hour into the past, as time passing would."""
+    from partners import services
+
+    slot = slot_create(head=head, minute=AlignmentSlot.objects.count())
+    booking = services.call_book(
+        partner=products[0].partner, actor=None, slot=slot, products=products
+    )
+    AlignmentSlot.objects.filter(pk=slot.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    booking.refresh_from_db()
+    return booking
+
+
+def call_held(
+    products: list[Product], *, head: Any, notes: str = "Договорились о скриптах и каналах."
+) -> CallBooking:
+    """A booked call whose time has come, recorded as held by the head with its notes."""
+    from partners import services
+
+    return services.call_mark_held(
+        booking=call_started(products, head=head), actor=head, notes=notes
+    )
+
+
 def product_in_status(status: str, *, partner: Partner | None = None, head: Any = None) -> Product:
     """A product brought to a public sales status through the services, as in real use.
 
@@ -105,7 +142,8 @@ def product_in_status(status: str, *, partner: Partner | None = None, head: Any 
         return product
     if status == SalesStatus.REFUSED:
         return services.product_refuse(product=product, actor=head, reason="missing_info")
-    product = services.product_approve(product=product, actor=head)
+    # The alignment call comes first: here an ad-hoc one, its notes given with the approval.
+    product = services.product_approve(product=product, actor=head, call_notes=ADHOC_CALL_NOTES)
     if status == SalesStatus.APPROVED:
         return product
     if status == SalesStatus.BLOCKED:

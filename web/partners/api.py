@@ -27,8 +27,10 @@ from salesdesk.errors import NotFoundError
 from salesdesk.pagination import CursorPagination, paginated_response
 from salesdesk.serializers import ErrorSerializer
 from web.partners.serializers import (
+    ApproveInputSerializer,
     CallBookingCreateInputSerializer,
     CallBookingOutputSerializer,
+    CallHeldInputSerializer,
     DecisionCommentInputSerializer,
     PartnerOutputSerializer,
     ProductCreateInputSerializer,
@@ -287,13 +289,29 @@ class ProductApproveApi(_HeadProductApi):
     @extend_schema(
         tags=[HEAD],
         summary="Approve a submitted product (the partner is emailed)",
-        request=DecisionCommentInputSerializer,
-        responses=_DECISION_RESPONSES,
+        description=(
+            "Only after the alignment call: a held call covering the product (see "
+            "`POST /call-bookings/{id}/held/`), or `call_notes` of an ad-hoc call given here. "
+            "Otherwise 409 `call_required`. The call's notes are kept in the product's history."
+        ),
+        request=ApproveInputSerializer,
+        responses={
+            **_DECISION_RESPONSES,
+            409: _error(
+                "call_required (no held call and no call_notes), invalid_transition or "
+                "partner_blocked"
+            ),
+        },
     )
     def post(self, request: Request, pk: uuid.UUID) -> Response:
         product = self.product(pk)
-        data = _validated(DecisionCommentInputSerializer, request)
-        services.product_approve(product=product, actor=request.user, comment=data["comment"])
+        data = _validated(ApproveInputSerializer, request)
+        services.product_approve(
+            product=product,
+            actor=request.user,
+            comment=data["comment"],
+            call_notes=data["call_notes"],
+        )
         return self.done(pk)
 
 
@@ -522,4 +540,35 @@ class CallBookingCancelApi(PartnerScopedAPIView):
         booking = selectors.partner_call_booking_get(partner=self.partner, booking_id=pk)
         services.call_cancel(booking=booking, actor=request.user)
         booking = selectors.partner_call_booking_get(partner=self.partner, booking_id=pk)
+        return Response(CallBookingOutputSerializer(booking).data)
+
+
+class CallBookingHeldApi(APIView):
+    permission_classes = [IsHead]
+
+    @extend_schema(
+        tags=[CALLS],
+        summary="Record a booked call as held, with its notes (head of sales)",
+        description=(
+            "The oral agreement that approving the booking's products requires. The notes go "
+            "to each product's history. Repeating with the same notes changes nothing (200); "
+            "with other notes it is a 409 `already_held`: a call's record is not rewritten."
+        ),
+        request=CallHeldInputSerializer,
+        responses={
+            200: CallBookingOutputSerializer,
+            400: E400,
+            403: E403,
+            404: E404,
+            409: _error(
+                "call_cancelled (the booking was cancelled), call_not_started (the slot is "
+                "in the future) or already_held (recorded before with other notes)"
+            ),
+        },
+    )
+    def post(self, request: Request, pk: uuid.UUID) -> Response:
+        booking = selectors.call_booking_for_head_get(booking_id=pk)
+        data = _validated(CallHeldInputSerializer, request)
+        services.call_mark_held(booking=booking, actor=request.user, notes=data["notes"])
+        booking = selectors.call_booking_for_head_get(booking_id=pk)
         return Response(CallBookingOutputSerializer(booking).data)

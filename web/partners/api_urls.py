@@ -64,4 +64,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         api.CallBookingCancelApi.as_view(),
         name="api-call-booking-cancel",
     ),
+    path(
+        "call-bookings/<uuid:pk>/held/",
+        api.CallBookingHeldApi.as_view(),
+        name="api-call-booking-held",
+    ),
 ]

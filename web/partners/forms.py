@@ -16,6 +16,7 @@ from partners.models import (
     Questionnaire,
     RefusalReason,
 )
+from partners.services import CALL_NOTES_MAX
 from salesdesk.errors import ApplicationError
 from salesdesk.money import MoneyFormField
 from web.partners.presenters import field_label
@@ -149,6 +150,28 @@ class CommentForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ApproveForm(CommentForm):
+    call_notes = forms.CharField(
+        label=_("Notes of the alignment call"),
+        required=False,
+        max_length=CALL_NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "No held call covers this product: if you have agreed with the partner by phone, "
+            "write down what was agreed. The notes are kept in the product's history."
+        ),
+    )
+
+
+class CallHeldForm(forms.Form):
+    notes = forms.CharField(
+        label=_("Notes of the call"),
+        max_length=CALL_NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What was agreed; kept in the history of the call's products."),
     )
 
 

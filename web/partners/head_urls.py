@@ -20,6 +20,7 @@ urlpatterns = [
     ],
     path("slots/", views.SlotsView.as_view(), name="slots"),
     path("slots/<uuid:pk>/cancel/", views.SlotCancelView.as_view(), name="slot-cancel"),
+    path("calls/<uuid:pk>/held/", views.CallHeldView.as_view(), name="call-held"),
     path("partners/", views.PartnerListView.as_view(), name="partners"),
     *[
         path(

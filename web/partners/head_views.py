@@ -21,6 +21,8 @@ from accounts.models import Role
 from partners import selectors
 from partners.models import WORKFLOW_STATUSES, Channel, Questionnaire, SalesStatus
 from partners.services import (
+    call_mark_held,
+    held_call_for,
     product_approve,
     product_refuse,
     slot_cancel,
@@ -34,7 +36,14 @@ from sales_queue.services.supply import (
 )
 from salesdesk.errors import ApplicationError
 from web.partners import presenters
-from web.partners.forms import CommentForm, RefuseForm, SlotForm, add_service_errors
+from web.partners.forms import (
+    ApproveForm,
+    CallHeldForm,
+    CommentForm,
+    RefuseForm,
+    SlotForm,
+    add_service_errors,
+)
 from web.tenancy import RoleRequiredMixin
 
 VIEWERS = frozenset({Role.HEAD, Role.QA})
@@ -102,7 +111,7 @@ class ProductReviewView(HeadPageMixin, View):
         )
         status = product.sales_status
         forms = {
-            "approve_form": CommentForm(prefix="approve"),
+            "approve_form": ApproveForm(prefix="approve"),
             "refuse_form": RefuseForm(prefix="refuse"),
             "block_form": CommentForm(prefix="block"),
             "unblock_form": CommentForm(prefix="unblock"),
@@ -125,6 +134,9 @@ class ProductReviewView(HeadPageMixin, View):
             ),
             "can_act": _can_act(request),
             "can_decide": status in selectors.AWAITING_DECISION,
+            # The approval form asks for an ad-hoc call's notes only when no held call
+            # covers the product.
+            "held_call": held_call_for(product),
             "can_block": status != SalesStatus.BLOCKED,
             "can_unblock": status == SalesStatus.BLOCKED,
             **forms,
@@ -149,13 +161,16 @@ class ProductDecisionView(HeadActionMixin, View):
         form: RefuseForm | CommentForm
         if action == "refuse":
             form = RefuseForm(request.POST, prefix=action)
+        elif action == "approve":
+            form = ApproveForm(request.POST, prefix=action)
         else:
             form = CommentForm(request.POST, prefix=action)
         if form.is_valid():
             try:
                 service(product=product, actor=request.user, **form.cleaned_data)
             except ApplicationError as exc:
-                if exc.code != "validation_error":
+                # call_required: the approval form asks for the call's notes beside the field.
+                if exc.code not in ("validation_error", "call_required"):
                     # A conflict (someone decided meanwhile): the page shows the new state.
                     messages.error(request, exc.message)
                     return redirect("partners_head:product", pk=product.pk)
@@ -170,13 +185,25 @@ class ProductDecisionView(HeadActionMixin, View):
 class SlotsView(HeadPageMixin, View):
     template_name = "partners/head_slots.html"
 
-    def _render(self, request: HttpRequest, form: SlotForm) -> HttpResponse:
+    def _render(
+        self,
+        request: HttpRequest,
+        form: SlotForm,
+        held_forms: dict[uuid.UUID, CallHeldForm] | None = None,
+    ) -> HttpResponse:
+        """The page; ``held_forms``: a refused "held" form to show again, by booking."""
+        held_forms = held_forms or {}
+        to_record = [
+            (booking, held_forms.get(booking.pk) or CallHeldForm())
+            for booking in selectors.calls_to_record()
+        ]
         return render(
             request,
             self.template_name,
             {
                 "form": form,
                 "slots": selectors.alignment_slots_from_today(),
+                "to_record": to_record,
                 "can_act": _can_act(request),
             },
         )
@@ -209,6 +236,26 @@ class SlotCancelView(HeadActionMixin, View):
         else:
             messages.success(request, _("The slot is withdrawn."))
         return redirect("partners_head:slots")
+
+
+class CallHeldView(HeadActionMixin, View):
+    """Record a booked call as held, with its notes."""
+
+    def post(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponseBase:
+        booking = selectors.call_booking_for_head_get(booking_id=pk)
+        form = CallHeldForm(request.POST)
+        if form.is_valid():
+            try:
+                call_mark_held(booking=booking, actor=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                if exc.code != "validation_error":
+                    messages.error(request, exc.message)
+                    return redirect("partners_head:slots")
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The call is recorded as held."))
+                return redirect("partners_head:slots")
+        return SlotsView()._render(request, SlotForm(), {booking.pk: form})
 
 
 class PartnerListView(HeadPageMixin, View):

@@ -24,6 +24,7 @@ from partners.models import (
 )
 from partners.services import (
     ANSWER_MAX,
+    CALL_NOTES_MAX,
     SLOT_MAX_MINUTES,
     SLOT_MIN_MINUTES,
 )
@@ -185,6 +186,20 @@ class DecisionCommentInputSerializer(StrictSerializer):
     comment = StrictCharField(required=False, allow_blank=True, max_length=COMMENT_MAX, default="")
 
 
+class ApproveInputSerializer(StrictSerializer):
+    comment = StrictCharField(required=False, allow_blank=True, max_length=COMMENT_MAX, default="")
+    call_notes = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=CALL_NOTES_MAX,
+        default="",
+        help_text=(
+            "Notes of an ad-hoc alignment call. Required (non-blank) when no held call "
+            "covers the product; kept in the product's history."
+        ),
+    )
+
+
 class RefuseInputSerializer(StrictSerializer):
     reason = serializers.ChoiceField(choices=RefusalReason.choices)
     comment = StrictCharField(
@@ -265,6 +280,13 @@ class CallBookingCreateInputSerializer(StrictSerializer):
     )
 
 
+class CallHeldInputSerializer(StrictSerializer):
+    notes = StrictCharField(
+        max_length=CALL_NOTES_MAX,
+        help_text="What was agreed on the call; required, kept in the products' history.",
+    )
+
+
 class BookedSlotOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     starts_at = serializers.DateTimeField()
@@ -277,6 +299,10 @@ class CallBookingOutputSerializer(serializers.Serializer):
     products = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     cancelled_at = serializers.DateTimeField(allow_null=True)
+    held_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the head of sales recorded the call as held."
+    )
+    notes = serializers.CharField(help_text="The call's notes; empty until it is held.")
 
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
     def get_products(self, booking: CallBooking) -> list[str]:
