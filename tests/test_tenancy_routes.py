@@ -32,7 +32,13 @@ from partners.models import SalesStatus as S
 from partners.services import call_book
 from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
 from tests.orders.factories import OrderFactory
-from tests.partners.factories import PartnerFactory, ProductFactory, product_in_status, slot_create
+from tests.partners.factories import (
+    PartnerFactory,
+    ProductFactory,
+    call_started,
+    product_in_status,
+    slot_create,
+)
 from tests.sales_queue.factories import queued_item
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +99,11 @@ def _booking(partner: Partner) -> dict[str, Any]:
     product = product_in_status(S.SUBMITTED, partner=partner)
     booking = call_book(partner=partner, actor=owner, slot=slot_create(), products=[product])
     return {"pk": booking.pk}
+
+
+def _started_booking(partner: Partner) -> dict[str, Any]:
+    """A booked call whose time has come: what the head may record as held."""
+    return {"pk": call_started([product_in_status(S.SUBMITTED, partner=partner)]).pk}
 
 
 def _order(partner: Partner) -> dict[str, Any]:
@@ -158,6 +169,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "head/sales-department/products/<uuid:pk>/block/": StaffRoute(_product, head_only=True),
     "head/sales-department/products/<uuid:pk>/unblock/": StaffRoute(_product, head_only=True),
     "head/sales-department/slots/<uuid:pk>/cancel/": StaffRoute(_slot, head_only=True),
+    "head/sales-department/calls/<uuid:pk>/held/": StaffRoute(_started_booking, head_only=True),
     "head/sales-department/partners/<uuid:pk>/block/": StaffRoute(_partner, head_only=True),
     "head/sales-department/partners/<uuid:pk>/unblock/": StaffRoute(_partner, head_only=True),
     "head/queue/items/<uuid:item_id>/release/": StaffRoute(_item, head_only=True),
@@ -173,6 +185,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "api/v1/partners/<uuid:pk>/block/": StaffRoute(_partner, head_only=True),
     "api/v1/partners/<uuid:pk>/unblock/": StaffRoute(_partner, head_only=True),
     "api/v1/alignment-slots/<uuid:pk>/": StaffRoute(_slot, head_only=True),
+    "api/v1/call-bookings/<uuid:pk>/held/": StaffRoute(_started_booking, head_only=True),
     "api/v1/queue/items/<str:item_id>/touches/": StaffRoute(_item, head_only=False),
     "api/v1/queue/items/<str:item_id>/release/": StaffRoute(_item, head_only=False),
     "api/v1/queue/items/<str:item_id>/reassign/": StaffRoute(_item, head_only=True),

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from partners.models import AlignmentSlot, CallBooking, Product, SalesStatus, StatusChange
 from tests.accounts.factories import UserFactory
 from tests.partners.factories import (
+    ADHOC_CALL_NOTES,
     COMPLETE_ANSWERS,
     ProductFactory,
     product_in_status,
@@ -377,7 +378,9 @@ def test_the_head_approves_a_submitted_product(head_api) -> None:
     product = product_in_status(S.CALL_BOOKED)
 
     response = client.post(
-        _url(product, "sales-department/approve/"), {"comment": "Ок"}, format="json"
+        _url(product, "sales-department/approve/"),
+        {"comment": "Ок", "call_notes": ADHOC_CALL_NOTES},
+        format="json",
     )
 
     assert response.status_code == 200, response.content

@@ -15,7 +15,12 @@ from partners.models import CallBooking, SalesStatus, StatusChange
 from salesdesk.errors import ApplicationError
 from tests.accounts.factories import ApiKeyFactory, UserFactory
 from tests.concurrency import run_concurrently
-from tests.partners.factories import PartnerFactory, product_in_status, slot_create
+from tests.partners.factories import (
+    ADHOC_CALL_NOTES,
+    PartnerFactory,
+    product_in_status,
+    slot_create,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -78,7 +83,9 @@ def test_racing_decisions_on_one_product_let_exactly_one_through() -> None:
                 return services.product_refuse(
                     product=product, actor=heads[index], reason="missing_info"
                 )
-            return services.product_approve(product=product, actor=heads[index])
+            return services.product_approve(
+                product=product, actor=heads[index], call_notes=ADHOC_CALL_NOTES
+            )
 
         return job
 

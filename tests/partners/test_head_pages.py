@@ -21,6 +21,7 @@ from partners.services import (
     slot_publish,
 )
 from tests.accounts.factories import UserFactory
+from tests.partners.factories import ADHOC_CALL_NOTES
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,9 @@ def test_the_applications_page_shows_what_awaits_a_decision_with_counts(
     head_client: Client, head: Any
 ) -> None:
     waiting = submitted("Ждёт решения")
-    approved = product_approve(product=submitted("Уже одобрен"), actor=head)
+    approved = product_approve(
+        product=submitted("Уже одобрен"), actor=head, call_notes=ADHOC_CALL_NOTES
+    )
 
     default = head_client.get("/head/sales-department/").content.decode()
     approved_tab = head_client.get("/head/sales-department/?status=approved").content.decode()
@@ -95,7 +98,7 @@ def test_the_applications_page_does_not_query_per_product(
 def test_the_review_page_shows_the_questionnaire_and_the_changes_since_approval(
     head_client: Client, head: Any
 ) -> None:
-    product = product_approve(product=submitted(), actor=head)
+    product = product_approve(product=submitted(), actor=head, call_notes=ADHOC_CALL_NOTES)
     questionnaire_save(
         product=product,
         actor=None,
@@ -126,7 +129,7 @@ def test_the_head_approves_a_product(head_client: Client, head: Any) -> None:
 
     response = head_client.post(
         f"/head/sales-department/products/{product.pk}/approve/",
-        {"approve-comment": "Созвонились"},
+        {"approve-comment": "Созвонились", "approve-call_notes": ADHOC_CALL_NOTES},
         follow=True,
     )
 
@@ -165,7 +168,7 @@ def test_the_head_refuses_a_product_with_a_reason(head_client: Client) -> None:
 
 
 def test_approving_twice_shows_the_services_refusal(head_client: Client, head: Any) -> None:
-    product = product_approve(product=submitted(), actor=head)
+    product = product_approve(product=submitted(), actor=head, call_notes=ADHOC_CALL_NOTES)
 
     response = head_client.post(
         f"/head/sales-department/products/{product.pk}/approve/", {}, follow=True
@@ -176,7 +179,7 @@ def test_approving_twice_shows_the_services_refusal(head_client: Client, head: A
 
 
 def test_the_head_blocks_and_unblocks_a_product(head_client: Client, head: Any) -> None:
-    product = product_approve(product=submitted(), actor=head)
+    product = product_approve(product=submitted(), actor=head, call_notes=ADHOC_CALL_NOTES)
 
     head_client.post(
         f"/head/sales-department/products/{product.pk}/block/", {"block-comment": "Жалобы"}

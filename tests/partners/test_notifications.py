@@ -13,7 +13,7 @@ from partners import services
 from partners.models import SalesStatus, StatusChange
 from partners.tasks import notify_partner_of_decision_task
 from tests.accounts.factories import UserFactory
-from tests.partners.factories import PartnerFactory, product_in_status
+from tests.partners.factories import ADHOC_CALL_NOTES, PartnerFactory, product_in_status
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,9 @@ def test_approval_emails_the_partners_active_people(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.product_approve(product=product, actor=head, comment="Всё понятно")
+        services.product_approve(
+            product=product, actor=head, comment="Всё понятно", call_notes=ADHOC_CALL_NOTES
+        )
 
     assert len(mail.outbox) == 1
     assert _recipients() == {people["owner"].email, people["staff"].email}
@@ -122,7 +124,8 @@ def test_nothing_is_sent_when_the_decision_is_rolled_back(
 
 def test_running_the_task_twice_sends_once(head, people) -> None:
     product = product_in_status(SalesStatus.SUBMITTED, partner=people["partner"], head=head)
-    services.product_approve(product=product, actor=head)  # on_commit never fires here
+    # on_commit never fires here
+    services.product_approve(product=product, actor=head, call_notes=ADHOC_CALL_NOTES)
     change = StatusChange.objects.get(product=product, to_status="approved")
 
     first = notify_partner_of_decision_task.delay(change.pk).get()
@@ -135,7 +138,7 @@ def test_running_the_task_twice_sends_once(head, people) -> None:
 def test_a_failed_send_gives_the_claim_back_for_the_retry(head, people) -> None:
     # given
     product = product_in_status(SalesStatus.SUBMITTED, partner=people["partner"], head=head)
-    services.product_approve(product=product, actor=head)
+    services.product_approve(product=product, actor=head, call_notes=ADHOC_CALL_NOTES)
     change = StatusChange.objects.get(product=product, to_status="approved")
 
     # when: the mail server is down

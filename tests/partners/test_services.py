@@ -29,6 +29,7 @@ from sales_queue.services import supply
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
 from tests.accounts.factories import UserFactory
 from tests.partners.factories import (
+    ADHOC_CALL_NOTES,
     COMPLETE_ANSWERS,
     PartnerFactory,
     ProductFactory,
@@ -74,7 +75,9 @@ def _book(product: Product, head: Any) -> Product:
 ACTIONS: dict[str, Callable[[Product, Any], Any]] = {
     "submit": _submit,
     "book_call": _book,
-    "approve": lambda p, h: services.product_approve(product=p, actor=h),
+    "approve": lambda p, h: services.product_approve(
+        product=p, actor=h, call_notes=ADHOC_CALL_NOTES
+    ),
     "refuse": lambda p, h: services.product_refuse(product=p, actor=h, reason="missing_info"),
     "block": lambda p, h: services.product_block(product=p, actor=h),
     "unblock": lambda p, h: services.product_unblock(product=p, actor=h),
@@ -172,7 +175,9 @@ def test_each_action_from_each_status(head, status: str, action: str, outcome: s
         assert product.public_sales_status == outcome
         last = StatusChange.objects.filter(product=product).first()
         assert last is not None and last.to_status == outcome
-        assert StatusChange.objects.filter(product=product).count() == changes_before + 1
+        # an approval writes two rows: the ad-hoc alignment call's notes, then the approval
+        added = 2 if action == "approve" else 1
+        assert StatusChange.objects.filter(product=product).count() == changes_before + added
     else:
         before = _snapshot(product)
 
@@ -473,7 +478,9 @@ def test_an_unknown_refusal_reason_is_refused(head) -> None:
 def test_approval_records_the_time_and_freezes_the_answers(head) -> None:
     product = product_in_status(S.SUBMITTED, head=head)
 
-    product = services.product_approve(product=product, actor=head, comment="Созвонились")
+    product = services.product_approve(
+        product=product, actor=head, comment="Созвонились", call_notes=ADHOC_CALL_NOTES
+    )
 
     assert product.approved_at is not None
     assert product.versions.first().kind == "approved"  # type: ignore[union-attr]
