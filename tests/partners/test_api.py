@@ -880,6 +880,7 @@ PATHS = {
     "/api/v1/alignment-slots/{id}/": {"delete"},
     "/api/v1/call-bookings/": {"get", "post"},
     "/api/v1/call-bookings/{id}/cancel/": {"post"},
+    "/api/v1/call-bookings/{id}/held/": {"post"},
 }
 
 
