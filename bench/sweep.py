@@ -179,7 +179,8 @@ def _bench(args: argparse.Namespace) -> int:
           FROM orders_order o
           JOIN partners_product p ON p.id = o.product_id
           JOIN partners_partner pa ON pa.id = o.partner_id
-         WHERE o.status = %(pending)s AND o.due_at <= %(now)s
+         WHERE o.status = %(pending)s AND o.sales_active_at_intake
+           AND o.due_at <= %(now)s AND o.created_at >= %(oldest)s
            AND p.sales_enabled AND p.sales_status = %(approved)s AND pa.status = %(active)s
         ON CONFLICT (order_id) DO NOTHING
     """

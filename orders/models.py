@@ -57,6 +57,20 @@ class Order(UUIDModel):
     )
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+    # Whether the product fed the queue when the order was received (its sales department
+    # approved and switched on, the partner not blocked). An order received while it did not
+    # is never queued later: approving a product must not flood the managers with its backlog.
+    sales_active_at_intake = models.BooleanField(
+        _("received while the sales department was active"), default=True, db_default=True
+    )
+    # The storefront's https link to pay this order, offered to the buyer by the manager.
+    payment_url = models.CharField(
+        _("payment link"), max_length=2000, blank=True, default="", db_default=""
+    )
+    # The ad channel the buyer came from; it becomes the deal's source.
+    source = models.CharField(
+        _("ad channel"), max_length=100, blank=True, default="", db_default=""
+    )
     # The intake body as first received (normalised), to tell a retry from a conflicting resend.
     intake_payload = models.JSONField(default=dict, editable=False)
 
@@ -111,10 +125,11 @@ class Order(UUIDModel):
             ),
         ]
         indexes = [
-            # The grace-period sweep scans exactly these rows, oldest due first.
+            # The grace-period sweep scans exactly these rows, oldest due first (and, with
+            # the age limit, only the recent end of them).
             models.Index(
                 fields=["due_at"],
-                condition=models.Q(status="pending"),
+                condition=models.Q(status="pending", sales_active_at_intake=True),
                 name="order_due_pending_idx",
             ),
             models.Index(fields=["partner", "-created_at"], name="order_partner_created_idx"),

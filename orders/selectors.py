@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Order, Refund
@@ -93,12 +95,43 @@ class TimelineEntry:
     amount: Decimal | None = None
 
 
-def order_events(*, order: Order) -> list[TimelineEntry]:
-    """The order's own events for its timeline: created, due, paid, cancelled, refunded."""
+def _why_not_queued(order: Order, now: dt.datetime) -> TimelineEntry | None:
+    """Why an order never went to the sales department, when one of the two backlog limits is
+    the reason (DESIGN.md, "Grace period"); ``None`` when it did go, or may still."""
+    if getattr(order, "queue_item", None) is not None:
+        return None
+    if not order.sales_active_at_intake:
+        return TimelineEntry(
+            order.received_at,
+            "not_queued_inactive",
+            _("Not sent to the sales department: received while the sales department was off"),
+        )
+    too_old_at = order.created_at + dt.timedelta(days=settings.SALES_MAX_ORDER_AGE_DAYS)
+    settled = [t for t in (order.paid_at, order.cancelled_at) if t is not None]
+    if (
+        too_old_at <= now
+        and order.due_at < too_old_at
+        and not any(t <= too_old_at for t in settled)
+    ):
+        return TimelineEntry(
+            too_old_at,
+            "not_queued_too_old",
+            _("Not sent to the sales department: too old to be worked (older than %(days)d days)")
+            % {"days": settings.SALES_MAX_ORDER_AGE_DAYS},
+        )
+    return None
+
+
+def order_events(*, order: Order, now: dt.datetime | None = None) -> list[TimelineEntry]:
+    """The order's own events for its timeline: created, due, paid, cancelled, refunded, and
+    why it did not go to the sales department if a backlog limit kept it out."""
     entries = [
         TimelineEntry(order.created_at, "created", _("Order created")),
         TimelineEntry(order.due_at, "due", _("Payment due (end of the grace period)")),
     ]
+    why_not = _why_not_queued(order, now or timezone.now())
+    if why_not is not None:
+        entries.append(why_not)
     if order.paid_at is not None:
         entries.append(TimelineEntry(order.paid_at, "paid", _("Paid"), amount=order.paid_amount))
     if order.cancelled_at is not None:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +38,11 @@ CURRENCY = "RUB"
 CLOCK_SKEW = dt.timedelta(minutes=5)
 # Imported orders may be old, but not older than the storefronts themselves.
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+PAYMENT_URL_MAX = 2000
+SOURCE_MAX = 100
+# Only https: the link is shown to managers and sent to buyers, so no javascript:, data: or
+# plain-http links (a payment page without TLS is not one to send a buyer to).
+_https_url = URLValidator(schemes=["https"])
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,28 @@ def check_moment(value: dt.datetime, *, field: str, now: dt.datetime) -> dt.date
     return value
 
 
+def check_payment_url(value: str, *, field: str = "payment_url") -> str:
+    """The storefront's payment link: empty, or an https URL of at most 2000 characters."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if len(value) > PAYMENT_URL_MAX:
+        raise _invalid(field, _("At most 2000 characters."))
+    try:
+        _https_url(value)
+    except ValidationError:
+        raise _invalid(field, _("Give an https:// link to the payment page.")) from None
+    return value
+
+
+def check_source(value: str, *, field: str = "source") -> str:
+    """The ad channel the buyer came from, stripped, at most 100 characters."""
+    value = (value or "").strip()
+    if len(value) > SOURCE_MAX:
+        raise _invalid(field, _("At most 100 characters."))
+    return value
+
+
 def _intake_payload(
     *,
     product: Product,
@@ -76,15 +105,26 @@ def _intake_payload(
     currency: str,
     customer: Customer,
     created_at: dt.datetime | None,
+    payment_url: str,
+    source: str,
 ) -> dict[str, Any]:
-    """The normalised body a retry must repeat to be the same order."""
-    return {
+    """The normalised body a retry must repeat to be the same order.
+
+    ``payment_url`` and ``source`` are in it only when given, so an order recorded before
+    they existed still matches a retry that does not send them.
+    """
+    payload: dict[str, Any] = {
         "product": str(product.pk),
         "amount": f"{amount:.2f}",
         "currency": currency,
         "customer": customer.as_dict(),
         "created_at": created_at.astimezone(dt.UTC).isoformat() if created_at else None,
     }
+    if payment_url:
+        payload["payment_url"] = payment_url
+    if source:
+        payload["source"] = source
+    return payload
 
 
 def _differing_fields(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
@@ -123,13 +163,17 @@ def order_create(
     customer: Customer,
     currency: str = CURRENCY,
     created_at: dt.datetime | None = None,
+    payment_url: str = "",
+    source: str = "",
     now: dt.datetime | None = None,
 ) -> Intake:
     """Record an order from the storefront, or recognise a retry of one already recorded.
 
     The same ``external_id`` with the same (normalised) body returns the existing order;
     with another body it is a 409 ``order_conflict`` naming the differing fields. ``due_at``
-    is fixed here from the product's grace period and never moves afterwards.
+    is fixed here from the product's grace period and never moves afterwards, and so is
+    ``sales_active_at_intake``: whether the product fed the queue when the order arrived (an
+    order received while it did not is never queued, see :mod:`sales_queue.services.sweep`).
     """
     now = now or timezone.now()
     if product.partner_id != partner.pk:
@@ -144,8 +188,16 @@ def order_create(
         raise _invalid("customer", _("The buyer's name is required."))
     if created_at is not None:
         check_moment(created_at, field="created_at", now=now)
+    payment_url = check_payment_url(payment_url)
+    source = check_source(source)
     payload = _intake_payload(
-        product=product, amount=amount, currency=currency, customer=customer, created_at=created_at
+        product=product,
+        amount=amount,
+        currency=currency,
+        customer=customer,
+        created_at=created_at,
+        payment_url=payment_url,
+        source=source,
     )
 
     existing = Order.objects.for_partner(partner).filter(external_id=external_id).first()
@@ -153,6 +205,8 @@ def order_create(
         return _same_or_conflict(existing, payload)
 
     created = created_at or now
+    # Read afresh: the caller's product may predate a switch-off or an approval.
+    current = Product.objects.select_related("partner").get(pk=product.pk)
     try:
         # A savepoint: losing the race to a concurrent retry must not break the outer
         # transaction, which still has to read the winner.
@@ -170,6 +224,9 @@ def order_create(
                 customer_whatsapp=customer.whatsapp,
                 created_at=created,
                 due_at=created + dt.timedelta(minutes=product.grace_period_minutes),
+                sales_active_at_intake=current.feeds_queue,
+                payment_url=payment_url,
+                source=source,
                 intake_payload=payload,
             )
     except IntegrityError:

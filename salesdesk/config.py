@@ -59,20 +59,37 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class WorkingHours:
-    """Daily window (local time) in which managers may take work."""
+    """Daily window (local time) in which managers may take work.
+
+    ``end`` is ``None`` for a day that ends at midnight (``24:00``); ``00:00-24:00`` is round
+    the clock.
+    """
 
     start: dt.time
-    end: dt.time
+    end: dt.time | None
 
     def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+        end = "24:00" if self.end is None else f"{self.end:%H:%M}"
+        return f"{self.start:%H:%M}-{end}"
+
+    @property
+    def round_the_clock(self) -> bool:
+        return self.start == dt.time(0) and self.end is None
+
+    def contains(self, moment: dt.time) -> bool:
+        """Half-open: the start is inside, the end is not."""
+        return self.start <= moment and (self.end is None or moment < self.end)
 
 
 _HOURS_RE = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
 
 def parse_working_hours(raw: str) -> WorkingHours:
-    """Parse ``HH:MM-HH:MM``; the end must come after the start (no overnight shifts)."""
+    """Parse ``HH:MM-HH:MM``; the end must come after the start (no overnight shifts).
+
+    The end may be ``24:00`` (midnight at the end of the day): ``00:00-24:00`` means round the
+    clock.
+    """
     match = _HOURS_RE.match(raw.strip())
     if not match:
         raise ImproperlyConfigured(
@@ -80,12 +97,13 @@ def parse_working_hours(raw: str) -> WorkingHours:
         )
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     try:
-        start, end = dt.time(h1, m1), dt.time(h2, m2)
+        start = dt.time(h1, m1)
+        end = None if (h2, m2) == (24, 0) else dt.time(h2, m2)
     except ValueError:
         raise ImproperlyConfigured(
             f"SALES_WORKING_HOURS={raw!r} holds an impossible time."
         ) from None
-    if end <= start:
+    if end is not None and end <= start:
         raise ImproperlyConfigured(
             f"SALES_WORKING_HOURS={raw!r}: the end of the working day must be after its start."
         )

@@ -181,6 +181,9 @@ CELERY_BEAT_SCHEDULE["sweep-queue"] = {
     "schedule": float(SWEEP_INTERVAL_SECONDS),
     "options": {"expires": float(SWEEP_INTERVAL_SECONDS)},
 }
+# An order older than this (from its created_at) when the sweep runs is not queued: a backlog
+# must not flood the managers (DESIGN.md, "Grace period").
+SALES_MAX_ORDER_AGE_DAYS = env_int("SALES_MAX_ORDER_AGE_DAYS", 14, minimum=1)
 # Active items untouched for SALES_AUTO_RELEASE_MINUTES go back to the queue.
 CELERY_BEAT_SCHEDULE["queue-auto-release"] = {
     "task": "sales_queue.tasks.auto_release_task",

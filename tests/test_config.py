@@ -49,7 +49,28 @@ def test_working_hours_parse() -> None:
     assert str(hours) == "09:00-21:00"
 
 
-@pytest.mark.parametrize("raw", ["9-21", "21:00-09:00", "09:00-09:00", "25:00-26:00", ""])
+def test_00_00_to_24_00_is_round_the_clock() -> None:
+    hours = parse_working_hours("00:00-24:00")
+
+    assert hours.round_the_clock
+    assert str(hours) == "00:00-24:00"
+    assert hours.contains(dt.time(0)) and hours.contains(dt.time(3)) and hours.contains(dt.time.max)
+
+
+def test_a_day_may_end_at_midnight() -> None:
+    hours = parse_working_hours("09:00-24:00")
+
+    assert not hours.round_the_clock
+    assert (hours.contains(dt.time(8, 59, 59)), hours.contains(dt.time(23, 59, 59))) == (
+        False,
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["9-21", "21:00-09:00", "09:00-09:00", "25:00-26:00", "", "24:00-24:00", "00:00-24:30"],
+)
 def test_bad_working_hours_are_refused(raw) -> None:
     with pytest.raises(ImproperlyConfigured, match="SALES_WORKING_HOURS"):
         parse_working_hours(raw)
@@ -72,6 +93,28 @@ def test_production_without_a_secret_key_refuses_to_start() -> None:
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_max_order_age_days_defaults_to_14_and_refuses_nonsense() -> None:
+    probe = "from django.conf import settings; print(settings.SALES_MAX_ORDER_AGE_DAYS)"
+
+    def run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        clean = {k: v for k, v in os.environ.items() if k != "SALES_MAX_ORDER_AGE_DAYS"}
+        return subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", "import django; django.setup(); " + probe],
+            cwd=ROOT,
+            env={**clean, "DJANGO_SETTINGS_MODULE": "salesdesk.settings", **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert run({}).stdout.strip() == "14"
+    assert run({"SALES_MAX_ORDER_AGE_DAYS": "30"}).stdout.strip() == "30"
+    for bad, message in [("two weeks", "not an integer"), ("0", "must be at least 1")]:
+        refused = run({"SALES_MAX_ORDER_AGE_DAYS": bad})
+        assert refused.returncode != 0
+        assert "SALES_MAX_ORDER_AGE_DAYS" in refused.stderr and message in refused.stderr
 
 
 def test_production_with_a_secret_key_starts() -> None:

@@ -177,6 +177,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     # the manager's workspace
     "workspace/items/<uuid:item_id>/touch/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/release/": StaffRoute(_item, head_only=False),
+    "workspace/items/<uuid:item_id>/payment-link/": StaffRoute(_item, head_only=False),
     # staff API
     "api/v1/products/<uuid:pk>/sales-department/approve/": StaffRoute(_product, head_only=True),
     "api/v1/products/<uuid:pk>/sales-department/refuse/": StaffRoute(_product, head_only=True),

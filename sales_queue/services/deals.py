@@ -11,14 +11,16 @@ from sales_queue.models import QueueItem
 
 
 def open_deal(item: QueueItem, manager: User) -> Deal:
-    """Taking an item opens its deal (or hands the existing one to the new manager)."""
+    """Taking an item opens its deal (or hands the existing one to the new manager). The
+    deal's ad channel is the order's ``source``, "Unpaid order" when the storefront sent none."""
+    order = item.order
     return deal_open(
         queue_item_id=item.pk,
         partner_id=item.partner_id,
         product_id=item.product_id,
-        order=item.order,
+        order=order,
         responsible=manager,
         title=item.product.name,
-        source=_("Unpaid order"),
+        source=(order.source if order is not None else "") or _("Unpaid order"),
         lead_created_at=item.entered_at,
     )

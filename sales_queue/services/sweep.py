@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -21,7 +22,11 @@ SWEEP_BATCH_SIZE = 5000
 def sweep_sql(vendor: str) -> tuple[str, str]:
     """The sweep as ``(select, insert)``: the SELECT alone is what ``EXPLAIN`` is shown for.
 
-    Identifiers come from the models' metadata; every value is a query parameter.
+    Identifiers come from the models' metadata; every value is a query parameter. The rule is
+    ``created_at >= oldest``; since ``due_at >= created_at`` (a check constraint),
+    ``due_at >= oldest`` follows from it and is stated too, so the scan of the partial index
+    ``order_due_pending_idx`` is a range over the last ``SALES_MAX_ORDER_AGE_DAYS`` instead of
+    every pending order ever received.
     """
     item, order = QueueItem._meta, Order._meta
     product, partner = Product._meta, Partner._meta
@@ -41,7 +46,10 @@ def sweep_sql(vendor: str) -> tuple[str, str]:
           JOIN {product.db_table} p ON p.id = o.product_id
           JOIN {partner.db_table} pa ON pa.id = o.partner_id
          WHERE o.status = %(pending)s
+           AND o.sales_active_at_intake
            AND o.due_at <= %(now)s
+           AND o.due_at >= %(oldest)s
+           AND o.created_at >= %(oldest)s
            AND p.sales_enabled
            AND p.sales_status = %(approved)s
            AND pa.status = %(active)s
@@ -61,10 +69,12 @@ def sweep_sql(vendor: str) -> tuple[str, str]:
 
 
 def sweep_params(*, now: dt.datetime, batch_size: int) -> dict[str, Any]:
+    oldest = now - dt.timedelta(days=settings.SALES_MAX_ORDER_AGE_DAYS)
     return {
         "source": QueueItem.Source.ORDER,
         "state": QueueItem.State.QUEUED,
         "now": connection.ops.adapt_datetimefield_value(now),
+        "oldest": connection.ops.adapt_datetimefield_value(oldest),
         "pending": Order.Status.PENDING,
         "approved": SalesStatus.APPROVED,
         "active": Partner.Status.ACTIVE,
@@ -78,7 +88,10 @@ def queue_sweep_due_orders(
     """Move every order past its grace period into the queue; returns how many entered.
 
     Due means ``due_at <= now``, still pending, of an enabled and approved product of an
-    active partner, and not yet in the queue. Set-based: one ``INSERT … SELECT`` per batch,
+    active partner, and not yet in the queue. Two limits keep a backlog from flooding the
+    managers: an order received while its product did not feed the queue
+    (``sales_active_at_intake`` false) is never queued, and neither is one created more than
+    ``SALES_MAX_ORDER_AGE_DAYS`` before ``now``. Set-based: one ``INSERT … SELECT`` per batch,
     oldest due first along the partial index ``order_due_pending_idx``, each batch its own
     transaction. Idempotent and safe beside a second sweep: the unique ``order_id`` makes a
     duplicate insert a no-op (``ON CONFLICT DO NOTHING``).

@@ -51,6 +51,7 @@ def test_a_new_order_is_created_with_its_due_time_from_the_grace_period(storefro
     assert set(body) == {
         "id", "external_id", "product", "amount", "currency", "customer", "created_at",
         "due_at", "status", "sales_status", "paid_at", "paid_amount", "refunded_amount", "fee",
+        "payment_url", "source",
     }  # fmt: skip
     assert body["amount"] == "1000.00"
     assert body["status"] == "pending" and body["sales_status"] == "none"

@@ -49,6 +49,8 @@ ORDER_EXAMPLE = {
     "paid_amount": None,
     "refunded_amount": "0.00",
     "fee": None,
+    "payment_url": "https://shop.example.com/pay/10045",
+    "source": "vk_ads",
 }
 PAID_EXAMPLE = {
     **ORDER_EXAMPLE,
@@ -160,6 +162,8 @@ class OrderListCreateApi(PartnerScopedAPIView, generics.GenericAPIView):
             currency=data["currency"],
             customer=serializer.customer_data(),
             created_at=data.get("created_at"),
+            payment_url=data.get("payment_url", ""),
+            source=data.get("source", ""),
         )
         order = order_with_fee_get(partner=self.partner, order_id=intake.order.pk)
         return Response(

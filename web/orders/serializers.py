@@ -12,6 +12,8 @@ from rest_framework import serializers
 from orders.contacts import ContactError, Customer, normalize_phone, normalize_telegram
 from orders.models import Order
 from orders.selectors import SalesStatus, product_for_order
+from orders.services import check_payment_url
+from salesdesk.errors import ApplicationError
 from salesdesk.money import MoneyField
 from salesdesk.serializers import StrictSerializer
 
@@ -100,6 +102,28 @@ class OrderCreateInputSerializer(StrictSerializer):
         help_text="When the order was placed (for imported orders); default now. At most "
         "5 minutes ahead of the server's clock.",
     )
+    payment_url = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="The storefront's link to pay this order: https only, at most 2000 "
+        "characters. The manager sends it to the buyer.",
+    )
+    # The serializer's metaclass takes declared fields off the class, so this "source" never
+    # shadows DRF's Field.source; mypy only sees the class attribute.
+    source = TextField(  # type: ignore[assignment]
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="The ad channel the buyer came from (e.g. utm_source), at most 100 "
+        "characters; it becomes the deal's source.",
+    )
+
+    def validate_payment_url(self, value: str) -> str:
+        try:
+            return check_payment_url(value)
+        except ApplicationError as exc:
+            raise serializers.ValidationError(exc.details["payment_url"]) from None
 
     def validate_product(self, value: str) -> Any:
         product = product_for_order(partner=self.context["partner"], ref=value.strip())
@@ -178,6 +202,8 @@ class OrderOutputSerializer(serializers.Serializer):
     paid_amount = MoneyField(allow_null=True)
     refunded_amount = MoneyField()
     fee = serializers.SerializerMethodField(help_text="The net fee, null when none.")
+    payment_url = serializers.CharField(help_text="The storefront's payment link, or empty.")
+    source = serializers.CharField(help_text="The ad channel, or empty.")  # type: ignore[assignment]
 
     @extend_schema_field(
         {"type": "string", "format": "decimal", "nullable": True, "example": "69.00"}

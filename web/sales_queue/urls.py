@@ -12,4 +12,9 @@ urlpatterns = [
     path("callbacks/", views.CallbacksView.as_view(), name="callbacks"),
     path("items/<uuid:item_id>/touch/", views.TouchView.as_view(), name="touch"),
     path("items/<uuid:item_id>/release/", views.ReleaseView.as_view(), name="release"),
+    path(
+        "items/<uuid:item_id>/payment-link/",
+        views.PaymentLinkSentView.as_view(),
+        name="payment_link_sent",
+    ),
 ]

@@ -10,23 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import quote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.models import SELLER_ROLES, User
+from partners.models import Channel
 from sales_queue.models import LostReason, Outcome, QueueItem, Touch
 from sales_queue.selectors import my_callbacks, queue_current
 from sales_queue.services import queue_release, queue_take_next, queue_touch
 from salesdesk.errors import ApplicationError
 from salesdesk.timezones import MOSCOW
 from web.sales_queue.forms import TouchForm
-from web.sales_queue.presenters import work_item
+from web.sales_queue.presenters import WorkItem, work_item
 from web.tenancy import RoleRequiredMixin
 
 PAGE = "sales_queue/workspace.html"
@@ -50,6 +53,70 @@ class SellerPageMixin(RoleRequiredMixin):
     allowed_roles = frozenset(SELLER_ROLES)
 
 
+# --- the payment link: copy it, or send it through an allowed channel ---------------------
+
+# Channels a link can be sent through; a call cannot carry one.
+PAYMENT_LINK_CHANNELS = (Channel.WHATSAPP, Channel.TELEGRAM, Channel.EMAIL)
+
+
+@dataclass(frozen=True)
+class PaymentLinkSend:
+    channel: str
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class PaymentLink:
+    url: str
+    sends: list[PaymentLinkSend]
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def payment_link(work: WorkItem) -> PaymentLink | None:
+    """The order's payment link and a prefilled message per allowed channel the buyer left a
+    contact on, in the partner's channel order; ``None`` when the order carries no link.
+
+    The message is always in Russian: it goes to the buyer, whatever language the manager's
+    screen is in.
+    """
+    order = work.item.order
+    if order is None or not order.payment_url:
+        return None
+    url, contact = order.payment_url, work.contact
+    with translation.override("ru"):
+        greeting = _("Hello, %(name)s!") % {"name": contact.name} if contact.name else _("Hello!")
+        about = _("Here is the link to pay for your order “%(product)s”:") % {
+            "product": work.item.product.name
+        }
+        subject = _("Payment link for your order “%(product)s”") % {
+            "product": work.item.product.name
+        }
+    text = f"{greeting} {about}"
+    message = f"{text} {url}"
+    sends: list[PaymentLinkSend] = []
+    for channel, label in work.channels:
+        whatsapp = _digits(contact.whatsapp or contact.phone)
+        if channel == Channel.WHATSAPP and whatsapp:
+            href = f"https://wa.me/{whatsapp}?text={quote(message, safe='')}"
+        elif channel == Channel.TELEGRAM and contact.telegram.strip():
+            # A bot-free link cannot write to a user directly: the share page opens Telegram
+            # with the message ready, and the manager picks the buyer's chat.
+            href = f"https://t.me/share/url?url={quote(url, safe='')}&text={quote(text, safe='')}"
+        elif channel == Channel.EMAIL and contact.email:
+            href = (
+                f"mailto:{quote(contact.email, safe='@')}"
+                f"?subject={quote(subject, safe='')}&body={quote(message, safe='')}"
+            )
+        else:
+            continue
+        sends.append(PaymentLinkSend(channel, label, href))
+    return PaymentLink(url=url, sends=sends)
+
+
 def render_workspace(
     request: HttpRequest,
     *,
@@ -64,8 +131,10 @@ def render_workspace(
     now = timezone.now()
     held = queue_current(manager=manager)
     callbacks = my_callbacks(manager=manager, now=now)
+    work = work_item(item=held) if held else None
     context = {
-        "work": work_item(item=held) if held else None,
+        "work": work,
+        "payment": payment_link(work) if work else None,
         "callbacks": callbacks,
         "due_callbacks": sum(1 for c in callbacks if c.due),
         "notice": notice,
@@ -162,3 +231,37 @@ class ReleaseView(SellerPageMixin, View):
         except ApplicationError as exc:
             return render_workspace(request, error=exc.message)
         return render_workspace(request, notice=_("The order went back to the queue."))
+
+
+class PaymentLinkSentView(SellerPageMixin, View):
+    """The manager sent the order's payment link through a channel (the link itself opens the
+    messenger or the mail program): logged as a ``reached`` touch with a comment, so it counts
+    as a contact made, never as an unanswered attempt, and the item stays with the manager."""
+
+    def post(self, request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+        manager = cast(User, request.user)
+        channel = request.POST.get("channel", "")
+        held = queue_current(manager=manager)
+        if held is None or held.pk != item_id:
+            return render_workspace(request, error=_("You do not hold this order."))
+        if held.order is None or not held.order.payment_url:
+            return render_workspace(request, error=_("This order has no payment link."))
+        if channel not in PAYMENT_LINK_CHANNELS:
+            return render_workspace(
+                request, error=_("A payment link is sent by WhatsApp, Telegram or email.")
+            )
+        try:
+            queue_touch(
+                manager=manager,
+                item_id=item_id,
+                channel=channel,
+                outcome=Outcome.REACHED,
+                comment=_("Payment link sent"),
+            )
+        except ApplicationError as exc:
+            return render_workspace(request, error=exc.message)
+        return render_workspace(
+            request,
+            notice=_("Payment link sent via %(channel)s; the touch is logged.")
+            % {"channel": Channel(channel).label},
+        )
