@@ -85,6 +85,7 @@ def test_creating_a_product_returns_the_contract_shape(partner_api) -> None:
             "enabled": False,
             "grace_period_minutes": 60,
             "channels": ["phone", "whatsapp", "telegram", "email"],
+            "priority_channel": None,
             "status": "off",
             "refusal": None,
         },
@@ -161,7 +162,7 @@ def test_patching_the_sales_department_on_with_channels(partner_api) -> None:
     department = response.json()["sales_department"]
     assert department["enabled"] is True
     assert department["status"] == "draft"
-    assert department["channels"] == ["phone", "telegram"]
+    assert department["channels"] == ["telegram", "phone"]  # the partner's order
     change = StatusChange.objects.get(product=product)
     assert change.actor_label.startswith("api-key:sdk_")
 

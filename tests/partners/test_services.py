@@ -253,14 +253,14 @@ def test_bad_settings_are_refused_and_change_nothing(field: str, value: Any) -> 
     assert _snapshot(product) == before
 
 
-def test_channels_are_kept_in_canonical_order_without_duplicates() -> None:
+def test_channels_keep_the_partners_order_without_duplicates() -> None:
     product = ProductFactory.create()
 
     product = services.sales_settings_update(
         product=product, actor=None, channels=["email", "phone", "email"]
     )
 
-    assert product.channels == ["phone", "email"]
+    assert product.channels == ["email", "phone"]
 
 
 # --- questionnaire ---

@@ -66,7 +66,8 @@ def test_no_answer_sends_the_item_back_after_the_retry_delay(ivan, held, setting
 def test_the_attempt_limit_closes_the_item_as_unreachable(ivan, settings) -> None:
     settings.SALES_MAX_ATTEMPTS = 3
     settings.SALES_RETRY_DELAY_MINUTES = 0
-    item = queued_item()
+    # Phone is the only channel, so three calls have tried every allowed channel.
+    item = queued_item(product=ProductFactory.create(on_sale=True, channels=["phone"]))
     now = NOON
     for attempt in range(1, 4):
         taken = queue_take_next(manager=ivan, now=now)
