@@ -237,7 +237,7 @@ def test_new_channels_without_the_priority_channel_clear_it_in_the_api(partner_a
 
 
 def test_a_second_partner_cannot_set_the_priority_channel(partner_api, partner_client) -> None:
-    client, partner = partner_api
+    _client, partner = partner_api
     other, _ = partner_client()
     product = ProductFactory.create(partner=partner)
 
