@@ -301,6 +301,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RefusalReasonEnum": "partners.models.RefusalReason",
         "LostReasonEnum": "sales_queue.models.LostReason",
+        # The allowed channels and the priority channel share one enum.
+        "ChannelsEnum": "partners.models.Channel",
     },
     # Swagger UI served from our own static files (drf-spectacular-sidecar), not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
