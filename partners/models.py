@@ -111,6 +111,10 @@ class Product(UUIDModel, TimeStampedModel):
     sales_enabled = models.BooleanField(_("sales department enabled"), default=False)
     grace_period_minutes = models.PositiveIntegerField(_("grace period, minutes"), default=60)
     channels = models.JSONField(_("allowed channels"), default=default_channels)
+    # Offered first in the workspace; one of ``channels`` or empty.
+    priority_channel = models.CharField(
+        _("priority channel"), max_length=16, choices=Channel.choices, blank=True, default=""
+    )
     sales_status = models.CharField(
         _("sales department status"),
         max_length=16,

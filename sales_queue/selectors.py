@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import SELLER_ROLES, User
 from orders.selectors import TimelineEntry
-from partners.models import Channel, Questionnaire
+from partners.models import Channel, Product, Questionnaire
 from sales_queue.models import Outcome, QueueItem, Touch
 
 State = QueueItem.State
@@ -33,8 +33,19 @@ def queue_current(*, manager: User) -> QueueItem | None:
     )
 
 
-def suggested_channel(*, item: QueueItem) -> str | None:
-    """After N unanswered touches in a row on one channel, propose another allowed channel."""
+def offered_channels(*, product: Product) -> list[str]:
+    """The product's allowed channels as the workspace offers them: the partner's priority
+    channel first, then the rest in the partner's order."""
+    channels = [str(c) for c in product.channels]
+    priority = product.priority_channel
+    if priority in channels:
+        return [priority, *(c for c in channels if c != priority)]
+    return channels
+
+
+def exhausted_channel(*, item: QueueItem) -> str | None:
+    """The channel on which the item's last ``SALES_CHANNEL_SWITCH_AFTER`` touches were all
+    unanswered, if they were all on one channel."""
     limit = settings.SALES_CHANNEL_SWITCH_AFTER
     recent = list(
         item.touches.order_by("-created_at", "-id").values_list("channel", "outcome")[:limit]
@@ -44,10 +55,19 @@ def suggested_channel(*, item: QueueItem) -> str | None:
     channels = {c for c, _o in recent}
     if len(channels) != 1 or any(o != Outcome.NO_ANSWER for _c, o in recent):
         return None
-    tried = channels.pop()
-    for channel in item.product.channels:
+    return str(channels.pop())
+
+
+def suggested_channel(*, item: QueueItem) -> str | None:
+    """After N unanswered touches in a row on one channel, the allowed channel to use next:
+    the priority channel, else the first other one in the partner's order (none when the
+    exhausted channel is the only one)."""
+    tried = exhausted_channel(item=item)
+    if tried is None:
+        return None
+    for channel in offered_channels(product=item.product):
         if channel != tried:
-            return str(channel)
+            return channel
     return None
 
 

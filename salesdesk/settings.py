@@ -232,8 +232,9 @@ USE_TZ = True
 
 SALES_WORKING_HOURS = parse_working_hours(env_str("SALES_WORKING_HOURS", "09:00-21:00") or "")
 # The queue's rules (DESIGN.md, "The queue"): retry after no answer, attempts before the item
-# is lost as unreachable, an active item untouched this long returns to the queue, and how
-# many unanswered touches on one channel make the workspace suggest another channel.
+# is lost as unreachable (once every allowed channel was tried), an active item untouched this
+# long returns to the queue, and how many unanswered touches in a row on one channel make the
+# next touch there a 409 switch_channel.
 SALES_RETRY_DELAY_MINUTES = env_int("SALES_RETRY_DELAY_MINUTES", 30, minimum=0)
 SALES_MAX_ATTEMPTS = env_int("SALES_MAX_ATTEMPTS", 6, minimum=1)
 SALES_AUTO_RELEASE_MINUTES = env_int("SALES_AUTO_RELEASE_MINUTES", 60, minimum=1)
@@ -304,6 +305,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RefusalReasonEnum": "partners.models.RefusalReason",
         "LostReasonEnum": "sales_queue.models.LostReason",
+        # The allowed channels and the priority channel share one enum.
+        "ChannelsEnum": "partners.models.Channel",
     },
     # Swagger UI served from our own static files (drf-spectacular-sidecar), not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

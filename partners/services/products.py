@@ -106,7 +106,21 @@ def validate_channels(channels: Any) -> list[str]:
             code="validation_error",
             details={"channels": [_("Allowed: %s.") % ", ".join(ALL_CHANNELS)]},
         )
-    return [c for c in ALL_CHANNELS if c in channels]  # canonical order, no duplicates
+    # The partner's order is kept (the first one they name is their preference); duplicates go.
+    return list(dict.fromkeys(channels))
+
+
+def validate_priority_channel(priority_channel: Any, *, channels: list[str]) -> str:
+    """The priority channel: one of the product's allowed ``channels``, or "" for none."""
+    if priority_channel in ("", None):
+        return ""
+    if not isinstance(priority_channel, str) or priority_channel not in channels:
+        raise ApplicationError(
+            _("The priority channel must be one of the allowed channels."),
+            code="validation_error",
+            details={"priority_channel": [_("Allowed: %s.") % ", ".join(channels)]},
+        )
+    return priority_channel
 
 
 def validate_grace(minutes: Any) -> int:
@@ -142,11 +156,15 @@ def sales_settings_update(
     enabled: bool | None = None,
     grace_period_minutes: int | None = None,
     channels: list[str] | None = None,
+    priority_channel: str | None = None,
 ) -> Product:
     """Change the product's sales-department settings (any subset).
 
     A later change of the grace period does not move existing orders (their ``due_at`` was
-    fixed at creation). What switching on or off does to the queue:
+    fixed at creation). ``channels`` keep the partner's order. ``priority_channel`` must be
+    one of the allowed channels (those given with it, or the stored ones); ``""`` clears it.
+    New channels that leave the priority channel out clear it: unticking a channel must not
+    need a second edit first. What switching on or off does to the queue:
     :func:`sales_queue.services.supply.sales_settings_update`.
     """
     if enabled is not None and not isinstance(enabled, bool):
@@ -159,6 +177,12 @@ def sales_settings_update(
     clean_channels = validate_channels(channels) if channels is not None else None
 
     locked = product_lock(product)
+    allowed = clean_channels if clean_channels is not None else list(locked.channels)
+    priority = locked.priority_channel
+    if priority_channel is not None:
+        priority = validate_priority_channel(priority_channel, channels=allowed)
+    elif priority not in allowed:
+        priority = ""
     before = _switch_status(locked)
     fields: list[str] = []
     if grace is not None:
@@ -167,6 +191,9 @@ def sales_settings_update(
     if clean_channels is not None:
         locked.channels = clean_channels
         fields.append("channels")
+    if priority != locked.priority_channel:
+        locked.priority_channel = priority
+        fields.append("priority_channel")
     switched = enabled is not None and enabled != locked.sales_enabled
     if switched:
         locked.sales_enabled = bool(enabled)

@@ -55,9 +55,11 @@ def sales_settings_update(
     enabled: bool | None = None,
     grace_period_minutes: int | None = None,
     channels: list[str] | None = None,
+    priority_channel: str | None = None,
 ) -> Product:
     """Change the product's sales-department settings (any subset). Switching off withdraws
-    its waiting items; switching back on returns the ones that withdrawal took."""
+    its waiting items; switching back on returns the ones that withdrawal took.
+    ``priority_channel``: ``None`` leaves it, ``""`` clears it."""
     # Locked first, so the switch seen here is the one the partners' service changes.
     was_enabled = (
         Product.objects.select_for_update()
@@ -71,6 +73,7 @@ def sales_settings_update(
         enabled=enabled,
         grace_period_minutes=grace_period_minutes,
         channels=channels,
+        priority_channel=priority_channel,
     )
     if updated.sales_enabled != was_enabled:
         if updated.sales_enabled:
@@ -104,5 +107,11 @@ def product_edit(
             enabled=sales_department.get("enabled"),
             grace_period_minutes=sales_department.get("grace_period_minutes"),
             channels=sales_department.get("channels"),
+            # An explicit null clears it, like "" (a missing key leaves it).
+            priority_channel=(
+                sales_department["priority_channel"] or ""
+                if "priority_channel" in sales_department
+                else None
+            ),
         )
     return product

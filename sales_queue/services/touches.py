@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from crm.models import Deal
 from crm.services import deals_close
-from partners.models import ALL_CHANNELS
+from partners.models import ALL_CHANNELS, Channel
 from sales_queue.hours import next_working_time
 from sales_queue.models import LostReason, Outcome, QueueEvent, QueueItem, Touch
+from sales_queue.selectors import exhausted_channel, suggested_channel
 from sales_queue.services.common import record_event, require_seller
 from salesdesk.errors import ApplicationError, ConflictError
 from salesdesk.tenancy import get_object_or_404
@@ -90,11 +91,40 @@ def _check_channel_allowed(item: QueueItem, channel: str) -> None:
         )
 
 
+def _check_channel_not_exhausted(item: QueueItem, channel: str) -> None:
+    """After N unanswered touches in a row on one channel the next one must use another
+    allowed channel, unless this one is the only one."""
+    if exhausted_channel(item=item) != channel:
+        return
+    suggested = suggested_channel(item=item)
+    if suggested is None:
+        return
+    labels = dict(Channel.choices)
+    raise ConflictError(
+        _(
+            "Several unanswered attempts in a row on «%(channel)s»: "
+            "use another channel, for example «%(suggested)s»."
+        )
+        % {
+            "channel": labels.get(channel, channel),
+            "suggested": labels.get(suggested, suggested),
+        },
+        code="switch_channel",
+        details={"channel": channel, "suggested": suggested},
+    )
+
+
+def _every_channel_tried(item: QueueItem) -> bool:
+    """Whether each channel the partner allows has had at least one touch on this item."""
+    tried = set(item.touches.values_list("channel", flat=True).distinct())
+    return set(item.product.channels) <= tried
+
+
 def _after_no_answer(item: QueueItem, *, manager: User, now: dt.datetime) -> list[str]:
     """One more unanswered attempt: back to the queue after the retry delay, or closed as
-    unreachable once the attempts run out."""
+    unreachable once the attempts run out and every allowed channel has been tried."""
     item.attempts += 1
-    if item.attempts >= settings.SALES_MAX_ATTEMPTS:
+    if item.attempts >= settings.SALES_MAX_ATTEMPTS and _every_channel_tried(item):
         _close(item, outcome=QueueItem.Outcome.LOST, reason=LostReason.UNREACHABLE, now=now)
         return ["attempts", *_CLOSED_FIELDS]
     item.state = State.QUEUED
@@ -135,7 +165,11 @@ def queue_touch(
 ) -> Touch:
     """Log a contact attempt on the item the manager holds and move the item accordingly:
     ``reached`` keeps it active, ``no_answer`` sends it back (or closes it as unreachable),
-    ``callback`` schedules it, ``refused`` closes it as lost."""
+    ``callback`` schedules it, ``refused`` closes it as lost.
+
+    Refused: a channel the partner does not allow (400 ``channel_not_allowed``), and a
+    channel with ``SALES_CHANNEL_SWITCH_AFTER`` unanswered touches in a row while another is
+    allowed (409 ``switch_channel``, ``details`` = ``{"channel", "suggested"}``)."""
     require_seller(manager)
     now = now or timezone.now()
     errors = _touch_errors(
@@ -151,6 +185,7 @@ def queue_touch(
 
     item = held_item(manager, item_id)
     _check_channel_allowed(item, channel)
+    _check_channel_not_exhausted(item, channel)
     touch = Touch.objects.create(
         item=item,
         manager=manager,

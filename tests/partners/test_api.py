@@ -86,6 +86,7 @@ def test_creating_a_product_returns_the_contract_shape(partner_api) -> None:
             "enabled": False,
             "grace_period_minutes": 60,
             "channels": ["phone", "whatsapp", "telegram", "email"],
+            "priority_channel": None,
             "status": "off",
             "refusal": None,
         },
@@ -162,9 +163,92 @@ def test_patching_the_sales_department_on_with_channels(partner_api) -> None:
     department = response.json()["sales_department"]
     assert department["enabled"] is True
     assert department["status"] == "draft"
-    assert department["channels"] == ["phone", "telegram"]
+    assert department["channels"] == ["telegram", "phone"]  # the partner's order
     change = StatusChange.objects.get(product=product)
     assert change.actor_label.startswith("api-key:sdk_")
+
+
+def test_the_priority_channel_is_set_shown_and_kept_by_other_patches(partner_api) -> None:
+    # given: a product allowing all four channels, no priority
+    client, partner = partner_api
+    product = ProductFactory.create(partner=partner)
+
+    # when: Telegram is named the priority channel
+    response = client.patch(
+        _url(product), {"sales_department": {"priority_channel": "telegram"}}, format="json"
+    )
+
+    # then: shown beside the other keys, which keep their values
+    assert response.status_code == 200, response.content
+    department = response.json()["sales_department"]
+    assert department["priority_channel"] == "telegram"
+    assert department["channels"] == ["phone", "whatsapp", "telegram", "email"]
+    assert (department["enabled"], department["grace_period_minutes"]) == (False, 60)
+    # a patch that does not name it leaves it
+    again = client.patch(
+        _url(product), {"sales_department": {"grace_period_minutes": 5}}, format="json"
+    )
+    assert again.json()["sales_department"]["priority_channel"] == "telegram"
+    assert client.get(_url(product)).json()["sales_department"]["priority_channel"] == "telegram"
+
+
+@pytest.mark.parametrize("cleared", [None, ""])
+def test_the_priority_channel_is_cleared_by_null_or_empty(partner_api, cleared) -> None:
+    client, partner = partner_api
+    product = ProductFactory.create(partner=partner, priority_channel="email")
+
+    response = client.patch(
+        _url(product), {"sales_department": {"priority_channel": cleared}}, format="json"
+    )
+
+    assert response.json()["sales_department"]["priority_channel"] is None
+    product.refresh_from_db()
+    assert product.priority_channel == ""
+
+
+def test_a_priority_channel_the_partner_does_not_allow_is_a_400(partner_api) -> None:
+    # given: phone and Telegram allowed
+    client, partner = partner_api
+    product = ProductFactory.create(partner=partner, channels=["phone", "telegram"])
+    before = _state(product)
+
+    # when: email is named the priority channel (with a rename in the same patch)
+    response = client.patch(
+        _url(product),
+        {"name": "Новое", "sales_department": {"priority_channel": "email"}},
+        format="json",
+    )
+
+    # then: a 400 naming the field, and nothing stored, not even the name
+    error = assert_error(response, 400, "validation_error")
+    assert set(error["details"]) == {"priority_channel"}
+    assert _state(product) == before
+
+
+def test_new_channels_without_the_priority_channel_clear_it_in_the_api(partner_api) -> None:
+    client, partner = partner_api
+    product = ProductFactory.create(partner=partner, priority_channel="whatsapp")
+
+    response = client.patch(
+        _url(product), {"sales_department": {"channels": ["email", "phone"]}}, format="json"
+    )
+
+    department = response.json()["sales_department"]
+    assert (department["channels"], department["priority_channel"]) == (["email", "phone"], None)
+
+
+def test_a_second_partner_cannot_set_the_priority_channel(partner_api, partner_client) -> None:
+    _client, partner = partner_api
+    other, _ = partner_client()
+    product = ProductFactory.create(partner=partner)
+
+    response = other.patch(
+        _url(product), {"sales_department": {"priority_channel": "email"}}, format="json"
+    )
+
+    assert_error(response, 404, "not_found")
+    product.refresh_from_db()
+    assert product.priority_channel == ""
 
 
 @pytest.mark.parametrize("cleared", [None, ""])
@@ -231,6 +315,8 @@ BAD_PATCHES: list[tuple[dict[str, Any], list[str]]] = [
         ["sales_department"],
     ),
     ({"price": "5", "status": "approved"}, ["status"]),
+    ({"sales_department": {"priority_channel": "fax"}}, ["sales_department"]),
+    ({"sales_department": {"priority_channel": ["phone"]}}, ["sales_department"]),
 ]
 
 

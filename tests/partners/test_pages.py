@@ -184,6 +184,72 @@ def test_a_grace_period_over_a_week_is_refused(
     assert product.grace_period_minutes == 60
 
 
+def test_the_priority_channel_is_set_on_the_settings_page(
+    client: Client, owner: Any, product: Product
+) -> None:
+    # given: the partner allows WhatsApp, then phone, then email (in that order)
+    client.force_login(owner)
+
+    # when: they name email the priority channel
+    response = client.post(
+        f"/cabinet/products/{product.pk}/settings/",
+        {
+            "grace_period_minutes": "60",
+            "channels": ["whatsapp", "phone", "email"],
+            "priority_channel": "email",
+        },
+    )
+
+    # then: saved, with the channels in the partner's order
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.priority_channel, product.channels) == (
+        "email",
+        ["whatsapp", "phone", "email"],
+    )
+    # and the page shows the boxes in that order, the unticked one last, and the choice
+    html = client.get(f"/cabinet/products/{product.pk}/").content.decode()
+    boxes = [html.index(f'name="channels" value="{c}"') for c in ("whatsapp", "phone", "email")]
+    assert boxes == sorted(boxes) and html.index('value="telegram"') > boxes[-1]
+    assert '<option value="email" selected>' in html and "Приоритетный канал" in html
+
+
+def test_a_priority_channel_that_is_not_ticked_is_refused_next_to_the_field(
+    client: Client, owner: Any, product: Product
+) -> None:
+    client.force_login(owner)
+
+    response = client.post(
+        f"/cabinet/products/{product.pk}/settings/",
+        {"grace_period_minutes": "30", "channels": ["phone"], "priority_channel": "telegram"},
+    )
+
+    assert response.status_code == 200
+    assert "Допустимо: phone." in response.content.decode()
+    product.refresh_from_db()
+    assert (product.priority_channel, product.grace_period_minutes) == ("", 60)
+    assert product.channels == ["phone", "whatsapp", "telegram", "email"]
+
+
+def test_unticking_the_priority_channel_clears_it(
+    client: Client, owner: Any, product: Product
+) -> None:
+    # given: Telegram is the priority channel
+    sales_settings_update(product=product, actor=owner, priority_channel="telegram")
+    client.force_login(owner)
+
+    # when: the partner unticks Telegram and leaves the priority choice as it was
+    response = client.post(
+        f"/cabinet/products/{product.pk}/settings/",
+        {"grace_period_minutes": "60", "channels": ["phone"], "priority_channel": "telegram"},
+    )
+
+    # then: saved, with no priority channel
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.channels, product.priority_channel) == (["phone"], "")
+
+
 # --- the questionnaire ---
 
 

@@ -244,6 +244,8 @@ def test_setting_the_same_enabled_value_again_writes_no_audit_row() -> None:
         ("channels", ["phone", "fax"]),
         ("channels", "phone"),
         ("enabled", "yes"),
+        ("priority_channel", "fax"),
+        ("priority_channel", 5),
     ],
 )
 def test_bad_settings_are_refused_and_change_nothing(field: str, value: Any) -> None:
@@ -258,14 +260,85 @@ def test_bad_settings_are_refused_and_change_nothing(field: str, value: Any) -> 
     assert _snapshot(product) == before
 
 
-def test_channels_are_kept_in_canonical_order_without_duplicates() -> None:
+def test_channels_keep_the_partners_order_without_duplicates() -> None:
     product = ProductFactory.create()
 
     product = services.sales_settings_update(
         product=product, actor=None, channels=["email", "phone", "email"]
     )
 
-    assert product.channels == ["phone", "email"]
+    assert product.channels == ["email", "phone"]
+
+
+def test_the_priority_channel_is_one_of_the_allowed_channels() -> None:
+    # given: a product allowing phone and Telegram
+    product = ProductFactory.create(channels=["phone", "telegram"])
+
+    # when: Telegram is named the priority channel
+    product = supply.sales_settings_update(product=product, actor=None, priority_channel="telegram")
+
+    # then: stored, and the channels and their order are untouched
+    product.refresh_from_db()
+    assert (product.priority_channel, product.channels) == ("telegram", ["phone", "telegram"])
+
+
+def test_a_priority_channel_the_partner_does_not_allow_is_refused_and_changes_nothing() -> None:
+    product = ProductFactory.create(channels=["phone", "telegram"], priority_channel="phone")
+    before = _snapshot(product)
+
+    with pytest.raises(ApplicationError) as refused:
+        supply.sales_settings_update(product=product, actor=None, priority_channel="email")
+
+    assert refused.value.code == "validation_error"
+    assert refused.value.details == {"priority_channel": ["Допустимо: phone, telegram."]}
+    assert _snapshot(product) == before and product.priority_channel == "phone"
+
+
+def test_a_priority_channel_outside_the_new_channels_given_with_it_is_refused() -> None:
+    # given: all four channels, Telegram first choice
+    product = ProductFactory.create(priority_channel="telegram")
+    before = _snapshot(product)
+
+    # when: the same change drops email but names it the priority channel
+    with pytest.raises(ApplicationError) as refused:
+        supply.sales_settings_update(
+            product=product, actor=None, channels=["phone", "telegram"], priority_channel="email"
+        )
+
+    # then: refused as a whole: the channels are not narrowed either
+    assert "priority_channel" in refused.value.details
+    assert _snapshot(product) == before
+    assert (product.channels, product.priority_channel) == (
+        ["phone", "whatsapp", "telegram", "email"],
+        "telegram",
+    )
+
+
+def test_new_channels_without_the_priority_channel_clear_it() -> None:
+    product = ProductFactory.create(priority_channel="whatsapp")
+
+    product = supply.sales_settings_update(product=product, actor=None, channels=["email", "phone"])
+
+    product.refresh_from_db()
+    assert (product.channels, product.priority_channel) == (["email", "phone"], "")
+
+
+def test_new_channels_keeping_the_priority_channel_keep_it() -> None:
+    product = ProductFactory.create(priority_channel="email")
+
+    supply.sales_settings_update(product=product, actor=None, channels=["email", "phone"])
+
+    product.refresh_from_db()
+    assert product.priority_channel == "email"
+
+
+def test_an_empty_priority_channel_clears_it() -> None:
+    product = ProductFactory.create(priority_channel="email")
+
+    supply.sales_settings_update(product=product, actor=None, priority_channel="")
+
+    product.refresh_from_db()
+    assert product.priority_channel == ""
 
 
 # --- questionnaire ---

@@ -103,6 +103,52 @@ def test_a_touch_is_logged_and_moves_the_item(staff_client) -> None:
     assert client.get("/api/v1/queue/current/").status_code == 204
 
 
+def test_after_three_unanswered_calls_a_call_is_409_and_whatsapp_is_logged(
+    staff_client, settings
+) -> None:
+    # given: three unanswered calls in a row (the item comes straight back: no retry delay)
+    settings.SALES_RETRY_DELAY_MINUTES = 0
+    client, _ = staff_client(role="manager")
+    queued_item()
+    for _ in range(3):
+        item_id = client.post("/api/v1/queue/take/").json()["item"]["id"]
+        missed = client.post(
+            f"/api/v1/queue/items/{item_id}/touches/", {"channel": "phone", "outcome": "no_answer"}
+        )
+        assert missed.status_code == 201
+    taken = client.post("/api/v1/queue/take/").json()
+    assert taken["suggested_channel"] == "whatsapp"
+
+    # when: a fourth call
+    response = client.post(
+        f"/api/v1/queue/items/{item_id}/touches/", {"channel": "phone", "outcome": "reached"}
+    )
+
+    # then: 409 switch_channel with the suggestion, nothing logged
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "switch_channel" and body["message"]
+    assert body["details"] == {"channel": "phone", "suggested": "whatsapp"}
+    assert QueueItem.objects.get(pk=item_id).touches.count() == 3
+
+    # when / then: a WhatsApp message is logged
+    whatsapp = client.post(
+        f"/api/v1/queue/items/{item_id}/touches/", {"channel": "whatsapp", "outcome": "reached"}
+    )
+    assert whatsapp.status_code == 201
+    assert whatsapp.json()["touch"]["channel"] == "whatsapp"
+
+
+def test_the_work_item_names_the_priority_channel(staff_client) -> None:
+    client, _ = staff_client(role="manager")
+    queued_item(product=ProductFactory.create(on_sale=True, priority_channel="telegram"))
+
+    body = client.post("/api/v1/queue/take/").json()
+
+    assert body["item"]["product"]["priority_channel"] == "telegram"
+    assert body["item"]["product"]["channels"] == ["phone", "whatsapp", "telegram", "email"]
+
+
 @pytest.mark.parametrize(
     ("payload", "code"),
     [

@@ -395,6 +395,55 @@ def test_after_unanswered_calls_the_panel_suggests_another_channel(
     assert '<option value="telegram" selected>' in html
 
 
+def test_the_workspace_offers_the_priority_channel_first_then_the_partners_order(
+    ivan_client: Client,
+) -> None:
+    # given: the partner's order email, phone, WhatsApp; Telegram is not allowed; WhatsApp first
+    product = ProductFactory.create(
+        on_sale=True, channels=["email", "phone", "whatsapp"], priority_channel="whatsapp"
+    )
+    queued_item(
+        product=product,
+        customer_phone="+79001112233",
+        customer_email="maria@example.com",
+        customer_telegram="@maria",
+    )
+
+    # when
+    html = take(ivan_client)
+
+    # then: the channel list and the contact links go WhatsApp, email, phone
+    select = html.split('data-testid="touch-channel"')[1].split("</select>")[0]
+    options = [part.split('"')[0] for part in select.split('<option value="')[1:]]
+    assert options == ["whatsapp", "email", "phone"]
+    assert "WhatsApp (приоритетный)" in select
+    assert '<option value="whatsapp" selected>' not in select  # first anyway: nothing forced
+    links = [html.index(f'data-testid="contact-{c}"') for c in ("whatsapp", "email", "phone")]
+    assert links == sorted(links)
+    assert 'data-testid="contact-telegram"' not in html
+
+
+def test_a_fourth_call_is_refused_on_the_page_with_the_suggested_channel_chosen(
+    ivan_client: Client, ivan: Any
+) -> None:
+    # given: three unanswered calls in a row; Telegram is the priority channel
+    product = ProductFactory.create(on_sale=True, priority_channel="telegram")
+    item = queued_item(product=product)
+    queue_take_next(manager=ivan)
+    for _ in range(3):
+        Touch.objects.create(item=item, manager=ivan, channel="phone", outcome="no_answer")
+
+    # when: the manager logs another call
+    html = touch(ivan_client, item, channel="phone", outcome="reached", comment="Снова звоню")
+
+    # then: refused with the reason; Telegram is chosen, the comment kept, nothing logged
+    assert "Несколько попыток подряд без ответа в канале «Телефон»" in html
+    assert '<option value="telegram" selected>' in html and "Снова звоню" in html
+    assert item.touches.count() == 3
+    item.refresh_from_db()
+    assert (item.state, item.holder_id) == ("active", ivan.pk)
+
+
 def test_my_callbacks_lists_only_mine_and_marks_the_due_ones(
     ivan_client: Client, ivan: Any
 ) -> None:

@@ -66,7 +66,8 @@ def test_no_answer_sends_the_item_back_after_the_retry_delay(ivan, held, setting
 def test_the_attempt_limit_closes_the_item_as_unreachable(ivan, settings) -> None:
     settings.SALES_MAX_ATTEMPTS = 3
     settings.SALES_RETRY_DELAY_MINUTES = 0
-    item = queued_item()
+    # Phone is the only channel, so three calls have tried every allowed channel.
+    item = queued_item(product=ProductFactory.create(on_sale=True, channels=["phone"]))
     now = NOON
     for attempt in range(1, 4):
         taken = queue_take_next(manager=ivan, now=now)
@@ -252,3 +253,174 @@ def test_closed_items_are_not_reassigned(ivan, held) -> None:
 
     assert refused.value.code == "item_closed"
     assert QueueItem.objects.get(pk=held.pk).state == "done"
+
+
+# --- channel escalation (DESIGN.md, "The queue") -----------------------------------------------
+
+
+def miss(ivan, item, channel, now):
+    """Take the item again and log one unanswered touch on ``channel``."""
+    taken = queue_take_next(manager=ivan, now=now)
+    assert taken is not None and taken.pk == item.pk
+    touch(ivan, item, channel=channel, outcome="no_answer", now=now)
+
+
+def test_three_unanswered_calls_refuse_a_fourth_call_and_suggest_whatsapp(ivan, settings) -> None:
+    # given: all four channels allowed (phone first), three unanswered calls in a row
+    settings.SALES_RETRY_DELAY_MINUTES = 0
+    item = queued_item()
+    for minute in range(3):
+        miss(ivan, item, "phone", NOON + dt.timedelta(minutes=minute))
+    queue_take_next(manager=ivan, now=NOON + dt.timedelta(minutes=3))
+
+    # when: a fourth call is logged
+    with pytest.raises(ConflictError) as refused:
+        touch(ivan, item, channel="phone", outcome="reached", now=NOON + dt.timedelta(minutes=3))
+
+    # then: 409 switch_channel naming the next channel in the partner's order; nothing written
+    assert refused.value.code == "switch_channel"
+    assert refused.value.details == {"channel": "phone", "suggested": "whatsapp"}
+    item.refresh_from_db()
+    assert (item.state, item.holder_id, item.attempts) == ("active", ivan.pk, 3)
+    assert item.touches.count() == 3
+
+    # when: the manager writes on WhatsApp instead
+    t = touch(
+        ivan, item, channel="whatsapp", outcome="no_answer", now=NOON + dt.timedelta(minutes=4)
+    )
+
+    # then: logged, and the item is back in the queue with its fourth attempt
+    assert t.channel == "whatsapp"
+    item.refresh_from_db()
+    assert (item.state, item.attempts) == ("queued", 4)
+
+
+def test_another_channel_in_between_lets_the_phone_be_used_again(ivan, settings) -> None:
+    # given: phone ×3 unanswered, then an unanswered WhatsApp message
+    settings.SALES_RETRY_DELAY_MINUTES = 0
+    item = queued_item()
+    for minute, channel in enumerate(["phone", "phone", "phone", "whatsapp"]):
+        miss(ivan, item, channel, NOON + dt.timedelta(minutes=minute))
+    queue_take_next(manager=ivan, now=NOON + dt.timedelta(minutes=4))
+
+    # when: the manager calls again
+    t = touch(ivan, item, channel="phone", outcome="reached", now=NOON + dt.timedelta(minutes=4))
+
+    # then: the last three touches are not all phone misses, so the call is logged
+    assert (t.channel, t.outcome) == ("phone", "reached")
+
+
+def test_with_the_phone_as_the_only_channel_the_fourth_call_is_allowed(ivan, settings) -> None:
+    settings.SALES_RETRY_DELAY_MINUTES = 0
+    item = queued_item(product=ProductFactory.create(on_sale=True, channels=["phone"]))
+    for minute in range(3):
+        miss(ivan, item, "phone", NOON + dt.timedelta(minutes=minute))
+    assert suggested_channel(item=item) is None
+
+    miss(ivan, item, "phone", NOON + dt.timedelta(minutes=3))
+
+    item.refresh_from_db()
+    assert (item.state, item.attempts) == ("queued", 4)
+    assert item.touches.filter(channel="phone").count() == 4
+
+
+def test_the_suggestion_prefers_the_priority_channel(ivan, settings) -> None:
+    # given: the partner's order phone, whatsapp, telegram, email and email as the priority
+    settings.SALES_RETRY_DELAY_MINUTES = 0
+    product = ProductFactory.create(on_sale=True, priority_channel="email")
+    item = queued_item(product=product)
+    for minute in range(3):
+        miss(ivan, item, "phone", NOON + dt.timedelta(minutes=minute))
+    queue_take_next(manager=ivan, now=NOON + dt.timedelta(minutes=3))
+
+    with pytest.raises(ConflictError) as refused:
+        touch(ivan, item, channel="phone", now=NOON + dt.timedelta(minutes=3))
+
+    assert refused.value.details == {"channel": "phone", "suggested": "email"}
+
+
+def test_when_the_priority_channel_is_the_exhausted_one_the_partners_order_decides(
+    ivan, settings
+) -> None:
+    settings.SALES_RETRY_DELAY_MINUTES = 0
+    product = ProductFactory.create(
+        on_sale=True, channels=["telegram", "phone", "email"], priority_channel="phone"
+    )
+    item = queued_item(product=product)
+    for minute in range(3):
+        miss(ivan, item, "phone", NOON + dt.timedelta(minutes=minute))
+
+    # the priority channel is the one that failed: the partner's first other channel
+    assert suggested_channel(item=item) == "telegram"
+
+
+def test_six_misses_on_two_of_four_channels_keep_the_item_open(ivan, settings) -> None:
+    # given: SALES_MAX_ATTEMPTS = 6, four channels allowed
+    settings.SALES_MAX_ATTEMPTS = 6
+    settings.SALES_RETRY_DELAY_MINUTES = 0
+    item = queued_item()
+
+    # when: three unanswered calls and three unanswered WhatsApp messages
+    for minute, channel in enumerate(["phone"] * 3 + ["whatsapp"] * 3):
+        miss(ivan, item, channel, NOON + dt.timedelta(minutes=minute))
+
+    # then: Telegram and email are untried, so the item goes back to the queue
+    item.refresh_from_db()
+    assert (item.state, item.attempts, item.outcome) == ("queued", 6, "")
+    assert Deal.objects.get(queue_item=item).status == "open"
+
+    # when: Telegram is tried (7th attempt) — email still untried, still open
+    miss(ivan, item, "telegram", NOON + dt.timedelta(minutes=6))
+    item.refresh_from_db()
+    assert (item.state, item.attempts) == ("queued", 7)
+
+    # when: email is tried too (8th attempt): every allowed channel has had an attempt
+    miss(ivan, item, "email", NOON + dt.timedelta(minutes=7))
+
+    # then: closed as unreachable
+    item.refresh_from_db()
+    assert (item.state, item.outcome, item.outcome_reason) == ("done", "lost", "unreachable")
+    assert item.attempts == 8
+
+
+def test_six_misses_covering_every_allowed_channel_close_the_item_as_unreachable(
+    ivan, settings
+) -> None:
+    settings.SALES_MAX_ATTEMPTS = 6
+    settings.SALES_RETRY_DELAY_MINUTES = 0
+    item = queued_item()
+    channels = ["phone", "whatsapp", "telegram", "email", "phone", "whatsapp"]
+
+    for minute, channel in enumerate(channels[:5]):
+        miss(ivan, item, channel, NOON + dt.timedelta(minutes=minute))
+    item.refresh_from_db()
+    assert (item.state, item.attempts) == ("queued", 5)  # all tried, but only five attempts
+
+    miss(ivan, item, channels[5], NOON + dt.timedelta(minutes=5))
+
+    item.refresh_from_db()
+    assert (item.state, item.outcome, item.outcome_reason) == ("done", "lost", "unreachable")
+    assert item.attempts == 6
+    assert Deal.objects.get(queue_item=item).status == "lost"
+
+
+def test_a_channel_the_partner_no_longer_allows_is_not_required_before_closing(
+    ivan, settings
+) -> None:
+    # given: six misses on phone and WhatsApp while all four channels were allowed
+    settings.SALES_MAX_ATTEMPTS = 6
+    settings.SALES_RETRY_DELAY_MINUTES = 0
+    item = queued_item()
+    for minute, channel in enumerate(["phone", "phone", "whatsapp"] * 2):
+        miss(ivan, item, channel, NOON + dt.timedelta(minutes=minute))
+    item.refresh_from_db()
+    assert item.state == "queued"
+
+    # when: the partner narrows the channels to those two, and one more call goes unanswered
+    item.product.channels = ["phone", "whatsapp"]
+    item.product.save(update_fields=["channels"])
+    miss(ivan, item, "phone", NOON + dt.timedelta(minutes=6))
+
+    # then: every channel still allowed has been tried: unreachable at the 7th attempt
+    item.refresh_from_db()
+    assert (item.state, item.outcome_reason, item.attempts) == ("done", "unreachable", 7)

@@ -64,6 +64,22 @@ class SalesSettingsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one channel.")},
     )
+    priority_channel = forms.ChoiceField(
+        label=_("Priority channel"),
+        choices=[("", _("No priority")), *Channel.choices],
+        required=False,
+        help_text=_("The managers try it first. It must be one of the channels ticked above."),
+    )
+
+    def __init__(self, *args: Any, product: Product | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if product is not None:
+            # The boxes in the product's order (the browser posts them so), unticked ones last.
+            field = self.fields["channels"]
+            assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - declared above
+            labels = dict(Channel.choices)
+            order = list(dict.fromkeys([*product.channels, *labels]))
+            field.choices = [(c, labels[c]) for c in order if c in labels]
 
     @classmethod
     def for_product(cls, product: Product) -> SalesSettingsForm:
@@ -72,7 +88,9 @@ class SalesSettingsForm(forms.Form):
                 "enabled": product.sales_enabled,
                 "grace_period_minutes": product.grace_period_minutes,
                 "channels": list(product.channels),
-            }
+                "priority_channel": product.priority_channel,
+            },
+            product=product,
         )
 
 

@@ -88,6 +88,17 @@ class SalesDepartmentInputSerializer(StrictSerializer):
         allow_empty=False,
         max_length=20,
         required=False,
+        help_text="The partner's order is kept; duplicates are dropped.",
+    )
+    priority_channel = serializers.ChoiceField(
+        choices=Channel.choices,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text=(
+            "Offered first to the managers; one of the allowed channels (else 400). "
+            "null or an empty string clears it; new channels without it clear it too."
+        ),
     )
 
 
@@ -113,8 +124,13 @@ class SalesDepartmentOutputSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(source="sales_enabled")
     grace_period_minutes = serializers.IntegerField()
     channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices))
+    priority_channel = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=SalesStatus.choices, source="public_sales_status")
     refusal = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=Channel.choices, allow_null=True))
+    def get_priority_channel(self, product: Product) -> str | None:
+        return product.priority_channel or None
 
     @extend_schema_field(RefusalOutputSerializer(allow_null=True))
     def get_refusal(self, product: Product) -> dict[str, Any] | None:

@@ -204,7 +204,7 @@ class ProductEditView(ProductPageMixin, View):
 class ProductSettingsView(ProductPageMixin, View):
     def post(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         product = self.get_product(pk)
-        form = SalesSettingsForm(request.POST)
+        form = SalesSettingsForm(request.POST, product=product)
         if form.is_valid():
             try:
                 sales_settings_update(
@@ -213,6 +213,13 @@ class ProductSettingsView(ProductPageMixin, View):
                     enabled=form.cleaned_data["enabled"],
                     grace_period_minutes=form.cleaned_data["grace_period_minutes"],
                     channels=form.cleaned_data["channels"],
+                    # Left as it was, it follows the ticks (unticked: cleared); changed, it
+                    # must be one of them.
+                    priority_channel=(
+                        None
+                        if form.cleaned_data["priority_channel"] == product.priority_channel
+                        else form.cleaned_data["priority_channel"]
+                    ),
                 )
             except ApplicationError as exc:
                 add_service_errors(form, exc)

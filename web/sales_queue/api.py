@@ -34,7 +34,10 @@ ERRORS = {
     404: OpenApiResponse(ErrorSerializer, description="`not_found`."),
     409: OpenApiResponse(
         ErrorSerializer,
-        description="`already_holding`, `outside_working_hours`, `not_holding`.",
+        description=(
+            "`already_holding`, `outside_working_hours`, `not_holding`; a touch: "
+            '`switch_channel` (`details`: `{"channel", "suggested"}`).'
+        ),
     ),
 }
 

@@ -10,9 +10,14 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from partners.models import ALL_CHANNELS, Channel, Questionnaire
+from partners.models import Channel, Questionnaire
 from sales_queue.models import Outcome, QueueItem, Touch
-from sales_queue.selectors import item_questionnaire, item_touches, suggested_channel
+from sales_queue.selectors import (
+    item_questionnaire,
+    item_touches,
+    offered_channels,
+    suggested_channel,
+)
 
 State = QueueItem.State
 CHANNEL_LABELS = dict(Channel.choices)
@@ -100,30 +105,31 @@ def item_contact(item: QueueItem) -> Contact:
     )
 
 
-def contact_links(contact: Contact, channels: Iterable[str]) -> list[ContactLink]:
-    """One-click links, only for the channels the partner allows and the buyer left."""
-    allowed = set(channels)
-    links: list[ContactLink] = []
-    if Channel.PHONE in allowed and _digits(contact.phone):
-        links.append(
-            ContactLink("phone", _("Call"), f"tel:+{_digits(contact.phone)}", contact.phone)
-        )
+def _contact_link(contact: Contact, channel: str) -> ContactLink | None:
+    """The one-click link for ``channel``, if the buyer left a contact there."""
+    if channel == Channel.PHONE and _digits(contact.phone):
+        return ContactLink("phone", _("Call"), f"tel:+{_digits(contact.phone)}", contact.phone)
     whatsapp = contact.whatsapp or contact.phone
-    if Channel.WHATSAPP in allowed and _digits(whatsapp):
-        links.append(
-            ContactLink("whatsapp", "WhatsApp", f"https://wa.me/{_digits(whatsapp)}", whatsapp)
-        )
+    if channel == Channel.WHATSAPP and _digits(whatsapp):
+        return ContactLink("whatsapp", "WhatsApp", f"https://wa.me/{_digits(whatsapp)}", whatsapp)
     telegram = contact.telegram.strip()
-    if Channel.TELEGRAM in allowed and telegram:
+    if channel == Channel.TELEGRAM and telegram:
         # Stored as @username, or as an E.164 number when the buyer gave a phone for Telegram.
         if _PHONE_LIKE.match(telegram):
             href = f"https://t.me/+{_digits(telegram)}"
         else:
             href = f"https://t.me/{telegram.lstrip('@')}"
-        links.append(ContactLink("telegram", "Telegram", href, telegram))
-    if Channel.EMAIL in allowed and contact.email:
-        links.append(ContactLink("email", _("Email"), f"mailto:{contact.email}", contact.email))
-    return links
+        return ContactLink("telegram", "Telegram", href, telegram)
+    if channel == Channel.EMAIL and contact.email:
+        return ContactLink("email", _("Email"), f"mailto:{contact.email}", contact.email)
+    return None
+
+
+def contact_links(contact: Contact, channels: Iterable[str]) -> list[ContactLink]:
+    """One-click links, only for the channels the partner allows and the buyer left, in the
+    order of ``channels``."""
+    links = (_contact_link(contact, channel) for channel in dict.fromkeys(channels))
+    return [link for link in links if link is not None]
 
 
 def _questionnaire(item: QueueItem) -> tuple[str, list[Section]]:
@@ -143,10 +149,16 @@ def _questionnaire(item: QueueItem) -> tuple[str, list[Section]]:
     return questionnaire.urgent_contact, sections
 
 
+def _channel_label(channel: str, *, priority: bool) -> str:
+    label = str(CHANNEL_LABELS[channel])
+    return _("%(channel)s (priority)") % {"channel": label} if priority else label
+
+
 def work_item(*, item: QueueItem) -> WorkItem:
     """The held item as the workspace shows it. ``item`` comes from
     :func:`sales_queue.selectors.queue_current` (order, product, partner and deal joined)."""
-    allowed = [c for c in ALL_CHANNELS if c in item.product.channels]
+    # The priority channel first, then the partner's order.
+    allowed = [c for c in offered_channels(product=item.product) if c in CHANNEL_LABELS]
     contact = item_contact(item)
     urgent, sections = _questionnaire(item)
     suggested = suggested_channel(item=item)
@@ -158,7 +170,9 @@ def work_item(*, item: QueueItem) -> WorkItem:
         item=item,
         contact=contact,
         links=contact_links(contact, allowed),
-        channels=[(c, str(CHANNEL_LABELS[c])) for c in allowed],
+        channels=[
+            (c, _channel_label(c, priority=c == item.product.priority_channel)) for c in allowed
+        ],
         suggested=(suggested, str(CHANNEL_LABELS.get(suggested, suggested))) if suggested else None,
         urgent_contact=urgent,
         sections=sections,

@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from partners.models import ALL_CHANNELS
+from partners.models import ALL_CHANNELS, Product
 from sales_queue.models import LostReason, Outcome, QueueItem, Touch
 from salesdesk.serializers import StrictSerializer
 
@@ -13,6 +13,10 @@ class QueueProductSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
     channels = serializers.ListField(child=serializers.CharField())
+    priority_channel = serializers.SerializerMethodField()
+
+    def get_priority_channel(self, product: Product) -> str | None:
+        return product.priority_channel or None
 
 
 class QueueItemSerializer(serializers.ModelSerializer):

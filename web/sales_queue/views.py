@@ -218,6 +218,11 @@ class TouchView(SellerPageMixin, View):
                 manager=cast(User, request.user), item_id=item_id, **form.cleaned_data
             )
         except ApplicationError as exc:
+            if exc.code == "switch_channel":
+                # Nothing to fix in what was typed but the channel: offer the suggested one.
+                data = request.POST.copy()
+                data["channel"] = exc.details["suggested"]
+                return render_workspace(request, error=exc.message, form_data=data)
             return render_workspace(
                 request, error=exc.message, field_errors=exc.details, form_data=request.POST
             )
