@@ -222,7 +222,7 @@ class PaymentRecord(models.Model):
     paid_amount = models.DecimalField(
         _("amount reported paid, RUB"), max_digits=12, decimal_places=2
     )
-    # The item as the payment found it: when a manager took it, and when it closed (if it had closed before).
+    # The item as the payment found it: when a manager took it, when it closed (if it had).
     item_taken_at = models.DateTimeField(_("taken by a manager"), null=True, blank=True)
     item_closed_at = models.DateTimeField(
         _("item closed before the payment"), null=True, blank=True

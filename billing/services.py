@@ -31,7 +31,11 @@ from billing.selectors import StatementTotals, policy_in_effect, statement_total
 from orders import services as order_services
 from orders.models import Order
 from partners.models import Partner
-from sales_queue.services import PaymentAttribution, payment_attribution, queue_close_for_payment
+from sales_queue.services.closing import (
+    PaymentAttribution,
+    payment_attribution,
+    queue_close_for_payment,
+)
 from salesdesk.errors import ApplicationError
 from salesdesk.money import ZERO, as_money, quantize
 
@@ -55,9 +59,10 @@ def order_pay(
 
     A fee is owed only for the sales department's work: paid after ``due_at``, taken by a
     manager at or before ``paid_at``, and paid while the item was open or within the policy's
-    ``attribution_days`` after it closed (see :func:`sales_queue.services.payment_attribution`).
-    The payment's own ``paid_at`` decides, however late the event arrives. The verdict is kept
-    in a :class:`PaymentRecord`, written with the payment.
+    ``attribution_days`` after it closed (the rule:
+    :func:`sales_queue.services.closing.payment_attribution`). The payment's own ``paid_at``
+    decides, however late the event arrives. The verdict is kept in a :class:`PaymentRecord`,
+    written with the payment.
     """
     recorded = order_services.order_payment_record(
         order=order, paid_at=paid_at, amount=amount, now=now
@@ -67,21 +72,24 @@ def order_pay(
         assert paid.paid_at is not None  # noqa: S101 - a recorded payment has its time
         policy = policy_in_effect(paid.paid_at)
         attribution = queue_close_for_payment(order=paid, window=policy.attribution_window)
-        payment_record_create(order=paid, attribution=attribution)
+        payment_record_create(order=paid, attribution=attribution, recorded_at=now)
         fee_record_payment(order=paid)
     return recorded.order
 
 
-def payment_record_create(*, order: Order, attribution: PaymentAttribution) -> PaymentRecord:
+def payment_record_create(
+    *, order: Order, attribution: PaymentAttribution, recorded_at: dt.datetime | None = None
+) -> PaymentRecord:
     """Keep what the payment found: times, amounts, the item's state and the verdict. Written
-    once per order (the payment that changed the order writes it, under the order's lock)."""
+    once per order (the payment that changed the order writes it, under the order's lock);
+    ``recorded_at`` is when the storefront's event arrived (now unless the caller says)."""
     assert order.paid_at is not None and order.paid_amount is not None  # noqa: S101
     record, _created = PaymentRecord.objects.get_or_create(
         order=order,
         defaults={
             "partner_id": order.partner_id,
             "paid_at": order.paid_at,
-            "recorded_at": timezone.now(),
+            "recorded_at": recorded_at or timezone.now(),
             "order_amount": order.amount,
             "paid_amount": order.paid_amount,
             "item_taken_at": attribution.taken_at,

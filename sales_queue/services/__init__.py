@@ -10,12 +10,8 @@
 """
 
 from sales_queue.services.closing import (
-    OWED_VERDICTS,
     RESTORABLE_REASONS,
-    PaymentAttribution,
-    PaymentVerdict,
     order_cancel,
-    payment_attribution,
     queue_close_for_cancel,
     queue_close_for_payment,
     queue_restore_withdrawn,
@@ -34,13 +30,9 @@ from sales_queue.services.touches import CALLBACK_HORIZON, MANAGER_LOST_REASONS,
 __all__ = [
     "CALLBACK_HORIZON",
     "MANAGER_LOST_REASONS",
-    "OWED_VERDICTS",
     "RESTORABLE_REASONS",
     "SWEEP_BATCH_SIZE",
-    "PaymentAttribution",
-    "PaymentVerdict",
     "order_cancel",
-    "payment_attribution",
     "queue_auto_release",
     "queue_close_for_cancel",
     "queue_close_for_payment",
