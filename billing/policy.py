@@ -48,6 +48,15 @@ def money(value: Decimal | int | str) -> Decimal:
     return amount
 
 
+def fee_rule(*, attribution_days: int) -> str:
+    """The rule of when a fee is owed, in one plain sentence (the cabinet, the timeline)."""
+    return _(
+        "A fee is owed only when the order was paid after its grace period, a manager had taken "
+        "it at or before the time of payment, and the payment came while the sales department "
+        "was working on it or within %(days)s days after it closed."
+    ) % {"days": attribution_days}
+
+
 def fee_amount(
     amount: Decimal | int | str, *, rate: Decimal, minimum: Decimal, maximum: Decimal
 ) -> Decimal:

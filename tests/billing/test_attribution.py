@@ -10,15 +10,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billing.models import FeePolicy, LedgerEntry, PaymentRecord
-from billing.selectors import order_net_fee, policy_in_effect
+from billing.selectors import order_net_fee, order_timeline, policy_in_effect
 from billing.services import order_pay, order_refund
 from crm.models import Deal
 from orders.models import Order
 from sales_queue.models import QueueItem
 from sales_queue.services import queue_touch, queue_withdraw_waiting
+from tests.accounts.factories import UserFactory
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import QueueItemFactory, manager
@@ -124,8 +125,11 @@ def test_a_take_at_the_very_moment_of_the_payment_counts() -> None:
     assert fees(order) == [("fee", Decimal("69.00"))]
 
 
+LOST_AT = DUE + 20 * MINUTE
+
+
 def lost_item(order: Order) -> QueueItem:
-    """Taken at due + 10 min, refused (lost) at due + 20 min."""
+    """Taken at due + 10 min, refused (lost) at due + 20 min (``LOST_AT``)."""
     return an_item(
         order,
         state="done",
@@ -133,7 +137,7 @@ def lost_item(order: Order) -> QueueItem:
         outcome_reason="not_interested",
         holder=manager(),
         taken_at=DUE + 10 * MINUTE,
-        closed_at=DUE + 20 * MINUTE,
+        closed_at=LOST_AT,
     )
 
 
@@ -146,7 +150,7 @@ def test_a_lost_order_paid_within_30_days_of_the_close_is_a_late_win_and_owes_th
     item = lost_item(order)
 
     # when: paid 29 days (and exactly 30 days) after the close
-    order_pay(order=order, paid_at=item.closed_at + after_close)
+    order_pay(order=order, paid_at=LOST_AT + after_close)
 
     # then: a late win, charged 69.00; the item keeps the close that started the window
     item.refresh_from_db()
@@ -161,7 +165,7 @@ def test_a_lost_order_paid_31_days_after_the_close_stays_lost_and_owes_nothing()
     order = an_order("1000.00")
     item = lost_item(order)
 
-    order_pay(order=order, paid_at=item.closed_at + 31 * DAY)
+    order_pay(order=order, paid_at=LOST_AT + 31 * DAY)
 
     item.refresh_from_db()
     assert (item.state, item.outcome) == ("done", "lost")
@@ -174,10 +178,10 @@ def test_the_payments_own_time_decides_not_when_the_event_arrived() -> None:
     # given: lost at due + 20 min; the buyer paid 10 days later, the storefront says so 40
     # days after the close (past the 30-day window by arrival, inside it by paid_at)
     order = an_order("1000.00")
-    item = lost_item(order)
-    arrived = item.closed_at + 40 * DAY
+    lost_item(order)
+    arrived = LOST_AT + 40 * DAY
 
-    order_pay(order=order, paid_at=item.closed_at + 10 * DAY, now=arrived)
+    order_pay(order=order, paid_at=LOST_AT + 10 * DAY, now=arrived)
 
     assert fees(order) == [("fee", Decimal("69.00"))]
     assert PaymentRecord.objects.get(order=order).recorded_at == arrived
@@ -193,9 +197,9 @@ def test_the_window_is_the_policy_in_effect_when_the_buyer_paid() -> None:
         effective_from=T0 - DAY,
     )
     order = an_order("1000.00")
-    item = lost_item(order)
+    lost_item(order)
 
-    order_pay(order=order, paid_at=item.closed_at + 8 * DAY)
+    order_pay(order=order, paid_at=LOST_AT + 8 * DAY)
 
     assert fees(order) == []
     assert verdict(order) == "outside_window"
@@ -315,3 +319,38 @@ def test_a_partial_refund_keeps_the_bounds() -> None:
     order_refund(order=order, amount=Decimal("900.00"))
 
     assert fees(order) == [("fee", Decimal("69.00")), ("reversal", Decimal("-9.00"))]
+
+
+# --- the rule, said where the partner looks --------------------------------------------------
+
+
+def test_the_timeline_says_on_the_payment_why_no_fee_is_owed_and_the_rule() -> None:
+    order = an_order()
+    an_item(order)
+    order = order_pay(order=order, paid_at=DUE + 30 * MINUTE)
+
+    with translation.override("en"):
+        (paid,) = [
+            e for e in order_timeline(partner=order.partner, order=order) if e.kind == "paid"
+        ]
+    with translation.override("ru"):
+        (paid_ru,) = [
+            e for e in order_timeline(partner=order.partner, order=order) if e.kind == "paid"
+        ]
+
+    assert paid.detail.startswith("No fee: paid before a manager took the order. ")
+    assert "a manager had taken it at or before the time of payment" in paid.detail
+    assert "within 30 days after it closed" in paid.detail
+    assert paid_ru.detail.startswith("Без комиссии: оплачен до того, как менеджер взял заказ")
+    assert "в течение 30 дней после закрытия" in paid_ru.detail
+
+
+def test_the_cabinet_billing_page_states_the_rule(client: Any) -> None:
+    owner = UserFactory.create(role="partner_owner")
+    client.force_login(owner)
+
+    html = client.get("/cabinet/billing/").content.decode()
+
+    assert "Комиссия начисляется, только если заказ оплачен после льготного периода" in html
+    assert "в течение 30 дней после закрытия заявки" in html
+    assert "от суммы заказа" in html
