@@ -198,7 +198,9 @@ _WON_PAID_AFTER_TAKEN = dt.timedelta(minutes=20)
 def _won_take_time(now: dt.datetime) -> dt.datetime:
     """3 h 20 min ago when that was within working hours, else yesterday's opening time."""
     moment = now - dt.timedelta(minutes=200)
-    if is_working_time(moment):
+    # One take a minute per demo partner: all of them within the same working hours.
+    last_take = moment + dt.timedelta(minutes=len(DEMO_PARTNERS))
+    if is_working_time(moment) and is_working_time(last_take):
         return moment
     yesterday = timezone.localtime(now, MOSCOW).date() - dt.timedelta(days=1)
     return next_working_time(dt.datetime.combine(yesterday, dt.time(0, 0), tzinfo=MOSCOW))
