@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from billing.models import FeePolicy, LedgerEntry, MonthlyStatement
+from billing.models import FeePolicy, LedgerEntry, MonthlyStatement, PaymentRecord
 
 
 @admin.register(FeePolicy)
@@ -11,7 +11,15 @@ class FeePolicyAdmin(admin.ModelAdmin):
     """New terms are a new policy with a future ``effective_from``; a policy in use is never
     edited, or past charges would be recomputed on terms they were not made under."""
 
-    list_display = ("effective_from", "rate", "minimum", "maximum", "currency", "created_at")
+    list_display = (
+        "effective_from",
+        "rate",
+        "minimum",
+        "maximum",
+        "attribution_days",
+        "currency",
+        "created_at",
+    )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -43,3 +51,11 @@ class LedgerEntryAdmin(_ReadOnlyAdmin):
 class MonthlyStatementAdmin(_ReadOnlyAdmin):
     list_display = ("month", "partner", "orders_handled", "fees", "reversals", "total", "closed_at")
     list_select_related = ("partner",)
+
+
+@admin.register(PaymentRecord)
+class PaymentRecordAdmin(_ReadOnlyAdmin):
+    list_display = ("recorded_at", "partner", "order", "paid_at", "paid_amount", "verdict")
+    list_filter = ("verdict",)
+    search_fields = ("order__external_id", "order__id", "partner__name")
+    list_select_related = ("partner", "order")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -7,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.policy import fee_amount
+from billing.policy import DEFAULT_ATTRIBUTION_DAYS, fee_amount
 from salesdesk.models import UUIDModel
 from salesdesk.tenancy import PartnerScopedQuerySet
 
@@ -22,6 +23,11 @@ class FeePolicy(models.Model):
     rate = models.DecimalField(_("rate"), max_digits=7, decimal_places=5)
     minimum = models.DecimalField(_("minimum fee, RUB"), max_digits=12, decimal_places=2)
     maximum = models.DecimalField(_("maximum fee, RUB"), max_digits=12, decimal_places=2)
+    # A payment after the item closed (lost, or withdrawn after a manager's take) still counts
+    # as the sales department's work for this many days after the close.
+    attribution_days = models.PositiveSmallIntegerField(
+        _("attribution window, days"), default=DEFAULT_ATTRIBUTION_DAYS
+    )
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     effective_from = models.DateTimeField(_("effective from"), unique=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -52,6 +58,10 @@ class FeePolicy(models.Model):
     @property
     def rate_percent(self) -> Decimal:
         return (self.rate * 100).normalize()
+
+    @property
+    def attribution_window(self) -> dt.timedelta:
+        return dt.timedelta(days=self.attribution_days)
 
     def fee_for(self, amount: Decimal | int | str) -> Decimal:
         return fee_amount(amount, rate=self.rate, minimum=self.minimum, maximum=self.maximum)
@@ -169,3 +179,74 @@ class MonthlyStatement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id} {self.month:%Y-%m}"
+
+
+class PaymentRecord(models.Model):
+    """What billing saw when the storefront reported an order's payment: when it was paid, when
+    the report arrived, the amounts, the sales department's state then, and the verdict on the
+    fee. One row per order, written once with the payment and never changed.
+
+    It is the trail behind a fee (or its absence) and the source of the head's under-reporting
+    signals: a payment reported long after its ``paid_at`` while a manager worked the order, a
+    payment below the order's amount.
+    """
+
+    class Verdict(models.TextChoices):
+        WORKED = "worked", _("Fee: a manager had taken the order before it was paid")
+        LATE_WIN = "late_win", _("Fee: paid within the attribution window after the item closed")
+        NOT_IN_SALES = "not_in_sales", _("No fee: the order never entered the sales department")
+        WITHIN_GRACE = "paid_within_grace", _("No fee: paid within the grace period")
+        BEFORE_WORK = "paid_before_work", _("No fee: paid before a manager took the order")
+        OUTSIDE_WINDOW = (
+            "outside_window",
+            _("No fee: paid after the attribution window of the closed item"),
+        )
+
+    OWED = (Verdict.WORKED, Verdict.LATE_WIN)
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="payment_records",
+    )
+    order = models.OneToOneField(
+        "orders.Order",
+        verbose_name=_("order"),
+        on_delete=models.PROTECT,
+        related_name="payment_record",
+    )
+    paid_at = models.DateTimeField(_("paid (as reported)"))
+    recorded_at = models.DateTimeField(_("payment recorded"), default=timezone.now)
+    order_amount = models.DecimalField(_("order amount, RUB"), max_digits=12, decimal_places=2)
+    paid_amount = models.DecimalField(
+        _("amount reported paid, RUB"), max_digits=12, decimal_places=2
+    )
+    # The item as the payment found it: when a manager took it, when it closed (if it had).
+    item_taken_at = models.DateTimeField(_("taken by a manager"), null=True, blank=True)
+    item_closed_at = models.DateTimeField(
+        _("item closed before the payment"), null=True, blank=True
+    )
+    verdict = models.CharField(_("verdict"), max_length=24, choices=Verdict.choices)
+
+    objects = PartnerScopedQuerySet["PaymentRecord"].as_manager()
+
+    class Meta:
+        verbose_name = _("payment record")
+        verbose_name_plural = _("payment records")
+        ordering = ["-recorded_at"]
+        indexes = [
+            models.Index(fields=["partner", "recorded_at"], name="payrec_partner_recorded_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.verdict}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RuntimeError("Payment records are written once; they are never changed.")
+        super().save(*args, **kwargs)
+
+    @property
+    def fee_owed(self) -> bool:
+        return self.verdict in self.OWED

@@ -20,6 +20,7 @@ DEFAULT_RATE = Decimal("0.069")
 DEFAULT_MINIMUM = Decimal("60.00")
 DEFAULT_MAXIMUM = Decimal("2500.00")
 DEFAULT_CURRENCY = "RUB"
+DEFAULT_ATTRIBUTION_DAYS = 30
 DEFAULT_EFFECTIVE_FROM = dt.datetime(2000, 1, 1, tzinfo=MOSCOW)
 
 
@@ -45,6 +46,15 @@ def money(value: Decimal | int | str) -> Decimal:
             details={"amount": str(value)},
         )
     return amount
+
+
+def fee_rule(*, attribution_days: int) -> str:
+    """The rule of when a fee is owed, in one plain sentence (the cabinet, the timeline)."""
+    return _(
+        "A fee is owed only when the order was paid after its grace period, a manager had taken "
+        "it at or before the time of payment, and the payment came while the sales department "
+        "was working on it or within %(days)s days after it closed."
+    ) % {"days": attribution_days}
 
 
 def fee_amount(

@@ -13,11 +13,11 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
-from billing.models import FeePolicy, LedgerEntry, MonthlyStatement
+from billing.models import FeePolicy, LedgerEntry, MonthlyStatement, PaymentRecord
 from billing.months import current_month, month_bounds, month_of, next_month
 from billing.policy import (
     DEFAULT_CURRENCY,
@@ -25,8 +25,9 @@ from billing.policy import (
     DEFAULT_MAXIMUM,
     DEFAULT_MINIMUM,
     DEFAULT_RATE,
+    fee_rule,
 )
-from orders.models import Order
+from orders.models import Order, Refund
 from orders.selectors import TimelineEntry, order_events, order_list
 from partners.models import Partner
 from sales_queue.selectors import item_events
@@ -194,6 +195,15 @@ def order_timeline(*, partner: Partner, order: Order) -> list[TimelineEntry]:
         LedgerEntry.Kind.REVERSAL: _("Fee reversed"),
         LedgerEntry.Kind.ADJUSTMENT: _("Fee adjusted"),
     }
+    record = PaymentRecord.objects.for_partner(partner).filter(order=order).first()
+    if record is not None:
+        # The payment's line says whether it owes a fee, and the rule it was judged by.
+        days = policy_in_effect(record.paid_at).attribution_days
+        why = f"{record.get_verdict_display()}. {fee_rule(attribution_days=days)}"
+        entries = [
+            dataclasses.replace(entry, detail=why) if entry.kind == "paid" else entry
+            for entry in entries
+        ]
     for row in (
         LedgerEntry.objects.for_partner(partner).filter(order=order).order_by("created_at", "id")
     ):
@@ -292,3 +302,108 @@ def head_fee_table(*, year: int) -> list[dict[str, Any]]:
     return [
         {"partner": p, "months": cells[p.pk], "total": sum(cells[p.pk], ZERO)} for p in partners
     ]
+
+
+# --- under-reporting signals (the head's billing page) ---------------------------------------
+
+# A payment reported this long after its own ``paid_at`` counts as "reported late".
+LATE_REPORT_AFTER = dt.timedelta(hours=24)
+
+# Reported late while a manager was working the order: taken by the time the report came, and
+# the item had not closed before the buyer paid.
+_LATE_WHILE_WORKED = (
+    Q(recorded_at__gt=F("paid_at") + LATE_REPORT_AFTER)
+    & Q(item_taken_at__isnull=False, item_taken_at__lte=F("recorded_at"))
+    & (Q(item_closed_at__isnull=True) | Q(item_closed_at__gt=F("paid_at")))
+)
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    return None if whole == 0 else (Decimal(100) * part / whole).quantize(Decimal("0.1"))
+
+
+@dataclasses.dataclass(frozen=True)
+class UnderReportingRow:
+    """One partner's month: payments recorded, and the signals that a storefront reports
+    payments so as to avoid the fee."""
+
+    partner: Partner
+    month: dt.date
+    payments: int = 0
+    late_while_worked: int = 0
+    below_amount: int = 0
+    charged: int = 0
+    refunded_charged: int = 0
+
+    @property
+    def late_share(self) -> Decimal | None:
+        """Per cent of the month's payments."""
+        return _share(self.late_while_worked, self.payments)
+
+    @property
+    def below_share(self) -> Decimal | None:
+        """Per cent of the month's payments."""
+        return _share(self.below_amount, self.payments)
+
+    @property
+    def refunded_share(self) -> Decimal | None:
+        """Per cent of the orders charged in the month."""
+        return _share(self.refunded_charged, self.charged)
+
+
+def head_under_reporting(*, year: int) -> list[UnderReportingRow]:
+    """Per partner and Moscow month of ``year`` (by when billing recorded it): payments
+    reported more than :data:`LATE_REPORT_AFTER` after their ``paid_at`` while the order was
+    being worked, payments below the order's amount, and refunds of charged orders — counts,
+    and shares of the month's payments (of its charged orders for refunds). Three grouped
+    queries; partners and months with nothing to show are left out."""
+    start = dt.datetime(year, 1, 1, tzinfo=MOSCOW)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=MOSCOW)
+    cells: dict[tuple[uuid.UUID, dt.date], dict[str, int]] = defaultdict(dict)
+    payments = (
+        PaymentRecord.objects.filter(recorded_at__gte=start, recorded_at__lt=end)
+        .annotate(month=TruncMonth("recorded_at", tzinfo=MOSCOW))
+        .order_by()
+        .values("partner_id", "month")
+        .annotate(
+            payments=Count("id"),
+            late_while_worked=Count("id", filter=_LATE_WHILE_WORKED),
+            below_amount=Count("id", filter=Q(paid_amount__lt=F("order_amount"))),
+        )
+    )
+    for row in payments:
+        cells[(row["partner_id"], month_of(row["month"]))].update(
+            payments=row["payments"],
+            late_while_worked=row["late_while_worked"],
+            below_amount=row["below_amount"],
+        )
+    charged = (
+        LedgerEntry.objects.filter(kind=FEE, created_at__gte=start, created_at__lt=end)
+        .annotate(month=TruncMonth("created_at", tzinfo=MOSCOW))
+        .order_by()
+        .values("partner_id", "month")
+        .annotate(charged=Count("order", distinct=True))
+    )
+    for row in charged:
+        cells[(row["partner_id"], month_of(row["month"]))]["charged"] = row["charged"]
+    refunds = (
+        Refund.objects.filter(
+            created_at__gte=start,
+            created_at__lt=end,
+            order__ledger_entries__kind=FEE,
+        )
+        .annotate(month=TruncMonth("created_at", tzinfo=MOSCOW))
+        .order_by()
+        .values("order__partner_id", "month")
+        .annotate(refunded=Count("order", distinct=True))
+    )
+    for row in refunds:
+        key = (row["order__partner_id"], month_of(row["month"]))
+        cells[key]["refunded_charged"] = row["refunded"]
+    partners = Partner.objects.in_bulk({partner_id for partner_id, _month in cells})
+    rows = [
+        UnderReportingRow(partner=partners[partner_id], month=month, **counts)
+        for (partner_id, month), counts in cells.items()
+        if partner_id in partners
+    ]
+    return sorted(rows, key=lambda r: (r.partner.name, r.month))

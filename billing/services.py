@@ -18,7 +18,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import LedgerEntry, MonthlyStatement
+from billing.models import FeePolicy, LedgerEntry, MonthlyStatement, PaymentRecord
 from billing.months import (
     current_month,
     format_month,
@@ -31,8 +31,11 @@ from billing.selectors import StatementTotals, policy_in_effect, statement_total
 from orders import services as order_services
 from orders.models import Order
 from partners.models import Partner
-from sales_queue.models import QueueItem
-from sales_queue.services import queue_close_for_payment
+from sales_queue.services.closing import (
+    PaymentAttribution,
+    payment_attribution,
+    queue_close_for_payment,
+)
 from salesdesk.errors import ApplicationError
 from salesdesk.money import ZERO, as_money, quantize
 
@@ -54,17 +57,47 @@ def order_pay(
 ) -> Order:
     """Record the payment the storefront reports; idempotent.
 
-    The payment's own ``paid_at`` decides what the sales department gets: the order's queue
-    item is closed as won when paid after ``due_at``, withdrawn (no fee) when paid within the
-    grace period, however late the event arrives.
+    A fee is owed only for the sales department's work: paid after ``due_at``, taken by a
+    manager at or before ``paid_at``, and paid while the item was open or within the policy's
+    ``attribution_days`` after it closed (the rule:
+    :func:`sales_queue.services.closing.payment_attribution`). The payment's own ``paid_at``
+    decides, however late the event arrives. The verdict is kept in a :class:`PaymentRecord`,
+    written with the payment.
     """
     recorded = order_services.order_payment_record(
         order=order, paid_at=paid_at, amount=amount, now=now
     )
     if recorded.changed:
-        queue_close_for_payment(order=recorded.order)
-        fee_record_payment(order=recorded.order)
+        paid = recorded.order
+        assert paid.paid_at is not None  # noqa: S101 - a recorded payment has its time
+        policy = policy_in_effect(paid.paid_at)
+        attribution = queue_close_for_payment(order=paid, window=policy.attribution_window)
+        payment_record_create(order=paid, attribution=attribution, recorded_at=now)
+        fee_record_payment(order=paid)
     return recorded.order
+
+
+def payment_record_create(
+    *, order: Order, attribution: PaymentAttribution, recorded_at: dt.datetime | None = None
+) -> PaymentRecord:
+    """Keep what the payment found: times, amounts, the item's state and the verdict. Written
+    once per order (the payment that changed the order writes it, under the order's lock);
+    ``recorded_at`` is when the storefront's event arrived (now unless the caller says)."""
+    assert order.paid_at is not None and order.paid_amount is not None  # noqa: S101
+    record, _created = PaymentRecord.objects.get_or_create(
+        order=order,
+        defaults={
+            "partner_id": order.partner_id,
+            "paid_at": order.paid_at,
+            "recorded_at": recorded_at or timezone.now(),
+            "order_amount": order.amount,
+            "paid_amount": order.paid_amount,
+            "item_taken_at": attribution.taken_at,
+            "item_closed_at": attribution.closed_at,
+            "verdict": str(attribution.verdict),
+        },
+    )
+    return record
 
 
 @transaction.atomic
@@ -96,17 +129,23 @@ def _net(order: Order) -> Decimal:
     return as_money(total)
 
 
-def _fee_is_owed(order: Order) -> bool:
-    """The order entered the sales department and was paid after its grace period ended.
-
-    The payment's own time decides: a payment made before ``due_at`` but reported late owes
-    nothing, even if the order had meanwhile been queued.
-    """
+def _fee_is_owed(order: Order, policy: FeePolicy) -> bool:
+    """The verdict kept when the payment was recorded decides (a later change of the rule or
+    of the item does not reach back); without one, the rule is evaluated now."""
     if order.status != Order.Status.PAID or order.paid_at is None:
         return False
-    if order.paid_at <= order.due_at:
-        return False
-    return QueueItem.objects.filter(order_id=order.pk).exists()
+    record = PaymentRecord.objects.filter(order=order).first()
+    if record is not None:
+        return record.fee_owed
+    return payment_attribution(order=order, window=policy.attribution_window).owed
+
+
+def fee_base(order: Order) -> Decimal:
+    """What the fee is computed on: the order's amount (its cost), whatever lower amount the
+    storefront reported as paid, less what was refunded; nothing after a full refund."""
+    if order.status == Order.Status.REFUNDED:
+        return ZERO
+    return max(quantize(order.amount - order.refunded_amount), ZERO)
 
 
 @transaction.atomic
@@ -117,13 +156,15 @@ def fee_record_payment(*, order: Order) -> LedgerEntry | None:
     there — the partial unique index on ``order`` where ``kind='fee'`` decides races.
     """
     order = _locked(order)
-    if not _fee_is_owed(order) or order.paid_at is None:
+    if order.paid_at is None:
+        return None
+    policy = policy_in_effect(order.paid_at)
+    if not _fee_is_owed(order, policy):
         return None
     if LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.FEE).exists():
         return None
-    paid = order.paid_amount if order.paid_amount is not None else order.amount
-    policy = policy_in_effect(order.paid_at)
-    amount = policy.fee_for(paid)
+    base = fee_base(order)
+    amount = policy.fee_for(base)
     if amount <= 0:
         return None
     try:
@@ -133,14 +174,14 @@ def fee_record_payment(*, order: Order) -> LedgerEntry | None:
                 order=order,
                 kind=LedgerEntry.Kind.FEE,
                 amount=amount,
-                base_amount=paid,
+                base_amount=base,
                 policy=policy,
                 created_at=timezone.now(),
             )
     except IntegrityError:
         # Another transaction charged this order between our check and our insert.
         return None
-    logger.info("fee %s charged on order %s (paid %s)", amount, order.pk, paid)
+    logger.info("fee %s charged on order %s (on %s)", amount, order.pk, base)
     return entry
 
 
@@ -174,7 +215,6 @@ def fee_record_refund(*, order: Order) -> LedgerEntry | None:
     _check_refund(order)
     order = _locked(order)
     _check_refund(order)
-    paid = order.paid_amount if order.paid_amount is not None else ZERO
     fee = (
         LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.FEE)
         .select_related("policy")
@@ -182,7 +222,7 @@ def fee_record_refund(*, order: Order) -> LedgerEntry | None:
     )
     if fee is None:
         return None
-    kept = ZERO if order.status == Order.Status.REFUNDED else paid - order.refunded_amount
+    kept = fee_base(order)
     target = fee.policy.fee_for(kept)
     delta = quantize(target - _net(order))
     if delta == 0:

@@ -80,3 +80,12 @@ def deal_reassign(*, queue_item_id: Any, responsible: User, now: dt.datetime | N
     return Deal.objects.filter(queue_item_id=queue_item_id).update(
         responsible=responsible, updated_at=now
     )
+
+
+def deal_win_late(*, queue_item_id: Any, now: dt.datetime | None = None) -> int:
+    """The buyer of a lost (or withdrawn) deal paid within the attribution window: the deal is
+    won after all (a compare-and-swap: it turns won once)."""
+    now = now or timezone.now()
+    return Deal.objects.filter(
+        queue_item_id=queue_item_id, status__in=(Deal.Status.LOST, Deal.Status.WITHDRAWN)
+    ).update(status=Deal.Status.WON, closed_at=now, updated_at=now)

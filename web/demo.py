@@ -27,8 +27,10 @@ from partners.services import (
     questionnaire_submit,
     slot_publish,
 )
-from sales_queue.services import queue_sweep_due_orders
+from sales_queue.hours import is_working_time, next_working_time
+from sales_queue.services import queue_release, queue_sweep_due_orders, queue_take_next
 from sales_queue.services.supply import sales_settings_update
+from salesdesk.timezones import MOSCOW
 
 logger = logging.getLogger(__name__)
 
@@ -160,15 +162,19 @@ DEMO_ORDERS = [
 def _seed_orders() -> None:
     """Orders of the approved demo products: a few past their grace period and waiting in the
     queue, one still within it, one paid within it (no fee), one won by the sales department
-    (its fee charged). Seeded once per partner."""
+    (its fee charged: a manager took it, then the buyer paid). Seeded once per partner."""
     now = timezone.now()
-    won: list[tuple[Order, int]] = []
+    taken_at = _won_take_time(now)
+    won: list[Order] = []
     for product in Product.objects.filter(
         sales_status=SalesStatus.APPROVED, partner__name__in=[p[0] for p in DEMO_PARTNERS]
     ).select_related("partner"):
         if Order.objects.filter(partner=product.partner, external_id__startswith="demo-").exists():
             continue
         for number, (name, phone, email, telegram, minutes, fate) in enumerate(DEMO_ORDERS, 1):
+            created_at = now - dt.timedelta(minutes=minutes)
+            if fate == "won":
+                created_at = taken_at - _WON_TAKEN_AFTER_CREATED
             intake = order_create(
                 partner=product.partner,
                 product=product,
@@ -177,15 +183,50 @@ def _seed_orders() -> None:
                 customer=Customer(
                     name=name, phone=phone, email=email, telegram=telegram, whatsapp=phone
                 ),
-                created_at=now - dt.timedelta(minutes=minutes),
+                created_at=created_at,
             )
             if fate == "paid_in_grace":
                 order_pay(order=intake.order, paid_at=intake.order.created_at + _HALF_GRACE)
             elif fate == "won":
-                won.append((intake.order, minutes))
+                won.append(intake.order)
+    if won:
+        _win(won, taken_at=taken_at)
     queue_sweep_due_orders(now=now)
-    for order, minutes in won:
-        order_pay(order=order, paid_at=now - dt.timedelta(minutes=minutes - 90))
+
+
+# The won demo order: created 70 minutes before a manager took it (grace 60 minutes, queued 5
+# minutes before the take), paid by the buyer 20 minutes after the take — a fee is owed only
+# for an order a manager took before it was paid.
+_WON_TAKEN_AFTER_CREATED = dt.timedelta(minutes=70)
+_WON_PAID_AFTER_TAKEN = dt.timedelta(minutes=20)
+
+
+def _won_take_time(now: dt.datetime) -> dt.datetime:
+    """3 h 20 min ago when that was within working hours, else yesterday's opening time."""
+    moment = now - dt.timedelta(minutes=200)
+    # One take a minute per demo partner: all of them within the same working hours.
+    last_take = moment + dt.timedelta(minutes=len(DEMO_PARTNERS))
+    if is_working_time(moment) and is_working_time(last_take):
+        return moment
+    yesterday = timezone.localtime(now, MOSCOW).date() - dt.timedelta(days=1)
+    return next_working_time(dt.datetime.combine(yesterday, dt.time(0, 0), tzinfo=MOSCOW))
+
+
+def _win(orders: list[Order], *, taken_at: dt.datetime) -> None:
+    """Queue the won orders when they fell due, let the demo manager take each, then pay."""
+    queue_sweep_due_orders(now=taken_at - dt.timedelta(minutes=5))
+    manager = User.objects.get(email=DEMO_STAFF[1][0])
+    ids = {order.pk for order in orders}
+    for step in range(len(orders)):
+        at = taken_at + dt.timedelta(minutes=step)
+        item = queue_take_next(manager=manager, now=at)
+        if item is None:
+            return
+        if item.order_id not in ids:  # pragma: no cover - someone else's order, left alone
+            queue_release(manager=manager, item_id=item.pk)
+            return
+        order = Order.objects.get(pk=item.order_id)
+        order_pay(order=order, paid_at=at + _WON_PAID_AFTER_TAKEN)
 
 
 _HALF_GRACE = dt.timedelta(minutes=30)

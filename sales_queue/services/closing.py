@@ -3,15 +3,17 @@ product was switched off or blocked — and come back when it is switched on or 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
+from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from crm.models import Deal
-from crm.services import deals_close
+from crm.services import deal_win_late, deals_close
 from orders import services as order_services
 from orders.models import Order
 from partners.models import Partner, Product, SalesStatus
@@ -127,25 +129,121 @@ def _close_open_item(*, order: Any, state: str, outcome: str, reason: str, deal_
     return closed
 
 
-@transaction.atomic
-def queue_close_for_payment(*, order: Order) -> int:
-    """The order was paid: its open item (queued, active or scheduled) closes.
+class PaymentVerdict(StrEnum):
+    """Whether a payment is the sales department's work (billing charges the first two)."""
 
-    The payment's own time decides: paid after ``due_at`` the sales department handled it —
-    done and won; paid within the grace period but reported late — withdrawn, nothing owed.
+    WORKED = "worked"
+    LATE_WIN = "late_win"
+    NOT_IN_SALES = "not_in_sales"
+    WITHIN_GRACE = "paid_within_grace"
+    BEFORE_WORK = "paid_before_work"
+    OUTSIDE_WINDOW = "outside_window"
+
+
+OWED_VERDICTS = frozenset({PaymentVerdict.WORKED, PaymentVerdict.LATE_WIN})
+
+
+@dataclasses.dataclass(frozen=True)
+class PaymentAttribution:
+    """The verdict on a payment and the item as the payment found it."""
+
+    verdict: PaymentVerdict
+    taken_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+
+    @property
+    def owed(self) -> bool:
+        return self.verdict in OWED_VERDICTS
+
+
+def payment_attribution(
+    *, order: Order, window: dt.timedelta, item: QueueItem | None = None
+) -> PaymentAttribution:
+    """The rule of when a fee is owed, decided by the payment's own ``paid_at``:
+
+    (1) paid after ``due_at``; (2) a manager had taken the order at or before ``paid_at``;
+    (3) the item was still open, or ``paid_at`` is within ``window`` after it closed.
     """
-    if order.paid_at is not None and order.paid_at > order.due_at:
-        state, outcome, reason = QueueItem.State.DONE, QueueItem.Outcome.WON, "paid"
-        deal_status = Deal.Status.WON
+    if item is None:
+        item = QueueItem.objects.filter(order=order).first()
+    if item is None:
+        return PaymentAttribution(PaymentVerdict.NOT_IN_SALES)
+    taken_at = item.taken_at
+    is_open = item.state in QueueItem.OPEN_STATES
+    closed_at = None if is_open else item.closed_at
+    paid_at = order.paid_at
+    if paid_at is None or paid_at <= order.due_at:
+        verdict = PaymentVerdict.WITHIN_GRACE
+    elif taken_at is None or taken_at > paid_at:
+        verdict = PaymentVerdict.BEFORE_WORK
+    elif is_open:
+        verdict = PaymentVerdict.WORKED
+    elif item.outcome == QueueItem.Outcome.WON:
+        # Closed as won by this very payment (a repeated evaluation).
+        verdict = PaymentVerdict.WORKED
+    elif closed_at is not None and paid_at <= closed_at + window:
+        verdict = PaymentVerdict.LATE_WIN
     else:
-        state, outcome = QueueItem.State.WITHDRAWN, QueueItem.Outcome.WITHDRAWN
-        reason, deal_status = "paid_within_grace", Deal.Status.WITHDRAWN
-    closed = _close_open_item(
-        order=order, state=state, outcome=outcome, reason=reason, deal_status=deal_status
+        verdict = PaymentVerdict.OUTSIDE_WINDOW
+    return PaymentAttribution(verdict, taken_at=taken_at, closed_at=closed_at)
+
+
+_CLOSED_STATES = (QueueItem.State.DONE, QueueItem.State.WITHDRAWN)
+
+
+def _win_late(*, item: QueueItem, now: dt.datetime) -> int:
+    """A lost (or withdrawn-after-a-take) item whose buyer paid within the window: it becomes
+    won, and so does its deal. Its ``closed_at`` stays the close that started the window."""
+    won = (
+        QueueItem.objects.filter(
+            pk=item.pk, state__in=(QueueItem.State.DONE, QueueItem.State.WITHDRAWN)
+        )
+        .exclude(outcome=QueueItem.Outcome.WON)
+        .update(
+            state=QueueItem.State.DONE,
+            outcome=QueueItem.Outcome.WON,
+            outcome_reason=PaymentVerdict.LATE_WIN,
+            updated_at=now,
+        )
     )
-    if closed:
-        logger.info("order %s paid: its queue item closed as %s", order.pk, outcome)
-    return closed
+    if won:
+        record_closed([item.pk], note=f"{QueueItem.Outcome.WON}:{PaymentVerdict.LATE_WIN}", now=now)
+        deal_win_late(queue_item_id=item.pk, now=now)
+    return won
+
+
+@transaction.atomic
+def queue_close_for_payment(*, order: Order, window: dt.timedelta) -> PaymentAttribution:
+    """The order was paid: decide whether it was the sales department's work and close its item.
+
+    Open item: taken at or before ``paid_at`` → done and won; paid within the grace period
+    but reported late → withdrawn ``paid_within_grace``; paid while still waiting untaken (or
+    taken only after the payment) → withdrawn ``paid_before_work``. Closed item: lost (or
+    withdrawn after a take) and paid within ``window`` after it closed → a late win. Returns
+    the verdict, evaluated on the item as the payment found it (locked).
+    """
+    item = QueueItem.objects.select_for_update(of=("self",)).filter(order=order).first()
+    attribution = payment_attribution(order=order, window=window, item=item)
+    if item is None:
+        return attribution
+    now = timezone.now()
+    if item.state in QueueItem.OPEN_STATES:
+        if attribution.verdict == PaymentVerdict.WORKED:
+            state, outcome, reason = QueueItem.State.DONE, QueueItem.Outcome.WON, "paid"
+            deal_status = Deal.Status.WON
+        else:
+            state, outcome = QueueItem.State.WITHDRAWN, QueueItem.Outcome.WITHDRAWN
+            reason, deal_status = str(attribution.verdict), Deal.Status.WITHDRAWN
+        closed = _close_open_item(
+            order=order, state=state, outcome=outcome, reason=reason, deal_status=deal_status
+        )
+        if closed:
+            logger.info(
+                "order %s paid: its queue item closed as %s (%s)", order.pk, outcome, reason
+            )
+    elif attribution.verdict == PaymentVerdict.LATE_WIN and _win_late(item=item, now=now):
+        logger.info("order %s paid within the window after its item closed: a late win", order.pk)
+    return attribution
 
 
 @transaction.atomic

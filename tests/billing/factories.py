@@ -15,11 +15,21 @@ from partners.models import Partner
 from sales_queue.models import QueueItem
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import PartnerFactory
-from tests.sales_queue.factories import QueueItemFactory
+from tests.sales_queue.factories import QueueItemFactory, manager
 
 
 def enter_sales_department(order: Order) -> QueueItem:
-    return QueueItemFactory.create(order=order, state=QueueItem.State.DONE)
+    """The order's item, taken by a manager a minute after ``due_at`` (before any payment the
+    helpers below make by default) and closed as won — the sales department's work."""
+    taken_at = order.due_at + dt.timedelta(minutes=1)
+    return QueueItemFactory.create(
+        order=order,
+        state=QueueItem.State.DONE,
+        outcome=QueueItem.Outcome.WON,
+        holder=manager(),
+        taken_at=taken_at,
+        closed_at=taken_at + dt.timedelta(minutes=29),
+    )
 
 
 def mark_paid(
@@ -55,7 +65,8 @@ def handled_paid_order(
     paid_at: dt.datetime | None = None,
     **kwargs: Any,
 ) -> Order:
-    """An order that entered the sales department and was then paid after its due time."""
+    """An order a manager took after its due time, then paid (30 minutes after ``due_at``
+    unless ``paid_at`` says otherwise)."""
     order = OrderFactory.create(
         overdue=True,
         partner=partner or PartnerFactory.create(),

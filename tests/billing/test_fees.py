@@ -37,7 +37,9 @@ def rows(order: Order) -> list[tuple[str, Decimal]]:
 # --- payment ---------------------------------------------------------------------------------
 
 
-def test_a_handled_order_paid_after_its_due_time_is_charged_on_the_amount_paid() -> None:
+def test_a_handled_order_paid_after_its_due_time_is_charged_on_the_order_amount() -> None:
+    # given: a 1200.00 order reported paid with 1005.00 — the base is the order's cost:
+    # 1200.00 × 6.9 % = 82.80 (not 69.35 on the amount reported)
     order = handled_paid_order(amount="1200.00", paid_amount="1005.00")
 
     entry = fee_record_payment(order=order)
@@ -45,12 +47,12 @@ def test_a_handled_order_paid_after_its_due_time_is_charged_on_the_amount_paid()
     assert entry is not None
     assert (entry.kind, entry.amount, entry.base_amount) == (
         "fee",
-        Decimal("69.35"),
-        Decimal("1005.00"),
+        Decimal("82.80"),
+        Decimal("1200.00"),
     )
     assert entry.partner == order.partner
     assert entry.policy.rate == Decimal("0.069")
-    assert order_net_fee(order=order) == Decimal("69.35")
+    assert order_net_fee(order=order) == Decimal("82.80")
 
 
 def test_a_second_payment_event_charges_nothing_more() -> None:

@@ -17,6 +17,7 @@ from billing.models import LedgerEntry
 from crm.models import Deal
 from sales_queue.models import QueueEvent, QueueItem
 from tests.partners.factories import ProductFactory
+from tests.sales_queue.factories import manager
 
 pytestmark = pytest.mark.django_db
 
@@ -49,11 +50,19 @@ def sweep() -> None:
     call_command("sweep_queue", stdout=StringIO())
 
 
+def take(order: dict[str, Any]) -> None:
+    """A manager takes the order's item now (work starts: from here a payment owes the fee)."""
+    QueueItem.objects.filter(order_id=order["id"]).update(
+        state="active", holder=manager(), taken_at=timezone.now()
+    )
+
+
 def test_an_order_paid_after_the_sales_department_took_it_owes_the_fee_once(storefront) -> None:
     client, product = storefront
     order = create_order(client, product, amount="1005.00", minutes_ago=90)
     sweep()
     assert client.get(f"/api/v1/orders/{order['id']}/").json()["sales_status"] == "queued"
+    take(order)
 
     first = client.post(f"/api/v1/orders/{order['id']}/pay/", {}, format="json")
     again = client.post(f"/api/v1/orders/{order['id']}/pay/", {}, format="json")
@@ -101,6 +110,7 @@ def test_refunds_bring_the_net_fee_to_the_fee_on_what_was_kept(storefront) -> No
     client, product = storefront
     order = create_order(client, product, amount="20000.00", minutes_ago=90)
     sweep()
+    take(order)
     client.post(f"/api/v1/orders/{order['id']}/pay/", {}, format="json")
 
     partial = client.post(

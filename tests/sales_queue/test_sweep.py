@@ -19,6 +19,7 @@ from sales_queue.services import order_cancel, queue_sweep_due_orders
 from sales_queue.tasks import sweep_queue_task
 from tests.orders.factories import OrderFactory, due_order
 from tests.partners.factories import ProductFactory
+from tests.sales_queue.factories import manager
 
 pytestmark = pytest.mark.django_db
 
@@ -68,13 +69,29 @@ def test_paid_one_second_before_due_and_reported_after_the_sweep_is_withdrawn(no
     assert order.status == "paid"
 
 
-def test_paid_after_due_closes_the_item_as_won(now) -> None:
+def test_paid_after_due_and_after_a_take_closes_the_item_as_won(now) -> None:
+    order = due_order(now=now - dt.timedelta(minutes=5))
+    queue_sweep_due_orders(now=now)
+    # a manager took it at due_at (the fee rule: work starts with the take)
+    QueueItem.objects.update(state="active", holder=manager(), taken_at=order.due_at)
+
+    order_pay(order=order, paid_at=order.due_at + dt.timedelta(seconds=1), now=now)
+
+    assert QueueItem.objects.get().outcome == "won"
+
+
+def test_paid_after_due_while_still_untaken_withdraws_the_item(now) -> None:
     order = due_order(now=now - dt.timedelta(minutes=5))
     queue_sweep_due_orders(now=now)
 
     order_pay(order=order, paid_at=order.due_at + dt.timedelta(seconds=1), now=now)
 
-    assert QueueItem.objects.get().outcome == "won"
+    item = QueueItem.objects.get()
+    assert (item.state, item.outcome, item.outcome_reason) == (
+        "withdrawn",
+        "withdrawn",
+        "paid_before_work",
+    )
 
 
 def test_an_order_paid_within_grace_never_enters(now) -> None:

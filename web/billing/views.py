@@ -12,8 +12,11 @@ from django.views.generic import TemplateView
 
 from accounts.models import Role
 from billing.months import format_month, parse_past_or_current_month
+from billing.policy import fee_rule
 from billing.selectors import (
+    LATE_REPORT_AFTER,
     head_fee_table,
+    head_under_reporting,
     ledger_entries,
     partner_balance,
     policy_in_effect,
@@ -47,7 +50,8 @@ class BillingOverviewView(PartnerRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["partner"] = self.partner
         context["balance"] = partner_balance(partner=self.partner)
-        context["policy"] = policy_in_effect(timezone.now())
+        context["policy"] = policy = policy_in_effect(timezone.now())
+        context["fee_rule"] = fee_rule(attribution_days=policy.attribution_days)
         context["statements"] = statement_months(partner=self.partner)[:3]
         return context
 
@@ -109,7 +113,8 @@ class StatementCsvView(PartnerRequiredMixin, View):
 
 
 class HeadFeeTableView(RoleRequiredMixin, TemplateView):
-    """Net fees per partner and per month of a year, for the head of sales."""
+    """Net fees per partner and per month of a year, for the head of sales, and the signals
+    of under-reported payments per partner and month."""
 
     allowed_roles = frozenset({Role.HEAD})
     template_name = "billing/head_fees.html"
@@ -129,5 +134,7 @@ class HeadFeeTableView(RoleRequiredMixin, TemplateView):
             rows=rows,
             month_totals=month_totals,
             grand_total=sum((r["total"] for r in rows), ZERO),
+            signals=head_under_reporting(year=year),
+            late_hours=int(LATE_REPORT_AFTER.total_seconds() // 3600),
         )
         return context
