@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from salesdesk.errors import ApplicationError
 from salesdesk.money import ZERO, MoneyError, quantize, to_decimal
@@ -50,10 +51,14 @@ def money(value: Decimal | int | str) -> Decimal:
 
 def fee_rule(*, attribution_days: int) -> str:
     """The rule of when a fee is owed, in one plain sentence (the cabinet, the timeline)."""
-    return _(
+    return ngettext(
         "A fee is owed only when the order was paid after its grace period, a manager had taken "
         "it at or before the time of payment, and the payment came while the sales department "
-        "was working on it or within %(days)s days after it closed."
+        "was working on it or within %(days)s day after it closed.",
+        "A fee is owed only when the order was paid after its grace period, a manager had taken "
+        "it at or before the time of payment, and the payment came while the sales department "
+        "was working on it or within %(days)s days after it closed.",
+        attribution_days,
     ) % {"days": attribution_days}
 
 

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone, translation
 
 from billing.models import FeePolicy, LedgerEntry, PaymentRecord
+from billing.policy import fee_rule
 from billing.selectors import order_net_fee, order_timeline, policy_in_effect
 from billing.services import order_pay, order_refund
 from crm.models import Deal
@@ -342,7 +343,7 @@ def test_the_timeline_says_on_the_payment_why_no_fee_is_owed_and_the_rule() -> N
     assert "a manager had taken it at or before the time of payment" in paid.detail
     assert "within 30 days after it closed" in paid.detail
     assert paid_ru.detail.startswith("Без комиссии: оплачен до того, как менеджер взял заказ")
-    assert "в течение 30 дней после закрытия" in paid_ru.detail
+    assert "в течение 30 дней после окончания этой работы" in paid_ru.detail
 
 
 def test_the_cabinet_billing_page_states_the_rule(client: Any) -> None:
@@ -351,6 +352,16 @@ def test_the_cabinet_billing_page_states_the_rule(client: Any) -> None:
 
     html = client.get("/cabinet/billing/").content.decode()
 
-    assert "Комиссия начисляется, только если заказ оплачен после льготного периода" in html
-    assert "в течение 30 дней после закрытия заявки" in html
+    assert "Комиссия начисляется, только если заказ оплачен после отсрочки" in html
+    assert "в течение 30 дней после окончания этой работы" in html
     assert "от суммы заказа" in html
+
+
+@pytest.mark.parametrize(
+    ("days", "words"), [(1, "1 дня"), (21, "21 дня"), (3, "3 дней"), (30, "30 дней")]
+)
+def test_the_rule_names_the_window_in_proper_russian(days: int, words: str) -> None:
+    with translation.override("ru"):
+        sentence = fee_rule(attribution_days=days)
+
+    assert f"в течение {words} после окончания этой работы" in sentence
