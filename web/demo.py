@@ -184,6 +184,8 @@ def _seed_orders() -> None:
                     name=name, phone=phone, email=email, telegram=telegram, whatsapp=phone
                 ),
                 created_at=created_at,
+                payment_url=f"https://pay.example.com/{product.partner.pk}/demo-{number:03}",
+                source=_DEMO_SOURCES[number % len(_DEMO_SOURCES)],
             )
             if fate == "paid_in_grace":
                 order_pay(order=intake.order, paid_at=intake.order.created_at + _HALF_GRACE)
@@ -230,3 +232,5 @@ def _win(orders: list[Order], *, taken_at: dt.datetime) -> None:
 
 
 _HALF_GRACE = dt.timedelta(minutes=30)
+# Ad channels as storefronts report them (the deal shows it as "Канал рекламы").
+_DEMO_SOURCES = ["vk_ads", "yandex_direct", "telegram_channel", "email_newsletter"]

@@ -54,3 +54,19 @@ def test_a_day_ending_at_midnight_opens_again_at_its_start(settings) -> None:
     assert is_working_time(dt.datetime(2026, 11, 20, 23, 59, 59, tzinfo=MSK))
     assert not is_working_time(THREE_AM)
     assert next_working_time(THREE_AM) == dt.datetime(2026, 11, 20, 9, 0, tzinfo=MSK)
+
+
+@pytest.mark.parametrize(
+    ("hours", "shown"),
+    [
+        ("00:00-24:00", "Заказы из очереди берутся в работу круглосуточно."),
+        ("09:00-21:00", "в рабочее время: 09:00-21:00 по московскому времени"),
+    ],
+)
+def test_the_workspace_says_when_orders_are_taken(settings, client, hours, shown) -> None:
+    settings.SALES_WORKING_HOURS = parse_working_hours(hours)
+    client.force_login(manager())
+
+    html = client.get("/workspace/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+    assert shown in html
