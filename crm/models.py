@@ -62,3 +62,53 @@ class Deal(UUIDModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Stale-deal reminder interval, minutes: a quarter of an hour to 30 days.
+STALE_AFTER_MIN_MINUTES = 15
+STALE_AFTER_MAX_MINUTES = 30 * 24 * 60
+STALE_AFTER_DEFAULT_MINUTES = 24 * 60
+REMINDER_EMAILS_MAX = 10
+
+
+class DealSettings(models.Model):
+    """A partner's deal settings: whether and when to remind by email about deals that have not
+    changed (the reminders themselves are sent by the notifications app). One row per partner,
+    created with the defaults the first time it is read."""
+
+    partner = models.OneToOneField(
+        "partners.Partner", on_delete=models.CASCADE, related_name="deal_settings"
+    )
+    stale_reminder_enabled = models.BooleanField(_("remind about stale deals"), default=False)
+    stale_after_minutes = models.PositiveIntegerField(
+        _("a deal is stale after, minutes"), default=STALE_AFTER_DEFAULT_MINUTES
+    )
+    # A JSON list (not an ArrayField) so the SQLite test run stores it too; the service keeps
+    # it valid: lowercased, deduplicated, at most REMINDER_EMAILS_MAX addresses.
+    reminder_emails = models.JSONField(_("reminder emails"), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = PartnerScopedQuerySet["DealSettings"].as_manager()
+
+    class Meta:
+        verbose_name = _("deal settings")
+        verbose_name_plural = _("deal settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    stale_after_minutes__gte=STALE_AFTER_MIN_MINUTES,
+                    stale_after_minutes__lte=STALE_AFTER_MAX_MINUTES,
+                ),
+                name="deal_settings_stale_after_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.partner)

@@ -7,14 +7,25 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from crm.models import Deal
+from accounts.models import User
+from crm.models import (
+    REMINDER_EMAILS_MAX,
+    STALE_AFTER_MAX_MINUTES,
+    STALE_AFTER_MIN_MINUTES,
+    Deal,
+    DealSettings,
+)
+from salesdesk.errors import ApplicationError
 
 if TYPE_CHECKING:
-    from accounts.models import User
     from orders.models import Order
+    from partners.models import Partner
 
 
 @transaction.atomic
@@ -89,3 +100,87 @@ def deal_win_late(*, queue_item_id: Any, now: dt.datetime | None = None) -> int:
     return Deal.objects.filter(
         queue_item_id=queue_item_id, status__in=(Deal.Status.LOST, Deal.Status.WITHDRAWN)
     ).update(status=Deal.Status.WON, closed_at=now, updated_at=now)
+
+
+# --- deal settings ---
+
+DEAL_SETTINGS_FIELDS = frozenset(
+    {"stale_reminder_enabled", "stale_after_minutes", "reminder_emails"}
+)
+
+
+def _reminder_emails_clean(value: Any, errors: dict[str, list[str]]) -> list[str]:
+    """Trimmed, lowercased, duplicates dropped (first one kept); each bad address is named with
+    its position so the partner can find it."""
+    if not isinstance(value, list | tuple):
+        errors["reminder_emails"] = [_("Must be a list of email addresses.")]
+        return []
+    cleaned: list[str] = []
+    problems: list[str] = []
+    for index, raw in enumerate(value):
+        email = raw.strip().lower() if isinstance(raw, str) else ""
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            problems.append(
+                _("Address %(number)d (%(value)s) is not a valid email address.")
+                % {"number": index + 1, "value": raw if isinstance(raw, str) else repr(raw)}
+            )
+            continue
+        if email not in cleaned:
+            cleaned.append(email)
+    if not problems and len(cleaned) > REMINDER_EMAILS_MAX:
+        problems.append(
+            _("At most %(max)d addresses, got %(count)d.")
+            % {"max": REMINDER_EMAILS_MAX, "count": len(cleaned)}
+        )
+    if problems:
+        errors["reminder_emails"] = problems
+    return cleaned
+
+
+@transaction.atomic
+def deal_settings_update(*, partner: Partner, actor: Any, **changes: Any) -> DealSettings:
+    """Change any subset of the partner's deal settings (``stale_reminder_enabled``,
+    ``stale_after_minutes``, ``reminder_emails``), all or nothing: one bad value and nothing is
+    saved. Reminders cannot be on without an address to send them to."""
+    unknown = sorted(set(changes) - DEAL_SETTINGS_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            _("Invalid input."),
+            code="validation_error",
+            details={key: [_("Unknown field.")] for key in unknown},
+        )
+    DealSettings.objects.get_or_create(partner=partner)
+    row = DealSettings.objects.for_partner(partner).select_for_update().get()
+    errors: dict[str, list[str]] = {}
+    if "stale_reminder_enabled" in changes:
+        enabled = changes["stale_reminder_enabled"]
+        if isinstance(enabled, bool):
+            row.stale_reminder_enabled = enabled
+        else:
+            errors["stale_reminder_enabled"] = [_("Must be a boolean.")]
+    if "stale_after_minutes" in changes:
+        minutes = changes["stale_after_minutes"]
+        if (
+            isinstance(minutes, int)
+            and not isinstance(minutes, bool)
+            and STALE_AFTER_MIN_MINUTES <= minutes <= STALE_AFTER_MAX_MINUTES
+        ):
+            row.stale_after_minutes = minutes
+        else:
+            errors["stale_after_minutes"] = [
+                _("A whole number of minutes from %(min)d to %(max)d (30 days).")
+                % {"min": STALE_AFTER_MIN_MINUTES, "max": STALE_AFTER_MAX_MINUTES}
+            ]
+    if "reminder_emails" in changes:
+        row.reminder_emails = _reminder_emails_clean(changes["reminder_emails"], errors)
+    if not errors and row.stale_reminder_enabled and not row.reminder_emails:
+        errors["reminder_emails"] = [
+            _("Add at least one email address to turn the stale-deal reminders on.")
+        ]
+    if errors:
+        raise ApplicationError(_("Invalid input."), code="validation_error", details=errors)
+    row.updated_by = actor if isinstance(actor, User) else None
+    row.save()
+    return row

@@ -8,6 +8,7 @@ from salesdesk.health import healthz
 from web import schema  # noqa: F401  (registers the Bearer auth's OpenAPI description)
 from web.accounts.urls import auth_patterns
 from web.accounts.views import HeadHomeView, home
+from web.crm import settings_urls as crm_settings_urls
 from web.errors import api_not_found
 
 handler400 = "web.errors.handler400"
@@ -21,6 +22,7 @@ api_v1 = [
     path("", include("web.orders.api_urls")),
     path("", include("web.sales_queue.api_urls")),
     path("", include("web.billing.api_urls")),
+    path("", include(crm_settings_urls.api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -35,6 +37,7 @@ urlpatterns = [
     path("head/queue/", include("web.sales_queue.head_urls")),
     path("cabinet/orders/", include("web.orders.urls")),
     path("cabinet/billing/", include("web.billing.urls")),
+    path("cabinet/deal-settings/", include("web.crm.settings_urls")),
     path("cabinet/", include("web.partners.urls")),
     path("workspace/", include("web.sales_queue.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
