@@ -222,7 +222,7 @@ def test_anonymous_gets_401_or_403(api_client: APIClient) -> None:
 
 
 def test_a_partner_staff_login_reads_but_cannot_patch() -> None:
-    staff = UserFactory.create(role="partner_staff")
+    staff: Any = UserFactory.create(role="partner_staff")
     client = APIClient()
     client.force_authenticate(staff)
 
@@ -245,7 +245,7 @@ def test_the_schema_documents_the_endpoint(client: Client) -> None:
 
 
 def test_the_service_refuses_unknown_keys_and_keeps_the_row() -> None:
-    owner = UserFactory.create(role="partner_owner")
+    owner: Any = UserFactory.create(role="partner_owner")
 
     with pytest.raises(ApplicationError) as raised:
         deal_settings_update(partner=owner.partner, actor=owner, stale_after=60)
@@ -255,7 +255,7 @@ def test_the_service_refuses_unknown_keys_and_keeps_the_row() -> None:
 
 
 def test_the_service_records_who_changed_them() -> None:
-    owner = UserFactory.create(role="partner_owner")
+    owner: Any = UserFactory.create(role="partner_owner")
 
     row = deal_settings_update(partner=owner.partner, actor=owner, stale_after_minutes=15)
 
@@ -263,7 +263,7 @@ def test_the_service_records_who_changed_them() -> None:
 
 
 def test_the_database_refuses_an_interval_out_of_range() -> None:
-    owner = UserFactory.create(role="partner_owner")
+    owner: Any = UserFactory.create(role="partner_owner")
     deal_settings_get(partner=owner.partner)
 
     with pytest.raises(Exception, match="deal_settings_stale_after_range"):
@@ -337,7 +337,7 @@ def test_the_page_refuses_reminders_without_an_address(client: Client, owner: An
 
 
 def test_partner_staff_see_the_settings_read_only(client: Client) -> None:
-    staff = UserFactory.create(role="partner_staff")
+    staff: Any = UserFactory.create(role="partner_staff")
     deal_settings_update(
         partner=staff.partner,
         actor=None,
