@@ -23,7 +23,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class StageChangeInline(admin.TabularInline):
     model = StageChange
     fields = ["created_at", "from_stage", "to_stage", "actor", "reason"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "from_stage", "to_stage", "actor", "reason"]
     extra = 0
     can_delete = False
 

@@ -228,16 +228,18 @@ def deal_stage_move(*, deal: Deal, stage: Stage, actor: Any, reason: str = "") -
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     if stage.partner_id != deal.partner_id:
         raise ApplicationError(
-            _("This stage belongs to another funnel."),
+            gettext("This stage belongs to another funnel."),
             code="validation_error",
             details={"stage": [gettext("Unknown stage.")]},
         )
     if deal.status != Deal.Status.OPEN:
-        raise ConflictError(_("The deal is closed; its stage cannot change."), code="deal_closed")
+        raise ConflictError(
+            gettext("The deal is closed; its stage cannot change."), code="deal_closed"
+        )
     if stage.kind == Stage.Kind.LOST:
         if reason not in DealLostReason.values:
             raise ApplicationError(
-                _("A lost deal needs a reason."),
+                gettext("A lost deal needs a reason."),
                 code="validation_error",
                 details={"reason": [gettext("One of: %s.") % ", ".join(DealLostReason.values)]},
             )
@@ -248,7 +250,7 @@ def deal_stage_move(*, deal: Deal, stage: Stage, actor: Any, reason: str = "") -
         and Deal.objects.filter(pk=deal.pk, queue_item__state__in=QUEUE_OPEN_STATES).exists()
     ):
         raise ConflictError(
-            _(
+            gettext(
                 "The order is still in the sales queue: it is won by its payment and lost by "
                 "a refusal logged in the workspace."
             ),
@@ -276,7 +278,7 @@ def _stage_name_clean(name: str) -> str:
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ApplicationError(
-            _("A stage needs a name of up to 100 characters."),
+            gettext("A stage needs a name of up to 100 characters."),
             code="validation_error",
             details={"name": [gettext("Required, up to 100 characters.")]},
         )
@@ -292,7 +294,7 @@ def _stage_save_unique(stage: Stage, fields: list[str] | None = None) -> Stage:
                 stage.save(update_fields=fields)
     except IntegrityError:
         raise ApplicationError(
-            _("The funnel already has a stage with this name."),
+            gettext("The funnel already has a stage with this name."),
             code="validation_error",
             details={"name": [gettext("Already used in this funnel.")]},
         ) from None
@@ -323,7 +325,9 @@ def stage_move(*, stage: Stage, up: bool) -> list[Stage]:
     """Swap an open stage with its open neighbour above (``up``) or below. Won and lost stay
     at the end of the funnel."""
     if stage.is_terminal:
-        raise ConflictError(_("Won and lost stay at the end of the funnel."), code="stage_terminal")
+        raise ConflictError(
+            gettext("Won and lost stay at the end of the funnel."), code="stage_terminal"
+        )
     Partner.objects.select_for_update().filter(pk=stage.partner_id).first()
     opens = list(
         Stage.objects.filter(partner_id=stage.partner_id, kind=Stage.Kind.OPEN).order_by("position")

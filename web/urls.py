@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("web.orders.api_urls")),
     path("", include("web.sales_queue.api_urls")),
     path("", include("web.billing.api_urls")),
+    path("", include("web.crm.deals_api_urls")),
 ]
 
 urlpatterns = [
