@@ -27,7 +27,6 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, User
-from crm.services import stage_first_open
 from partners.models import Partner, Questionnaire
 from partners.models import SalesStatus as S
 from partners.services import call_book
@@ -127,10 +126,6 @@ def _item(partner: Partner) -> dict[str, Any]:
 
 def _deal(partner: Partner) -> dict[str, Any]:
     return {"pk": DealFactory.create(product=ProductFactory.create(partner=partner)).pk}
-
-
-def _stage(partner: Partner) -> dict[str, Any]:
-    return {"pk": stage_first_open(partner_id=partner.pk).pk}
 
 
 @dataclass(frozen=True)

@@ -138,9 +138,7 @@ def test_another_partners_stage_is_refused() -> None:
     other = DealFactory.create()
 
     with pytest.raises(ApplicationError) as error:
-        deal_stage_move(
-            deal=deal, stage=Stage.objects.get(deals=other), actor=deal.responsible
-        )
+        deal_stage_move(deal=deal, stage=Stage.objects.get(deals=other), actor=deal.responsible)
 
     assert "stage" in error.value.details
 
