@@ -1,7 +1,58 @@
+"""The crm tables in the Django admin: read-only, since crm's services own every write (a
+deal's status and stage move together, and each move leaves a stage-change row)."""
+
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
-from crm.models import DealSettings
+from crm.models import Deal, DealSettings, Stage, StageChange
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class StageChangeInline(admin.TabularInline):
+    model = StageChange
+    fields = ["created_at", "from_stage", "to_stage", "actor", "reason"]
+    readonly_fields = ["created_at", "from_stage", "to_stage", "actor", "reason"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Deal)
+class DealAdmin(ReadOnlyAdmin):
+    list_display = ["title", "partner", "stage", "status", "responsible", "updated_at"]
+    list_filter = ["status", "stage__kind"]
+    search_fields = ["title", "contact_name", "contact_email", "contact_phone"]
+    list_select_related = ["partner", "stage", "responsible"]
+    inlines = [StageChangeInline]
+
+
+@admin.register(Stage)
+class StageAdmin(ReadOnlyAdmin):
+    list_display = ["name", "partner", "position", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name", "partner__name"]
+    list_select_related = ["partner"]
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(ReadOnlyAdmin):
+    list_display = ["deal", "from_stage", "to_stage", "actor", "reason", "created_at"]
+    list_filter = ["reason"]
+    list_select_related = ["deal", "from_stage", "to_stage", "actor"]
 
 
 @admin.register(DealSettings)
@@ -25,5 +76,5 @@ class DealSettingsAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: DealSettings | None = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.models import UUIDModel
@@ -48,6 +49,16 @@ class Deal(UUIDModel):
     created_at = models.DateTimeField(_("deal created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Nullable only so the migration could fill it for deals opened before stages existed;
+    # every service sets it.
+    stage = models.ForeignKey(
+        "crm.Stage",
+        verbose_name=_("stage"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deals",
+    )
 
     objects = PartnerScopedQuerySet["Deal"].as_manager()
 
@@ -58,10 +69,110 @@ class Deal(UUIDModel):
         indexes = [
             models.Index(fields=["partner", "-created_at"], name="deal_partner_created_idx"),
             models.Index(fields=["responsible", "status"], name="deal_responsible_status_idx"),
+            # The deal lists: a manager's own, a partner's, by stage; newest change first.
+            models.Index(fields=["responsible", "-updated_at"], name="deal_responsible_upd_idx"),
+            models.Index(fields=["partner", "-updated_at"], name="deal_partner_updated_idx"),
+            models.Index(fields=["stage", "-updated_at"], name="deal_stage_updated_idx"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class Stage(UUIDModel):
+    """One step of a partner's deal funnel. ``open`` stages are ordered by ``position``; the
+    ``won`` and ``lost`` stages are terminal (one of each per partner, always after the open
+    ones), cannot be deleted or turned into open ones."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    TERMINAL = (Kind.WON, Kind.LOST)
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.OPEN)
+
+    objects = PartnerScopedQuerySet["Stage"].as_manager()
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["partner", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "name"], name="stage_partner_name_unique"),
+            # One won and one lost stage per partner: the queue's payment and refusal land there.
+            models.UniqueConstraint(
+                fields=["partner", "kind"],
+                condition=~models.Q(kind="open"),
+                name="stage_one_terminal_of_each_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["open", "won", "lost"]), name="stage_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.kind in self.TERMINAL
+
+
+class DealLostReason(models.TextChoices):
+    """Why a deal was lost: the same values as the queue's refusal reasons (a test keeps the
+    two lists equal; crm sits below the queue and cannot import them)."""
+
+    NOT_INTERESTED = "not_interested", _("Not interested")
+    TOO_EXPENSIVE = "too_expensive", _("Too expensive")
+    NO_TIME = "no_time", _("No time")
+    BOUGHT_ELSEWHERE = "bought_elsewhere", _("Bought elsewhere")
+    OTHER = "other", _("Other")
+    UNREACHABLE = "unreachable", _("Unreachable")
+
+
+class StageChange(models.Model):
+    """A deal moved from one stage to another: by a person (``actor``) or by the queue
+    (``actor`` empty: taken, paid, refused). The deal's stage history and every funnel figure
+    are computed from these rows."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.ForeignKey(
+        Stage,
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_stage = models.ForeignKey(
+        Stage, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(
+        _("reason"), max_length=32, choices=DealLostReason.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["deal", "created_at"], name="stage_change_deal_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id}: {self.from_stage_id} → {self.to_stage_id}"
 
 
 # Stale-deal reminder interval, minutes: a quarter of an hour to 30 days.

@@ -7,11 +7,14 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from crm.models import (
@@ -19,13 +22,16 @@ from crm.models import (
     STALE_AFTER_MAX_MINUTES,
     STALE_AFTER_MIN_MINUTES,
     Deal,
+    DealLostReason,
     DealSettings,
+    Stage,
+    StageChange,
 )
-from salesdesk.errors import ApplicationError
+from partners.models import Partner
+from salesdesk.errors import ApplicationError, ConflictError
 
 if TYPE_CHECKING:
     from orders.models import Order
-    from partners.models import Partner
 
 
 @transaction.atomic
@@ -43,9 +49,11 @@ def deal_open(
     """Open the deal of a queue item the ``responsible`` manager has just taken — or, when the
     item had one already (it came back to the queue), hand that deal to them and reopen it."""
     deal = Deal.objects.filter(queue_item_id=queue_item_id).first()
+    first = stage_first_open(partner_id=partner_id)
     if deal is None:
-        return Deal.objects.create(
+        deal = Deal.objects.create(
             partner_id=partner_id,
+            stage=first,
             responsible=responsible,
             queue_item_id=queue_item_id,
             order=order,
@@ -59,6 +67,8 @@ def deal_open(
             contact_whatsapp=order.customer_whatsapp if order else "",
             lead_created_at=order.created_at if order else lead_created_at,
         )
+        StageChange.objects.create(deal=deal, from_stage=None, to_stage=first)
+        return deal
     fields = []
     if deal.responsible_id != responsible.pk:
         deal.responsible = responsible
@@ -67,22 +77,81 @@ def deal_open(
         # The item came back to the queue (its product switched on or unblocked again).
         deal.status, deal.closed_at = Deal.Status.OPEN, None
         fields += ["status", "closed_at"]
+        if deal.stage_id != first.pk:
+            StageChange.objects.create(deal=deal, from_stage_id=deal.stage_id, to_stage=first)
+            deal.stage = first
+            fields.append("stage")
     if fields:
         deal.save(update_fields=[*fields, "updated_at"])
     return deal
 
 
+@transaction.atomic
 def deals_close(
-    *, queue_item_ids: Iterable[Any], status: str, now: dt.datetime | None = None
+    *,
+    queue_item_ids: Iterable[Any],
+    status: str,
+    now: dt.datetime | None = None,
+    reason: str = "",
 ) -> int:
     """Close the open deals of these queue items as won, lost or withdrawn (a compare-and-swap
-    on ``open``: a deal closes once however often this runs)."""
+    on ``open``: a deal closes once however often this runs). Won and lost deals move to their
+    partner's won / lost stage, with a stage-change row each (``reason`` for a loss); a
+    withdrawn deal keeps its stage — it is neither a sale nor a loss."""
     if status not in (Deal.Status.WON, Deal.Status.LOST, Deal.Status.WITHDRAWN):
         raise ValueError(f"not a closing status: {status}")
     now = now or timezone.now()
-    return Deal.objects.filter(
-        queue_item_id__in=list(queue_item_ids), status=Deal.Status.OPEN
-    ).update(status=status, closed_at=now, updated_at=now)
+    ids = list(queue_item_ids)
+    if status == Deal.Status.WITHDRAWN:
+        return Deal.objects.filter(queue_item_id__in=ids, status=Deal.Status.OPEN).update(
+            status=status, closed_at=now, updated_at=now
+        )
+    kind = Stage.Kind.WON if status == Deal.Status.WON else Stage.Kind.LOST
+    reason = reason if kind == Stage.Kind.LOST else ""
+    return _deals_to_terminal(
+        Deal.objects.filter(queue_item_id__in=ids, status=Deal.Status.OPEN),
+        status=status,
+        kind=kind,
+        reason=reason,
+        now=now,
+    )
+
+
+def _deals_to_terminal(deals: Any, *, status: str, kind: str, reason: str, now: dt.datetime) -> int:
+    """Lock ``deals``, move each to its partner's ``kind`` stage with ``status``, and write a
+    stage-change row per deal. The locked rows are re-read, so a concurrent close finds them
+    no longer matching and does nothing."""
+    rows = list(
+        deals.select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list("pk", "partner_id", "stage_id")
+    )
+    if not rows:
+        return 0
+    targets = {
+        partner_id: stage_of_kind(partner_id=partner_id, kind=kind)
+        for partner_id in {r[1] for r in rows}
+    }
+    changes = []
+    for partner_id, target in targets.items():
+        pks = [pk for pk, p, _s in rows if p == partner_id]
+        Deal.objects.filter(pk__in=pks).update(
+            status=status, stage=target, closed_at=now, updated_at=now
+        )
+    for pk, partner_id, stage_id in rows:
+        target = targets[partner_id]
+        if stage_id != target.pk:
+            changes.append(
+                StageChange(
+                    deal_id=pk,
+                    from_stage_id=stage_id,
+                    to_stage=target,
+                    reason=reason,
+                    created_at=now,
+                )
+            )
+    StageChange.objects.bulk_create(changes)
+    return len(rows)
 
 
 def deal_reassign(*, queue_item_id: Any, responsible: User, now: dt.datetime | None = None) -> int:
@@ -93,13 +162,194 @@ def deal_reassign(*, queue_item_id: Any, responsible: User, now: dt.datetime | N
     )
 
 
+@transaction.atomic
 def deal_win_late(*, queue_item_id: Any, now: dt.datetime | None = None) -> int:
     """The buyer of a lost (or withdrawn) deal paid within the attribution window: the deal is
-    won after all (a compare-and-swap: it turns won once)."""
+    won after all and moves to the won stage (a compare-and-swap: it turns won once)."""
     now = now or timezone.now()
-    return Deal.objects.filter(
-        queue_item_id=queue_item_id, status__in=(Deal.Status.LOST, Deal.Status.WITHDRAWN)
-    ).update(status=Deal.Status.WON, closed_at=now, updated_at=now)
+    return _deals_to_terminal(
+        Deal.objects.filter(
+            queue_item_id=queue_item_id, status__in=(Deal.Status.LOST, Deal.Status.WITHDRAWN)
+        ),
+        status=Deal.Status.WON,
+        kind=Stage.Kind.WON,
+        reason="",
+        now=now,
+    )
+
+
+# --- the pipeline: stages and moves --------------------------------------------------------
+
+# The funnel every partner starts with (created on first use), in order; the head renames,
+# adds and reorders. Names are translated in the site's language when they are created.
+DEFAULT_STAGES: list[tuple[Any, str]] = [
+    (_("New"), Stage.Kind.OPEN),
+    (_("Contact made"), Stage.Kind.OPEN),
+    (_("Presentation"), Stage.Kind.OPEN),
+    (_("Awaiting payment"), Stage.Kind.OPEN),
+    (_("Won"), Stage.Kind.WON),
+    (_("Lost"), Stage.Kind.LOST),
+]
+
+
+def stages_ensure(*, partner_id: Any) -> list[Stage]:
+    """The partner's stages in order, creating the default funnel on first use. Two first uses
+    at once create it once: the partner row is locked while checking."""
+    stages = list(Stage.objects.filter(partner_id=partner_id).order_by("position"))
+    if stages:
+        return stages
+    with transaction.atomic():
+        Partner.objects.select_for_update().filter(pk=partner_id).first()
+        stages = list(Stage.objects.filter(partner_id=partner_id).order_by("position"))
+        if stages:
+            return stages
+        with translation.override(settings.LANGUAGE_CODE):
+            Stage.objects.bulk_create(
+                Stage(partner_id=partner_id, name=str(name), position=i, kind=kind)
+                for i, (name, kind) in enumerate(DEFAULT_STAGES)
+            )
+    return list(Stage.objects.filter(partner_id=partner_id).order_by("position"))
+
+
+def stage_first_open(*, partner_id: Any) -> Stage:
+    return next(s for s in stages_ensure(partner_id=partner_id) if s.kind == Stage.Kind.OPEN)
+
+
+def stage_of_kind(*, partner_id: Any, kind: str) -> Stage:
+    return next(s for s in stages_ensure(partner_id=partner_id) if s.kind == kind)
+
+
+STATUS_OF_KIND = {
+    Stage.Kind.OPEN: Deal.Status.OPEN,
+    Stage.Kind.WON: Deal.Status.WON,
+    Stage.Kind.LOST: Deal.Status.LOST,
+}
+QUEUE_OPEN_STATES = ("queued", "active", "scheduled")
+
+
+@transaction.atomic
+def deal_stage_move(*, deal: Deal, stage: Stage, actor: Any, reason: str = "") -> Deal:
+    """Move an open deal to ``stage`` of its partner's funnel and record the move.
+
+    Won and lost deals stay where they are (409 ``deal_closed``, as does a withdrawn one);
+    moving to the lost stage needs one of the lost reasons (400). While the deal's queue item
+    is still being worked, the queue decides the outcome — payment wins, a refusal touch loses
+    — so a hand move to a terminal stage is a 409 ``deal_in_queue`` (moves between open stages
+    are free)."""
+    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    if stage.partner_id != deal.partner_id:
+        raise ApplicationError(
+            gettext("This stage belongs to another funnel."),
+            code="validation_error",
+            details={"stage": [gettext("Unknown stage.")]},
+        )
+    if deal.status != Deal.Status.OPEN:
+        raise ConflictError(
+            gettext("The deal is closed; its stage cannot change."), code="deal_closed"
+        )
+    if stage.kind == Stage.Kind.LOST:
+        if reason not in DealLostReason.values:
+            raise ApplicationError(
+                gettext("A lost deal needs a reason."),
+                code="validation_error",
+                details={"reason": [gettext("One of: %s.") % ", ".join(DealLostReason.values)]},
+            )
+    else:
+        reason = ""
+    if (
+        stage.is_terminal
+        and Deal.objects.filter(pk=deal.pk, queue_item__state__in=QUEUE_OPEN_STATES).exists()
+    ):
+        raise ConflictError(
+            gettext(
+                "The order is still in the sales queue: it is won by its payment and lost by "
+                "a refusal logged in the workspace."
+            ),
+            code="deal_in_queue",
+        )
+    if stage.pk == deal.stage_id:
+        return deal
+    now = timezone.now()
+    StageChange.objects.create(
+        deal=deal,
+        from_stage_id=deal.stage_id,
+        to_stage=stage,
+        actor=actor,
+        reason=reason,
+        created_at=now,
+    )
+    deal.stage = stage
+    deal.status = STATUS_OF_KIND[Stage.Kind(stage.kind)]
+    deal.closed_at = now if stage.is_terminal else None
+    deal.save(update_fields=["stage", "status", "closed_at", "updated_at"])
+    return deal
+
+
+def _stage_name_clean(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ApplicationError(
+            gettext("A stage needs a name of up to 100 characters."),
+            code="validation_error",
+            details={"name": [gettext("Required, up to 100 characters.")]},
+        )
+    return name
+
+
+def _stage_save_unique(stage: Stage, fields: list[str] | None = None) -> Stage:
+    try:
+        with transaction.atomic():
+            if fields is None:
+                stage.save()
+            else:
+                stage.save(update_fields=fields)
+    except IntegrityError:
+        raise ApplicationError(
+            gettext("The funnel already has a stage with this name."),
+            code="validation_error",
+            details={"name": [gettext("Already used in this funnel.")]},
+        ) from None
+    return stage
+
+
+@transaction.atomic
+def stage_rename(*, stage: Stage, name: str) -> Stage:
+    stage.name = _stage_name_clean(name)
+    return _stage_save_unique(stage, ["name"])
+
+
+@transaction.atomic
+def stage_add(*, partner: Partner, name: str) -> Stage:
+    """A new open stage, placed last among the open ones (before won and lost)."""
+    name = _stage_name_clean(name)
+    stages_ensure(partner_id=partner.pk)
+    Partner.objects.select_for_update().filter(pk=partner.pk).first()
+    stages = Stage.objects.filter(partner=partner)
+    last_open = stages.filter(kind=Stage.Kind.OPEN).aggregate(m=Max("position"))["m"]
+    position = 0 if last_open is None else last_open + 1
+    stages.filter(position__gte=position).update(position=F("position") + 1)
+    return _stage_save_unique(Stage(partner=partner, name=name, position=position))
+
+
+@transaction.atomic
+def stage_move(*, stage: Stage, up: bool) -> list[Stage]:
+    """Swap an open stage with its open neighbour above (``up``) or below. Won and lost stay
+    at the end of the funnel."""
+    if stage.is_terminal:
+        raise ConflictError(
+            gettext("Won and lost stay at the end of the funnel."), code="stage_terminal"
+        )
+    Partner.objects.select_for_update().filter(pk=stage.partner_id).first()
+    opens = list(
+        Stage.objects.filter(partner_id=stage.partner_id, kind=Stage.Kind.OPEN).order_by("position")
+    )
+    i = next(n for n, s in enumerate(opens) if s.pk == stage.pk)
+    j = i - 1 if up else i + 1
+    if 0 <= j < len(opens):
+        a, b = opens[i], opens[j]
+        a.position, b.position = b.position, a.position
+        Stage.objects.bulk_update([a, b], ["position"])
+    return list(Stage.objects.filter(partner_id=stage.partner_id).order_by("position"))
 
 
 # --- deal settings ---
@@ -113,7 +363,7 @@ def _reminder_emails_clean(value: Any, errors: dict[str, list[str]]) -> list[str
     """Trimmed, lowercased, duplicates dropped (first one kept); each bad address is named with
     its position so the partner can find it."""
     if not isinstance(value, list | tuple):
-        errors["reminder_emails"] = [_("Must be a list of email addresses.")]
+        errors["reminder_emails"] = [gettext("Must be a list of email addresses.")]
         return []
     cleaned: list[str] = []
     problems: list[str] = []
@@ -123,7 +373,7 @@ def _reminder_emails_clean(value: Any, errors: dict[str, list[str]]) -> list[str
             validate_email(email)
         except DjangoValidationError:
             problems.append(
-                _("Address %(number)d (%(value)s) is not a valid email address.")
+                gettext("Address %(number)d (%(value)s) is not a valid email address.")
                 % {"number": index + 1, "value": raw if isinstance(raw, str) else repr(raw)}
             )
             continue
@@ -131,7 +381,7 @@ def _reminder_emails_clean(value: Any, errors: dict[str, list[str]]) -> list[str
             cleaned.append(email)
     if not problems and len(cleaned) > REMINDER_EMAILS_MAX:
         problems.append(
-            _("At most %(max)d addresses, got %(count)d.")
+            gettext("At most %(max)d addresses, got %(count)d.")
             % {"max": REMINDER_EMAILS_MAX, "count": len(cleaned)}
         )
     if problems:
@@ -147,9 +397,9 @@ def deal_settings_update(*, partner: Partner, actor: Any, **changes: Any) -> Dea
     unknown = sorted(set(changes) - DEAL_SETTINGS_FIELDS)
     if unknown:
         raise ApplicationError(
-            _("Invalid input."),
+            gettext("Invalid input."),
             code="validation_error",
-            details={key: [_("Unknown field.")] for key in unknown},
+            details={key: [gettext("Unknown field.")] for key in unknown},
         )
     DealSettings.objects.get_or_create(partner=partner)
     row = DealSettings.objects.for_partner(partner).select_for_update().get()
@@ -159,7 +409,7 @@ def deal_settings_update(*, partner: Partner, actor: Any, **changes: Any) -> Dea
         if isinstance(enabled, bool):
             row.stale_reminder_enabled = enabled
         else:
-            errors["stale_reminder_enabled"] = [_("Must be a boolean.")]
+            errors["stale_reminder_enabled"] = [gettext("Must be a boolean.")]
     if "stale_after_minutes" in changes:
         minutes = changes["stale_after_minutes"]
         if (
@@ -170,17 +420,17 @@ def deal_settings_update(*, partner: Partner, actor: Any, **changes: Any) -> Dea
             row.stale_after_minutes = minutes
         else:
             errors["stale_after_minutes"] = [
-                _("A whole number of minutes from %(min)d to %(max)d (30 days).")
+                gettext("A whole number of minutes from %(min)d to %(max)d (30 days).")
                 % {"min": STALE_AFTER_MIN_MINUTES, "max": STALE_AFTER_MAX_MINUTES}
             ]
     if "reminder_emails" in changes:
         row.reminder_emails = _reminder_emails_clean(changes["reminder_emails"], errors)
     if not errors and row.stale_reminder_enabled and not row.reminder_emails:
         errors["reminder_emails"] = [
-            _("Add at least one email address to turn the stale-deal reminders on.")
+            gettext("Add at least one email address to turn the stale-deal reminders on.")
         ]
     if errors:
-        raise ApplicationError(_("Invalid input."), code="validation_error", details=errors)
+        raise ApplicationError(gettext("Invalid input."), code="validation_error", details=errors)
     row.updated_by = actor if isinstance(actor, User) else None
     row.save()
     return row

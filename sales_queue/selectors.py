@@ -199,3 +199,17 @@ def head_holders() -> list[QueueItem]:
 def sellers() -> QuerySet[User]:
     """Who the head may hand an item to."""
     return User.objects.filter(role__in=SELLER_ROLES, is_active=True).order_by("full_name", "email")
+
+
+def deal_touches(*, deals: Any) -> dict[Any, list[Touch]]:
+    """The touches of each deal's queue item, newest first, in one query for a page of deals
+    (crm cannot read the queue's touches: it sits below it)."""
+    item_ids = [d.queue_item_id for d in deals if d.queue_item_id]
+    by_item: dict[Any, list[Touch]] = {}
+    for t in (
+        Touch.objects.filter(item_id__in=item_ids)
+        .select_related("manager")
+        .order_by("-created_at", "-id")
+    ):
+        by_item.setdefault(t.item_id, []).append(t)
+    return {d.pk: by_item.get(d.queue_item_id, []) for d in deals}

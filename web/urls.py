@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("web.sales_queue.api_urls")),
     path("", include("web.billing.api_urls")),
     path("", include(crm_settings_urls.api_urlpatterns)),
+    path("", include("web.crm.deals_api_urls")),
 ]
 
 urlpatterns = [

@@ -222,4 +222,5 @@ def _close(item: QueueItem, *, outcome: str, reason: str, now: dt.datetime) -> N
         queue_item_ids=[item.pk],
         status=Deal.Status.WON if outcome == QueueItem.Outcome.WON else Deal.Status.LOST,
         now=now,
+        reason=reason,
     )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0002_deal_withdrawn_status'),
+        ('crm', '0004_deal_stage_from_status'),
         ('partners', '0005_product_priority_channel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

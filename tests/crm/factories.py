@@ -1,0 +1,43 @@
+"""Deals and stages for the crm tests. A ``DealFactory`` deal has no queue item (a deal the
+sales department opened by hand, as leads will): its stage moves are free of the queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from crm.models import Deal, Stage
+from crm.services import stage_first_open
+from tests.accounts.factories import UserFactory
+from tests.partners.factories import ProductFactory
+
+
+class StageFactory(factory.django.DjangoModelFactory[Stage]):
+    """An extra open stage; the default funnel comes from ``crm.services.stages_ensure``."""
+
+    class Meta:
+        model = Stage
+
+    partner = factory.SubFactory("tests.partners.factories.PartnerFactory")
+    name = factory.Sequence(lambda n: f"Этап {n}")
+    position = factory.Sequence(lambda n: 100 + n)
+    kind = Stage.Kind.OPEN
+
+
+class DealFactory(factory.django.DjangoModelFactory[Deal]):
+    class Meta:
+        model = Deal
+
+    product = factory.SubFactory(ProductFactory)
+    partner = factory.SelfAttribute("product.partner")
+    responsible = factory.SubFactory(UserFactory, role="manager")
+    title = factory.SelfAttribute("product.name")
+    source = "vk_ads"
+    contact_name = "Анна Смирнова"
+    contact_email = "anna@example.com"
+    contact_phone = "+79123456789"
+    contact_telegram = "@anna_smirnova"
+    lead_created_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=2))
+    stage = factory.LazyAttribute(lambda o: stage_first_open(partner_id=o.partner.pk))

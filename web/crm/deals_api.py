@@ -1,0 +1,147 @@
+"""Deals over REST: a partner reads its own, a manager those they are responsible for, the
+head every one; the responsible manager and the head move a deal along the funnel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role
+from crm.models import Deal, Stage
+from crm.selectors import deals_filter, deals_visible
+from crm.services import deal_stage_move
+from sales_queue.selectors import deal_touches
+from salesdesk.errors import ApplicationError
+from salesdesk.pagination import paginated_response
+from salesdesk.serializers import ErrorSerializer
+from salesdesk.tenancy import get_object_or_404
+from web.crm.deals_serializers import (
+    DealSerializer,
+    DealStageMoveInputSerializer,
+    deal_payload,
+)
+from web.permissions import IsPartner, IsStaff, request_partner
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="`validation_error`."),
+    401: OpenApiResponse(ErrorSerializer, description="`not_authenticated`."),
+    404: OpenApiResponse(
+        ErrorSerializer, description="`not_found` (also a deal the caller may not see)."
+    ),
+}
+
+
+class IsPartnerOrStaff(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return IsPartner().has_permission(request, view) or IsStaff().has_permission(request, view)
+
+
+class DealListQuerySerializer(serializers.Serializer[Any]):
+    stage = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    status = serializers.ChoiceField(choices=Deal.Status.choices, required=False, allow_blank=True)
+    responsible = serializers.UUIDField(required=False, allow_null=True)
+
+
+class DealsApiMixin(APIView):
+    permission_classes = [IsPartnerOrStaff]
+
+    def visible(self) -> Any:
+        return deals_visible(partner=request_partner(self.request), user=self.request.user)
+
+    def deal(self, pk: Any) -> Deal:
+        return get_object_or_404(self.visible(), message=_("Deal not found."), pk=pk)
+
+
+_deal_id = OpenApiParameter("pk", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+class DealListApi(DealsApiMixin):
+    @extend_schema(
+        summary="List deals",
+        description="Newest first, in cursor pages. A partner key sees its own deals, a "
+        "manager's token those they are responsible for, the head's all. `stage` is a stage "
+        "id or name; a bad `status` or `responsible` is a 400.",
+        parameters=[
+            OpenApiParameter("stage", str, description="Stage id or name."),
+            OpenApiParameter("status", str, enum=[c for c, _l in Deal.Status.choices]),
+            OpenApiParameter("responsible", OpenApiTypes.UUID, description="A user's id."),
+        ],
+        responses={200: DealSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = DealListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        deals = deals_filter(
+            self.visible(),
+            stage=params.get("stage") or "",
+            status=params.get("status") or "",
+            responsible=params.get("responsible"),
+        )
+        return paginated_response(self, deals, DealSerializer)
+
+
+class DealDetailApi(DealsApiMixin):
+    @extend_schema(
+        summary="A deal",
+        parameters=[_deal_id],
+        responses={200: DealSerializer, **ERRORS},
+    )
+    def get(self, request: Request, pk: Any) -> Response:
+        deal = self.deal(pk)
+        payload = deal_payload(deal, deal_touches(deals=[deal])[deal.pk])
+        return Response(DealSerializer(payload).data)
+
+
+class DealStageApi(DealsApiMixin):
+    @extend_schema(
+        summary="Move a deal to another stage",
+        description="For the responsible manager and the head. Moving to the lost stage needs "
+        "a `reason` (400 without). 409 `deal_closed` on a won, lost or withdrawn deal; 409 "
+        "`deal_in_queue` when moving to won or lost a deal whose order is still in the queue "
+        "(its payment wins it, a refusal touch loses it).",
+        parameters=[_deal_id],
+        request=DealStageMoveInputSerializer,
+        responses={
+            200: DealSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="A partner reads deals only."),
+            409: OpenApiResponse(ErrorSerializer, description="`deal_closed`, `deal_in_queue`."),
+            **ERRORS,
+        },
+    )
+    def post(self, request: Request, pk: Any) -> Response:
+        deal = self.deal(pk)
+        user = request.user
+        if request_partner(request) is not None or getattr(user, "role", None) not in (
+            Role.HEAD,
+            Role.MANAGER,
+            Role.CALLER,
+            Role.ACCOUNT_MANAGER,
+        ):
+            raise PermissionDenied
+        data = DealStageMoveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        stage = Stage.objects.filter(
+            partner_id=deal.partner_id, pk=data.validated_data["stage"]
+        ).first()
+        if stage is None:
+            raise ApplicationError(
+                _("Unknown stage."),
+                code="validation_error",
+                details={"stage": [_("Unknown stage.")]},
+            )
+        deal_stage_move(
+            deal=deal, stage=stage, actor=user, reason=data.validated_data.get("reason", "")
+        )
+        deal = self.deal(pk)
+        payload = deal_payload(deal, deal_touches(deals=[deal])[deal.pk])
+        return Response(DealSerializer(payload).data)

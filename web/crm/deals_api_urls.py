@@ -1,0 +1,9 @@
+from django.urls import path
+
+from web.crm import deals_api
+
+urlpatterns = [
+    path("deals/", deals_api.DealListApi.as_view(), name="api-deals"),
+    path("deals/<uuid:pk>/", deals_api.DealDetailApi.as_view(), name="api-deal"),
+    path("deals/<uuid:pk>/stage/", deals_api.DealStageApi.as_view(), name="api-deal-stage"),
+]
