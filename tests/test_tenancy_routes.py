@@ -31,6 +31,7 @@ from partners.models import Partner, Questionnaire
 from partners.models import SalesStatus as S
 from partners.services import call_book
 from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
+from tests.crm.factories import ContactFactory
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import (
     PartnerFactory,
@@ -123,6 +124,10 @@ def _item(partner: Partner) -> dict[str, Any]:
     return {"item_id": queued_item(product=ProductFactory.create(partner=partner, on_sale=True)).pk}
 
 
+def _contact(partner: Partner) -> dict[str, Any]:
+    return {"contact_id": ContactFactory.create(partner=partner).pk}
+
+
 @dataclass(frozen=True)
 class Route:
     build: Callable[[Partner], dict[str, Any]]
@@ -142,8 +147,10 @@ PARTNER_ROUTES: dict[str, Route] = {
     "api/v1/orders/<str:order_id>/pay/": Route(_order, {"amount": "1000.00"}),
     "api/v1/orders/<str:order_id>/cancel/": Route(_order),
     "api/v1/orders/<str:order_id>/refund/": Route(_order, {"amount": "100.00"}),
+    "api/v1/contacts/<str:contact_id>/": Route(_contact),
     # cabinet pages
     "cabinet/orders/<str:order_id>/": Route(_order),
+    "cabinet/contacts/<str:contact_id>/": Route(_contact),
     "cabinet/products/<uuid:pk>/": Route(_product),
     "cabinet/products/<uuid:pk>/edit/": Route(_product, {"name": "Чужое", "price": "1"}),
     "cabinet/products/<uuid:pk>/settings/": Route(

@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("web.orders.api_urls")),
     path("", include("web.sales_queue.api_urls")),
     path("", include("web.billing.api_urls")),
+    path("", include("web.crm.api_urls")),
 ]
 
 urlpatterns = [
@@ -35,6 +36,7 @@ urlpatterns = [
     path("head/queue/", include("web.sales_queue.head_urls")),
     path("cabinet/orders/", include("web.orders.urls")),
     path("cabinet/billing/", include("web.billing.urls")),
+    path("cabinet/contacts/", include("web.crm.urls")),
     path("cabinet/", include("web.partners.urls")),
     path("workspace/", include("web.sales_queue.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

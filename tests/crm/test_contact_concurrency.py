@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from crm.models import Contact
@@ -28,7 +30,7 @@ def test_concurrent_orders_of_one_buyer_make_one_contact() -> None:
                 partner=product.partner,
                 product=product,
                 external_id=f"shop-{n}",
-                amount="1000.00",
+                amount=Decimal("1000.00"),
                 customer=Customer(name="Анна", phone=phones[n % len(phones)]),
             ).order.contact_id
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -129,7 +130,7 @@ def intake(product: Any, external_id: str, **customer: str) -> Any:
         partner=product.partner,
         product=product,
         external_id=external_id,
-        amount="1000.00",
+        amount=Decimal("1000.00"),
         customer=Customer(**{"name": "Анна", **customer}),
     )
 
@@ -162,17 +163,19 @@ def test_a_deal_gets_its_orders_contact() -> None:
     contact = ContactFactory.create()
     product = ProductFactory.create(on_sale=True, partner=contact.partner)
     item = queued_item(product=product, contact=contact)
+    order = item.order
+    assert order is not None
 
     # when a manager takes it and the deal opens
     deal = deal_open(
         queue_item_id=item.pk,
         partner_id=product.partner_id,
         product_id=product.pk,
-        order=item.order,
+        order=order,
         responsible=manager(),
         title=product.name,
         source="",
-        lead_created_at=item.order.created_at,
+        lead_created_at=order.created_at,
     )
 
     # then the deal is the contact's
