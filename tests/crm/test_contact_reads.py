@@ -174,3 +174,23 @@ def test_the_list_page_runs_a_bounded_number_of_queries(
         response = client.get("/cabinet/contacts/")
 
     assert response.content.decode().count('data-testid="contact-row"') == 31
+
+
+def test_the_contact_page_runs_a_bounded_number_of_queries(
+    client: Client, owner, buyer, django_assert_max_num_queries
+) -> None:
+    # given twenty more orders of the buyer, each with a queue item and a touch
+    product = ProductFactory.create(on_sale=True, partner=buyer.partner)
+    someone = manager()
+    for n in range(20):
+        item = QueueItemFactory.create(
+            order=OrderFactory.create(product=product, contact=buyer, external_id=f"more-{n}")
+        )
+        Touch.objects.create(item=item, manager=someone, channel="phone", outcome="no_answer")
+    client.force_login(owner)
+
+    with django_assert_max_num_queries(12):
+        page = client.get(f"/cabinet/contacts/{buyer.pk}/").content.decode()
+
+    assert page.count('data-testid="contact-order"') == 23
+    assert page.count('data-testid="contact-touch"') == 20
