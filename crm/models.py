@@ -5,11 +5,65 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.models import UUIDModel
 from salesdesk.tenancy import PartnerScopedQuerySet
+
+
+class Contact(UUIDModel):
+    """A buyer of one partner, found again by normalised phone (E.164) or lower-cased email.
+
+    The database keeps one contact per partner and phone, and one per partner and email (partial
+    unique constraints on the non-empty values), so two concurrent intakes of one buyer cannot
+    make two contacts: see :func:`crm.services.contact_find_or_create`.
+    """
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    telegram = models.CharField(_("Telegram"), max_length=64, blank=True)
+    whatsapp = models.CharField(_("WhatsApp"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PartnerScopedQuerySet["Contact"].as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "phone"],
+                condition=~models.Q(phone=""),
+                name="contact_phone_unique_per_partner",
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "email"],
+                condition=~models.Q(email=""),
+                name="contact_email_unique_per_partner",
+            ),
+            # Matching is on the stored form: an email in capitals would be a second buyer.
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")),
+                name="contact_email_lowercase",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["partner", "-created_at"], name="contact_partner_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Deal(UUIDModel):
@@ -39,6 +93,15 @@ class Deal(UUIDModel):
     )
     title = models.CharField(_("title"), max_length=200)
     source = models.CharField(_("source"), max_length=100, blank=True)
+    # The buyer, found again across orders; the contact_* columns keep what the order said.
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deals",
+    )
     contact_name = models.CharField(_("contact"), max_length=200, blank=True)
     contact_email = models.EmailField(_("email"), blank=True)
     contact_phone = models.CharField(_("phone"), max_length=20, blank=True)

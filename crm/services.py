@@ -1,5 +1,5 @@
-"""Writes for the deal pipeline. crm owns its tables: other apps (the queue, billing) change a
-deal only through these functions."""
+"""Writes for contacts and the deal pipeline. crm owns its tables: other apps (orders, the
+queue, billing) change a contact or a deal only through these functions."""
 
 from __future__ import annotations
 
@@ -21,17 +21,108 @@ from crm.models import (
     REMINDER_EMAILS_MAX,
     STALE_AFTER_MAX_MINUTES,
     STALE_AFTER_MIN_MINUTES,
+    Contact,
     Deal,
     DealLostReason,
     DealSettings,
     Stage,
     StageChange,
 )
+from crm.normalizers import ContactError, normalize_email, normalize_phone
 from partners.models import Partner
 from salesdesk.errors import ApplicationError, ConflictError
 
 if TYPE_CHECKING:
     from orders.models import Order
+
+
+# Filled on a found contact when empty there; phone and email are unique per partner.
+_FILLABLE = ("name", "phone", "email", "telegram", "whatsapp")
+_UNIQUE = ("phone", "email")
+
+
+def _find(partner: Partner, *, phone: str, email: str) -> Contact | None:
+    """The partner's contact with this phone, else with this email (phone wins: it is what a
+    manager calls)."""
+    contacts = Contact.objects.for_partner(partner).select_for_update(of=("self",))
+    if phone:
+        found = contacts.filter(phone=phone).first()
+        if found is not None:
+            return found
+    if email:
+        return contacts.filter(email=email).first()
+    return None
+
+
+def _fill(contact: Contact, given: dict[str, str]) -> Contact:
+    """Fill the found (locked) contact's empty fields from ``given``; never overwrite. A phone
+    or email another contact of the partner already holds stays off this one (the unique rule)."""
+    missing = {f: given[f] for f in _FILLABLE if given[f] and not getattr(contact, f)}
+    for field in _UNIQUE:
+        if (
+            field in missing
+            and Contact.objects.filter(partner_id=contact.partner_id, **{field: missing[field]})
+            .exclude(pk=contact.pk)
+            .exists()
+        ):
+            del missing[field]
+    if not missing:
+        return contact
+    try:
+        with transaction.atomic():
+            Contact.objects.filter(pk=contact.pk).update(**missing, updated_at=timezone.now())
+    except IntegrityError:
+        # Another intake took that phone or email for a new contact meanwhile: fill the rest.
+        missing = {f: v for f, v in missing.items() if f not in _UNIQUE}
+        if missing:
+            Contact.objects.filter(pk=contact.pk).update(**missing, updated_at=timezone.now())
+    contact.refresh_from_db()
+    return contact
+
+
+@transaction.atomic
+def contact_find_or_create(
+    *,
+    partner: Partner,
+    name: str,
+    phone: str = "",
+    email: str = "",
+    telegram: str = "",
+    whatsapp: str = "",
+) -> Contact:
+    """The partner's contact for this buyer: found again by normalised phone, else by email,
+    its empty fields filled from what is given; or a new one.
+
+    Race-safe: the insert runs in a savepoint, and losing it to a concurrent intake of the same
+    buyer (the partial unique constraints on phone and email) re-reads the winner. A buyer with
+    neither phone nor email cannot be recognised again and gets a contact of their own.
+    """
+    try:
+        phone = normalize_phone(phone) if phone.strip() else ""
+    except ContactError as exc:
+        raise ApplicationError(
+            gettext("Invalid input."), code="validation_error", details={"phone": [str(exc)]}
+        ) from None
+    given = {
+        "name": name.strip()[:200],
+        "phone": phone,
+        "email": normalize_email(email),
+        "telegram": telegram.strip(),
+        "whatsapp": whatsapp.strip(),
+    }
+    if not (given["phone"] or given["email"]):
+        return Contact.objects.create(partner=partner, **given)
+    found = _find(partner, phone=given["phone"], email=given["email"])
+    if found is not None:
+        return _fill(found, given)
+    try:
+        with transaction.atomic():
+            return Contact.objects.create(partner=partner, **given)
+    except IntegrityError:
+        found = _find(partner, phone=given["phone"], email=given["email"])
+        if found is None:  # some other constraint: a bug, not a race
+            raise
+        return _fill(found, given)
 
 
 @transaction.atomic
@@ -60,6 +151,7 @@ def deal_open(
             product_id=product_id,
             title=title,
             source=source,
+            contact_id=order.contact_id if order else None,
             contact_name=order.customer_name if order else "",
             contact_email=order.customer_email if order else "",
             contact_phone=order.customer_phone if order else "",
@@ -73,6 +165,9 @@ def deal_open(
     if deal.responsible_id != responsible.pk:
         deal.responsible = responsible
         fields.append("responsible")
+    if deal.contact_id is None and order is not None and order.contact_id is not None:
+        deal.contact_id = order.contact_id
+        fields.append("contact")
     if deal.status != Deal.Status.OPEN:
         # The item came back to the queue (its product switched on or unblocked again).
         deal.status, deal.closed_at = Deal.Status.OPEN, None

@@ -36,6 +36,16 @@ class Order(UUIDModel):
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
 
+    # The buyer as crm knows them (found again by phone or email at intake). The customer_*
+    # columns stay as the storefront sent them, so losing a contact loses nothing of the order.
+    contact = models.ForeignKey(
+        "crm.Contact",
+        verbose_name=_("buyer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
     customer_name = models.CharField(_("buyer's name"), max_length=200)
     customer_email = models.EmailField(_("buyer's email"), blank=True)
     customer_phone = models.CharField(_("buyer's phone (E.164)"), max_length=20, blank=True)

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.services import contact_find_or_create
 from orders.contacts import Customer
 from orders.models import Order, Refund
 from partners.models import Partner, Product
@@ -211,8 +212,17 @@ def order_create(
         # A savepoint: losing the race to a concurrent retry must not break the outer
         # transaction, which still has to read the winner.
         with transaction.atomic():
+            contact = contact_find_or_create(
+                partner=partner,
+                name=customer.name,
+                phone=customer.phone,
+                email=customer.email,
+                telegram=customer.telegram,
+                whatsapp=customer.whatsapp,
+            )
             order = Order.objects.create(
                 partner=partner,
+                contact=contact,
                 product=product,
                 external_id=external_id,
                 amount=amount,

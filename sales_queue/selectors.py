@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import SELLER_ROLES, User
+from crm.models import Contact
+from orders.models import Order
 from orders.selectors import TimelineEntry
-from partners.models import Channel, Product, Questionnaire
+from partners.models import Channel, Partner, Product, Questionnaire
 from sales_queue.models import Outcome, QueueItem, Touch
 
 State = QueueItem.State
@@ -213,3 +215,41 @@ def deal_touches(*, deals: Any) -> dict[Any, list[Touch]]:
     ):
         by_item.setdefault(t.item_id, []).append(t)
     return {d.pk: by_item.get(d.queue_item_id, []) for d in deals}
+
+
+# --- a contact's orders, touches and purchased products --------------------------------------
+# They join orders and the queue, above crm, so they live here (the highest app involved).
+
+
+def contact_orders(*, partner: Partner, contact: Contact) -> QuerySet[Order]:
+    """The contact's orders, newest first, with their product."""
+    return (
+        Order.objects.for_partner(partner)
+        .filter(contact=contact)
+        .select_related("product")
+        .order_by("-created_at", "-id")
+    )
+
+
+def contact_touches(*, partner: Partner, contact: Contact) -> QuerySet[Touch]:
+    """The touches on the queue items of the contact's orders, newest first."""
+    return (
+        Touch.objects.filter(item__partner=partner, item__order__contact=contact)
+        .select_related("manager", "item__order")
+        .order_by("-created_at", "-id")
+    )
+
+
+def contact_purchased_products(*, partner: Partner, contact: Contact) -> QuerySet[Product]:
+    """The products of the contact's paid orders (a fully refunded order is no purchase), each
+    once, with how many paid orders and the last payment; most recent purchase first."""
+    paid = Q(orders__contact=contact, orders__status=Order.Status.PAID)
+    return (
+        Product.objects.for_partner(partner)
+        .annotate(
+            paid_orders=Count("orders", filter=paid),
+            last_paid_at=Max("orders__paid_at", filter=paid),
+        )
+        .filter(paid_orders__gt=0)
+        .order_by("-last_paid_at", "name")
+    )

@@ -307,6 +307,11 @@ SPECTACULAR_SETTINGS = {
         "LostReasonEnum": "sales_queue.models.LostReason",
         # The allowed channels and the priority channel share one enum.
         "ChannelsEnum": "partners.models.Channel",
+        # An order's status appears in the orders API and in a contact's orders: one enum,
+        # under the name it had before contacts.
+        "OrderOutputStatusEnum": "orders.models.Order.Status",
+        # A deal's status appears in the deals API and in a contact's deals.
+        "DealStatusEnum": "crm.models.Deal.Status",
     },
     # Swagger UI served from our own static files (drf-spectacular-sidecar), not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -31,7 +31,7 @@ from partners.models import Partner, Questionnaire
 from partners.models import SalesStatus as S
 from partners.services import call_book
 from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
-from tests.crm.factories import DealFactory
+from tests.crm.factories import ContactFactory, DealFactory
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import (
     PartnerFactory,
@@ -128,6 +128,10 @@ def _deal(partner: Partner) -> dict[str, Any]:
     return {"pk": DealFactory.create(product=ProductFactory.create(partner=partner)).pk}
 
 
+def _contact(partner: Partner) -> dict[str, Any]:
+    return {"contact_id": ContactFactory.create(partner=partner).pk}
+
+
 @dataclass(frozen=True)
 class Route:
     build: Callable[[Partner], dict[str, Any]]
@@ -147,10 +151,12 @@ PARTNER_ROUTES: dict[str, Route] = {
     "api/v1/orders/<str:order_id>/pay/": Route(_order, {"amount": "1000.00"}),
     "api/v1/orders/<str:order_id>/cancel/": Route(_order),
     "api/v1/orders/<str:order_id>/refund/": Route(_order, {"amount": "100.00"}),
+    "api/v1/contacts/<str:contact_id>/": Route(_contact),
     "api/v1/deals/<uuid:pk>/": Route(_deal),
     "api/v1/deals/<uuid:pk>/stage/": Route(_deal, {"stage": "", "reason": "other"}),
     # cabinet pages
     "cabinet/orders/<str:order_id>/": Route(_order),
+    "cabinet/contacts/<str:contact_id>/": Route(_contact),
     "cabinet/products/<uuid:pk>/": Route(_product),
     "cabinet/products/<uuid:pk>/edit/": Route(_product, {"name": "Чужое", "price": "1"}),
     "cabinet/products/<uuid:pk>/settings/": Route(

@@ -19,6 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Products"), reverse("partners:products")))
         items.append((_("Alignment calls"), reverse("partners:calls")))
         items.append((_("Orders"), reverse("orders:list")))
+        items.append((_("Buyers"), reverse("crm:contacts")))
         items.append((_("Billing"), reverse("billing:overview")))
         items.append((_("Deal settings"), reverse("crm_settings:deal-settings")))
     if role in SELLER_ROLES:

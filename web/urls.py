@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("web.orders.api_urls")),
     path("", include("web.sales_queue.api_urls")),
     path("", include("web.billing.api_urls")),
+    path("", include("web.crm.api_urls")),
     path("", include(crm_settings_urls.api_urlpatterns)),
     path("", include("web.crm.deals_api_urls")),
 ]
@@ -38,6 +39,7 @@ urlpatterns = [
     path("head/queue/", include("web.sales_queue.head_urls")),
     path("cabinet/orders/", include("web.orders.urls")),
     path("cabinet/billing/", include("web.billing.urls")),
+    path("cabinet/contacts/", include("web.crm.urls")),
     path("cabinet/deal-settings/", include("web.crm.settings_urls")),
     path("cabinet/", include("web.partners.urls")),
     path("workspace/", include("web.sales_queue.urls")),

@@ -1,4 +1,5 @@
-"""Deals and stages for the crm tests. A ``DealFactory`` deal has no queue item (a deal the
+"""Contacts, deals and stages for the crm tests (contacts built with the ORM:
+``contact_find_or_create`` has its own tests). A ``DealFactory`` deal has no queue item (a deal the
 sales department opened by hand, as leads will): its stage moves are free of the queue."""
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from crm.models import Deal, Stage
+from crm.models import Contact, Deal, Stage
 from crm.services import stage_first_open
 from tests.accounts.factories import UserFactory
-from tests.partners.factories import ProductFactory
+from tests.partners.factories import PartnerFactory, ProductFactory
 
 
 class StageFactory(factory.django.DjangoModelFactory[Stage]):
@@ -41,3 +42,15 @@ class DealFactory(factory.django.DjangoModelFactory[Deal]):
     contact_telegram = "@anna_smirnova"
     lead_created_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=2))
     stage = factory.LazyAttribute(lambda o: stage_first_open(partner_id=o.partner.pk))
+
+
+class ContactFactory(factory.django.DjangoModelFactory[Contact]):
+    """A buyer of a new partner (pass ``partner=``), with a phone and an email."""
+
+    class Meta:
+        model = Contact
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = "Анна Смирнова"
+    phone = factory.Sequence(lambda n: f"+7916{n:07d}")
+    email = factory.Sequence(lambda n: f"buyer{n}@example.com")
