@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from crm.models import Contact, Deal, DealSettings, Stage, StageChange
+from crm.models import Contact, Deal, DealSettings, Stage, StageChange, Task
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -95,6 +95,27 @@ class ContactAdmin(admin.ModelAdmin):
     readonly_fields = ["partner", "phone", "email", "created_at"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    """Read-only: tasks are written by the deal services and marked done by their assignee."""
+
+    list_display = ["text", "kind", "assignee", "partner", "due_at", "done_at", "created_at"]
+    list_filter = ["kind", "partner"]
+    search_fields = ["text", "assignee__email"]
+    list_select_related = ["partner", "assignee"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["deal"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

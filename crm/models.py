@@ -286,3 +286,65 @@ class DealSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.partner)
+
+
+class Task(UUIDModel):
+    """Something for the responsible employee to look at: written by a crm service in the
+    transaction of each creation or change of a deal (one row per change). ``kind`` types the
+    change; ``text`` is the change in words, rendered in the site's language when the task is
+    written (so it reads the same later, whatever the stage is renamed to)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Deal opened")
+        REOPENED = "reopened", _("Deal reopened")
+        RESPONSIBLE_CHANGED = "responsible_changed", _("Responsible changed")
+        STAGE_CHANGED = "stage_changed", _("Stage changed")
+        TOUCH = "touch", _("Touch")
+        CALLBACK = "callback", _("Callback")
+        WON = "won", _("Won")
+        WON_LATE = "won_late", _("Won after closing")
+        LOST = "lost", _("Lost")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="tasks")
+    deal = models.ForeignKey(
+        Deal, verbose_name=_("deal"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        related_name="crm_tasks",
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    text = models.CharField(_("text"), max_length=500)
+    due_at = models.DateTimeField(_("due date"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = PartnerScopedQuerySet["Task"].as_manager()
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # A manager's list (open / done, newest first) and the monitor's counts per manager.
+            models.Index(fields=["assignee", "done_at", "created_at"], name="task_assignee_idx"),
+            models.Index(fields=["partner", "-created_at"], name="task_partner_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None

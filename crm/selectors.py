@@ -13,10 +13,10 @@ import re
 import uuid
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
-from accounts.models import SELLER_ROLES, Role
-from crm.models import Contact, Deal, DealSettings, Stage, StageChange
+from accounts.models import SELLER_ROLES, Role, User
+from crm.models import Contact, Deal, DealSettings, Stage, StageChange, Task
 from crm.normalizers import ContactError, normalize_phone
 from crm.services import stages_ensure
 from partners.models import Partner
@@ -128,3 +128,58 @@ def contact_deals(*, partner: Partner, contact: Contact) -> QuerySet[Deal]:
         .select_related("responsible", "product")
         .order_by("-created_at", "-id")
     )
+
+
+# --- tasks ---
+
+
+def tasks_visible(*, user: Any) -> QuerySet[Task]:
+    """The tasks a staff member may see and mark done: a seller their own, the head every
+    one; anyone else none (so another's task is a 404)."""
+    tasks = Task.objects.select_related("deal", "assignee")
+    role = getattr(user, "role", None)
+    if role == Role.HEAD:
+        return tasks
+    if role in SELLER_ROLES:
+        return tasks.filter(assignee=user)
+    return tasks.none()
+
+
+def tasks_filter(
+    tasks: QuerySet[Task], *, done: bool | None = None, assignee: Any = None
+) -> QuerySet[Task]:
+    """Open (``done=False``) or done tasks, of one assignee (a user id); values checked by the
+    caller."""
+    if done is not None:
+        tasks = tasks.filter(done_at__isnull=not done)
+    if assignee:
+        tasks = tasks.filter(assignee_id=assignee)
+    return tasks
+
+
+def task_monitor(*, now: Any) -> list[dict[str, Any]]:
+    """The head's monitor, one row per active seller (one query): open tasks, overdue ones
+    (open and past their due time), and the last activity — the latest task written for them
+    (each change of their deals writes one) or marked done by them."""
+    open_ = Q(crm_tasks__done_at__isnull=True)
+    rows = (
+        User.objects.filter(role__in=SELLER_ROLES, is_active=True)
+        .annotate(
+            open_count=Count("crm_tasks", filter=open_),
+            overdue_count=Count("crm_tasks", filter=open_ & Q(crm_tasks__due_at__lt=now)),
+            last_created=Max("crm_tasks__created_at"),
+            last_done=Max("crm_tasks__done_at"),
+        )
+        .order_by("full_name", "email")
+    )
+    return [
+        {
+            "manager": user,
+            "open": user.open_count,
+            "overdue": user.overdue_count,
+            "last_activity": max(
+                (t for t in (user.last_created, user.last_done) if t is not None), default=None
+            ),
+        }
+        for user in rows
+    ]

@@ -27,9 +27,10 @@ from crm.models import (
     DealSettings,
     Stage,
     StageChange,
+    Task,
 )
 from crm.normalizers import ContactError, normalize_email, normalize_phone
-from partners.models import Partner
+from partners.models import Channel, Partner
 from salesdesk.errors import ApplicationError, ConflictError
 
 if TYPE_CHECKING:
@@ -160,8 +161,10 @@ def deal_open(
             lead_created_at=order.created_at if order else lead_created_at,
         )
         StageChange.objects.create(deal=deal, from_stage=None, to_stage=first)
+        task_for_deal(deal=deal, kind=Task.Kind.CREATED)
         return deal
     fields = []
+    previous_id = deal.responsible_id
     if deal.responsible_id != responsible.pk:
         deal.responsible = responsible
         fields.append("responsible")
@@ -178,6 +181,10 @@ def deal_open(
             fields.append("stage")
     if fields:
         deal.save(update_fields=[*fields, "updated_at"])
+    if "status" in fields:
+        task_for_deal(deal=deal, kind=Task.Kind.REOPENED)
+    elif "responsible" in fields:
+        task_for_deal(deal=deal, kind=Task.Kind.RESPONSIBLE_CHANGED, previous_id=previous_id)
     return deal
 
 
@@ -198,9 +205,16 @@ def deals_close(
     now = now or timezone.now()
     ids = list(queue_item_ids)
     if status == Deal.Status.WITHDRAWN:
-        return Deal.objects.filter(queue_item_id__in=ids, status=Deal.Status.OPEN).update(
+        deals = list(
+            Deal.objects.filter(queue_item_id__in=ids, status=Deal.Status.OPEN)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        Deal.objects.filter(pk__in=[d.pk for d in deals]).update(
             status=status, closed_at=now, updated_at=now
         )
+        tasks_for_deals(deals=deals, kind=Task.Kind.WITHDRAWN, now=now)
+        return len(deals)
     kind = Stage.Kind.WON if status == Deal.Status.WON else Stage.Kind.LOST
     reason = reason if kind == Stage.Kind.LOST else ""
     return _deals_to_terminal(
@@ -209,18 +223,18 @@ def deals_close(
         kind=kind,
         reason=reason,
         now=now,
+        task_kind=Task.Kind.WON if kind == Stage.Kind.WON else Task.Kind.LOST,
     )
 
 
-def _deals_to_terminal(deals: Any, *, status: str, kind: str, reason: str, now: dt.datetime) -> int:
+def _deals_to_terminal(
+    deals: Any, *, status: str, kind: str, reason: str, now: dt.datetime, task_kind: str
+) -> int:
     """Lock ``deals``, move each to its partner's ``kind`` stage with ``status``, and write a
-    stage-change row per deal. The locked rows are re-read, so a concurrent close finds them
-    no longer matching and does nothing."""
-    rows = list(
-        deals.select_for_update(of=("self",))
-        .order_by("pk")
-        .values_list("pk", "partner_id", "stage_id")
-    )
+    stage-change row and a ``task_kind`` task per deal. The locked rows are re-read, so a
+    concurrent close finds them no longer matching and does nothing."""
+    locked = list(deals.select_for_update(of=("self",)).order_by("pk"))
+    rows = [(d.pk, d.partner_id, d.stage_id) for d in locked]
     if not rows:
         return 0
     targets = {
@@ -246,15 +260,26 @@ def _deals_to_terminal(deals: Any, *, status: str, kind: str, reason: str, now: 
                 )
             )
     StageChange.objects.bulk_create(changes)
+    tasks_for_deals(deals=locked, kind=task_kind, now=now, reason=reason)
     return len(rows)
 
 
+@transaction.atomic
 def deal_reassign(*, queue_item_id: Any, responsible: User, now: dt.datetime | None = None) -> int:
-    """The head gave the item to another manager: its deal follows."""
+    """The head gave the item to another manager: its deal follows (and the new responsible
+    gets a task saying so)."""
     now = now or timezone.now()
-    return Deal.objects.filter(queue_item_id=queue_item_id).update(
-        responsible=responsible, updated_at=now
-    )
+    deal = Deal.objects.select_for_update().filter(queue_item_id=queue_item_id).first()
+    if deal is None:
+        return 0
+    previous_id = deal.responsible_id
+    Deal.objects.filter(pk=deal.pk).update(responsible=responsible, updated_at=now)
+    if previous_id != responsible.pk:
+        deal.responsible = responsible
+        task_for_deal(
+            deal=deal, kind=Task.Kind.RESPONSIBLE_CHANGED, previous_id=previous_id, now=now
+        )
+    return 1
 
 
 @transaction.atomic
@@ -270,6 +295,7 @@ def deal_win_late(*, queue_item_id: Any, now: dt.datetime | None = None) -> int:
         kind=Stage.Kind.WON,
         reason="",
         now=now,
+        task_kind=Task.Kind.WON_LATE,
     )
 
 
@@ -365,6 +391,7 @@ def deal_stage_move(*, deal: Deal, stage: Stage, actor: Any, reason: str = "") -
     if stage.pk == deal.stage_id:
         return deal
     now = timezone.now()
+    from_stage = deal.stage
     StageChange.objects.create(
         deal=deal,
         from_stage_id=deal.stage_id,
@@ -377,6 +404,13 @@ def deal_stage_move(*, deal: Deal, stage: Stage, actor: Any, reason: str = "") -
     deal.status = STATUS_OF_KIND[Stage.Kind(stage.kind)]
     deal.closed_at = now if stage.is_terminal else None
     deal.save(update_fields=["stage", "status", "closed_at", "updated_at"])
+    task_kind = {
+        Stage.Kind.WON: Task.Kind.WON,
+        Stage.Kind.LOST: Task.Kind.LOST,
+    }.get(Stage.Kind(stage.kind), Task.Kind.STAGE_CHANGED)
+    task_for_deal(
+        deal=deal, kind=task_kind, now=now, reason=reason, from_stage=from_stage, to_stage=stage
+    )
     return deal
 
 
@@ -529,3 +563,142 @@ def deal_settings_update(*, partner: Partner, actor: Any, **changes: Any) -> Dea
     row.updated_by = actor if isinstance(actor, User) else None
     row.save()
     return row
+
+
+# --- automatic tasks -----------------------------------------------------------------------
+
+# The change in words, one template per kind; rendered in the site's language when the task is
+# written. ``%(title)s`` is the deal's title.
+TASK_TEXTS: dict[str, Any] = {
+    Task.Kind.CREATED: _("New deal «%(title)s»: get in touch with the buyer"),
+    Task.Kind.REOPENED: _("The deal «%(title)s» is open again"),
+    Task.Kind.RESPONSIBLE_CHANGED: _("The deal «%(title)s» was handed to you (was: %(previous)s)"),
+    Task.Kind.STAGE_CHANGED: _("The deal «%(title)s» moved from «%(from)s» to «%(to)s»"),
+    Task.Kind.TOUCH: _("Touch on the deal «%(title)s»: %(channel)s, %(outcome)s"),
+    Task.Kind.CALLBACK: _("Call back on the deal «%(title)s» (%(channel)s)"),
+    Task.Kind.WON: _("The deal «%(title)s» is won"),
+    Task.Kind.WON_LATE: _("The deal «%(title)s» is won after all: the buyer paid after closing"),
+    Task.Kind.LOST: _("The deal «%(title)s» is lost: %(reason)s"),
+    Task.Kind.WITHDRAWN: _(
+        "The deal «%(title)s» is closed without a result: the order was cancelled or the "
+        "product went off sale"
+    ),
+}
+# Touch outcomes as the queue names them (crm sits below the queue and cannot import them).
+TOUCH_OUTCOMES: dict[str, Any] = {
+    "reached": _("reached"),
+    "no_answer": _("no answer"),
+    "callback": _("callback agreed"),
+    "refused": _("refused"),
+}
+
+
+def _task_text(kind: str, **params: Any) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        words = {key: str(value) for key, value in params.items()}
+        return (str(TASK_TEXTS[kind]) % words)[:500]
+
+
+def _task_params(
+    deal: Deal,
+    *,
+    reason: str = "",
+    previous: str = "",
+    from_stage: Stage | None = None,
+    to_stage: Stage | None = None,
+) -> dict[str, Any]:
+    return {
+        "title": deal.title,
+        "reason": dict(DealLostReason.choices).get(reason, reason) or "—",
+        "previous": previous or "—",
+        "from": from_stage.name if from_stage else "—",
+        "to": to_stage.name if to_stage else "—",
+    }
+
+
+def task_for_deal(
+    *,
+    deal: Deal,
+    kind: str,
+    now: dt.datetime | None = None,
+    previous_id: Any = None,
+    reason: str = "",
+    from_stage: Stage | None = None,
+    to_stage: Stage | None = None,
+    due_at: dt.datetime | None = None,
+    words: dict[str, str] | None = None,
+) -> Task:
+    """Write the task telling the deal's responsible employee about one change of the deal.
+    Called by the deal services inside their transaction, only when something changed."""
+    previous = ""
+    if previous_id is not None:
+        user = User.objects.filter(pk=previous_id).first()
+        previous = (user.get_full_name() or user.email) if user else ""
+    params = _task_params(
+        deal, reason=reason, previous=previous, from_stage=from_stage, to_stage=to_stage
+    )
+    return Task.objects.create(
+        partner_id=deal.partner_id,
+        deal=deal,
+        assignee_id=deal.responsible_id,
+        kind=kind,
+        text=_task_text(kind, **params, **(words or {})),
+        due_at=due_at,
+        created_at=now or timezone.now(),
+    )
+
+
+def tasks_for_deals(
+    *, deals: Iterable[Deal], kind: str, now: dt.datetime, reason: str = ""
+) -> list[Task]:
+    """One ``kind`` task per deal in one insert (the queue closes deals in batches)."""
+    return Task.objects.bulk_create(
+        Task(
+            partner_id=deal.partner_id,
+            deal=deal,
+            assignee_id=deal.responsible_id,
+            kind=kind,
+            text=_task_text(kind, **_task_params(deal, reason=reason)),
+            created_at=now,
+        )
+        for deal in deals
+    )
+
+
+@transaction.atomic
+def deal_touch_recorded(
+    *,
+    queue_item_id: Any,
+    channel: str,
+    outcome: str,
+    now: dt.datetime,
+    callback_at: dt.datetime | None = None,
+) -> Task | None:
+    """The queue logged a touch on this item: tell the deal's responsible employee. A callback
+    becomes a task due at the agreed time. ``None`` when the item has no deal."""
+    deal = Deal.objects.filter(queue_item_id=queue_item_id).first()
+    if deal is None:
+        return None
+    callback = outcome == "callback" and callback_at is not None
+    with translation.override(settings.LANGUAGE_CODE):
+        words = {
+            "channel": str(dict(Channel.choices).get(channel, channel)),
+            "outcome": str(TOUCH_OUTCOMES.get(outcome, outcome)),
+        }
+    return task_for_deal(
+        deal=deal,
+        kind=Task.Kind.CALLBACK if callback else Task.Kind.TOUCH,
+        now=now,
+        due_at=callback_at if callback else None,
+        words=words,
+    )
+
+
+def task_done(*, task: Task, actor: User, now: dt.datetime | None = None) -> Task:
+    """Mark a task done (a compare-and-swap: the first marking wins, a repeat changes nothing).
+    Who may mark which task is the caller's check (see :func:`crm.selectors.tasks_visible`)."""
+    Task.objects.filter(pk=task.pk, done_at=None).update(
+        done_at=now or timezone.now(), done_by=actor
+    )
+    task.refresh_from_db()
+    return task

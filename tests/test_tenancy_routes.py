@@ -31,7 +31,7 @@ from partners.models import Partner, Questionnaire
 from partners.models import SalesStatus as S
 from partners.services import call_book
 from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
-from tests.crm.factories import ContactFactory, DealFactory
+from tests.crm.factories import ContactFactory, DealFactory, TaskFactory
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import (
     PartnerFactory,
@@ -128,6 +128,11 @@ def _deal(partner: Partner) -> dict[str, Any]:
     return {"pk": DealFactory.create(product=ProductFactory.create(partner=partner)).pk}
 
 
+def _task(partner: Partner) -> dict[str, Any]:
+    deal = DealFactory.create(product=ProductFactory.create(partner=partner))
+    return {"pk": TaskFactory.create(deal=deal, assignee=deal.responsible).pk}
+
+
 def _contact(partner: Partner) -> dict[str, Any]:
     return {"contact_id": ContactFactory.create(partner=partner).pk}
 
@@ -191,6 +196,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "workspace/items/<uuid:item_id>/touch/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/release/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/payment-link/": StaffRoute(_item, head_only=False),
+    "workspace/tasks/<uuid:pk>/done/": StaffRoute(_task, head_only=False),
     # staff API
     "api/v1/products/<uuid:pk>/sales-department/approve/": StaffRoute(_product, head_only=True),
     "api/v1/products/<uuid:pk>/sales-department/refuse/": StaffRoute(_product, head_only=True),
@@ -203,6 +209,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "api/v1/queue/items/<str:item_id>/touches/": StaffRoute(_item, head_only=False),
     "api/v1/queue/items/<str:item_id>/release/": StaffRoute(_item, head_only=False),
     "api/v1/queue/items/<str:item_id>/reassign/": StaffRoute(_item, head_only=True),
+    "api/v1/tasks/<uuid:pk>/done/": StaffRoute(_task, head_only=False),
 }
 
 

@@ -24,6 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Deal settings"), reverse("crm_settings:deal-settings")))
     if role in SELLER_ROLES:
         items.append((_("Workspace"), reverse("queue:workspace")))
+        items.append((_("Tasks"), reverse("tasks:list")))
     if role in (Role.HEAD, Role.QA):
         items.append((_("Head of sales"), reverse("head-home")))
         items.append((_("Sales queue"), reverse("queue_head:queue")))
@@ -31,6 +32,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Call slots"), reverse("partners_head:slots")))
     if role == Role.HEAD:
         items.append((_("Fees"), reverse("billing_head:fees")))
+        items.append((_("Task monitor"), reverse("tasks_head:monitor")))
     if role not in PARTNER_ROLES:
         items.append((_("API tokens"), reverse("accounts:tokens")))
     return {"nav_items": items}

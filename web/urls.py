@@ -9,6 +9,7 @@ from web import schema  # noqa: F401  (registers the Bearer auth's OpenAPI descr
 from web.accounts.urls import auth_patterns
 from web.accounts.views import HeadHomeView, home
 from web.crm import settings_urls as crm_settings_urls
+from web.crm import tasks_urls
 from web.errors import api_not_found
 
 handler400 = "web.errors.handler400"
@@ -25,6 +26,7 @@ api_v1 = [
     path("", include("web.crm.api_urls")),
     path("", include(crm_settings_urls.api_urlpatterns)),
     path("", include("web.crm.deals_api_urls")),
+    path("", include("web.crm.tasks_api_urls")),
 ]
 
 urlpatterns = [
@@ -37,11 +39,13 @@ urlpatterns = [
     path("head/sales-department/", include("web.partners.head_urls")),
     path("head/billing/", include("web.billing.head_urls")),
     path("head/queue/", include("web.sales_queue.head_urls")),
+    path("head/tasks/", include((tasks_urls.head_urlpatterns, "tasks_head"))),
     path("cabinet/orders/", include("web.orders.urls")),
     path("cabinet/billing/", include("web.billing.urls")),
     path("cabinet/contacts/", include("web.crm.urls")),
     path("cabinet/deal-settings/", include("web.crm.settings_urls")),
     path("cabinet/", include("web.partners.urls")),
+    path("workspace/tasks/", include("web.crm.tasks_urls")),
     path("workspace/", include("web.sales_queue.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),

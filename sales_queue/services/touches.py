@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from crm.models import Deal
-from crm.services import deals_close
+from crm.services import deal_touch_recorded, deals_close
 from partners.models import ALL_CHANNELS, Channel
 from sales_queue.hours import next_working_time
 from sales_queue.models import LostReason, Outcome, QueueEvent, QueueItem, Touch
@@ -195,6 +195,13 @@ def queue_touch(
         callback_at=callback_at if outcome == Outcome.CALLBACK else None,
         reason=reason if outcome == Outcome.REFUSED else "",
         created_at=now,
+    )
+    deal_touch_recorded(
+        queue_item_id=item.pk,
+        channel=channel,
+        outcome=outcome,
+        now=now,
+        callback_at=touch.callback_at,
     )
     item.last_touch_at = now
     fields = ["last_touch_at", "updated_at"]

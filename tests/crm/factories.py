@@ -9,7 +9,7 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from crm.models import Contact, Deal, Stage
+from crm.models import Contact, Deal, Stage, Task
 from crm.services import stage_first_open
 from tests.accounts.factories import UserFactory
 from tests.partners.factories import PartnerFactory, ProductFactory
@@ -54,3 +54,16 @@ class ContactFactory(factory.django.DjangoModelFactory[Contact]):
     name = "Анна Смирнова"
     phone = factory.Sequence(lambda n: f"+7916{n:07d}")
     email = factory.Sequence(lambda n: f"buyer{n}@example.com")
+
+
+class TaskFactory(factory.django.DjangoModelFactory[Task]):
+    """A task on a new deal for its responsible manager (pass ``deal=`` or ``assignee=``)."""
+
+    class Meta:
+        model = Task
+
+    deal = factory.SubFactory(DealFactory, responsible=factory.SelfAttribute("..assignee"))
+    assignee = factory.SubFactory(UserFactory, role="manager")
+    partner = factory.SelfAttribute("deal.partner")
+    kind = Task.Kind.STAGE_CHANGED
+    text = factory.LazyAttribute(lambda o: f"Сделка «{o.deal.title}»: новый этап")
