@@ -128,3 +128,9 @@ def contact_deals(*, partner: Partner, contact: Contact) -> QuerySet[Deal]:
         .select_related("responsible", "product")
         .order_by("-created_at", "-id")
     )
+
+
+def stage_names() -> list[str]:
+    """Every stage name in use, once, for the deal lists' stage filter (the lists span the
+    funnels of several partners; the default stages share their names)."""
+    return sorted(set(Stage.objects.values_list("name", flat=True)))

@@ -8,6 +8,7 @@ from salesdesk.health import healthz
 from web import schema  # noqa: F401  (registers the Bearer auth's OpenAPI description)
 from web.accounts.urls import auth_patterns
 from web.accounts.views import HeadHomeView, home
+from web.crm import deals_urls
 from web.crm import settings_urls as crm_settings_urls
 from web.errors import api_not_found
 
@@ -37,11 +38,14 @@ urlpatterns = [
     path("head/sales-department/", include("web.partners.head_urls")),
     path("head/billing/", include("web.billing.head_urls")),
     path("head/queue/", include("web.sales_queue.head_urls")),
+    path("head/deals/", include((deals_urls.head_urlpatterns, "deals_head"))),
     path("cabinet/orders/", include("web.orders.urls")),
     path("cabinet/billing/", include("web.billing.urls")),
     path("cabinet/contacts/", include("web.crm.urls")),
     path("cabinet/deal-settings/", include("web.crm.settings_urls")),
+    path("cabinet/deals/", include((deals_urls.cabinet_urlpatterns, "deals_cabinet"))),
     path("cabinet/", include("web.partners.urls")),
+    path("workspace/deals/", include("web.crm.deals_urls")),
     path("workspace/", include("web.sales_queue.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
