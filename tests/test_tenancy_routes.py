@@ -132,6 +132,10 @@ def _deal_page(partner: Partner) -> dict[str, Any]:
     return {"deal_id": DealFactory.create(product=ProductFactory.create(partner=partner)).pk}
 
 
+def _partner_id(partner: Partner) -> dict[str, Any]:
+    return {"partner_id": partner.pk}
+
+
 def _contact(partner: Partner) -> dict[str, Any]:
     return {"contact_id": ContactFactory.create(partner=partner).pk}
 
@@ -193,6 +197,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "head/queue/items/<uuid:item_id>/reassign/": StaffRoute(_item, head_only=True),
     "head/deals/<uuid:deal_id>/": StaffRoute(_deal_page, head_only=True),
     "head/deals/<uuid:deal_id>/stage/": StaffRoute(_deal_page, head_only=True),
+    "head/stages/<uuid:partner_id>/": StaffRoute(_partner_id, head_only=True),
     # the manager's workspace (another manager's deal is a 404: tests/crm/test_deal_pages.py)
     "workspace/deals/<uuid:deal_id>/": StaffRoute(_deal_page, head_only=False),
     "workspace/deals/<uuid:deal_id>/stage/": StaffRoute(_deal_page, head_only=False),

@@ -31,6 +31,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Sales queue"), reverse("queue_head:queue")))
         items.append((_("Applications"), reverse("partners_head:applications")))
         items.append((_("Call slots"), reverse("partners_head:slots")))
+        items.append((_("Deal stages"), reverse("stages:index")))
     if role == Role.HEAD:
         items.append((_("Deals"), reverse("deals_head:list")))
         items.append((_("Fees"), reverse("billing_head:fees")))

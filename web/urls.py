@@ -39,6 +39,7 @@ urlpatterns = [
     path("head/billing/", include("web.billing.head_urls")),
     path("head/queue/", include("web.sales_queue.head_urls")),
     path("head/deals/", include((deals_urls.head_urlpatterns, "deals_head"))),
+    path("head/stages/", include("web.crm.stages_urls")),
     path("cabinet/orders/", include("web.orders.urls")),
     path("cabinet/billing/", include("web.billing.urls")),
     path("cabinet/contacts/", include("web.crm.urls")),

@@ -281,3 +281,105 @@ def test_the_cabinet_lists_its_own_deals_read_only_with_a_status_filter() -> Non
     assert "/stage/" not in html and "csrfmiddlewaretoken" not in html.split("<main")[-1]
     assert client.post(CABINET, {}).status_code == 405
     assert logged_in(manager()).get(CABINET).status_code in (403, 404)
+
+
+# --- the head's funnel page: QA looks, only the head edits ---------------------------------------
+
+DEFAULTS = ["Новая", "Контакт установлен", "Презентация", "Ожидает оплату", "Выиграна", "Проиграна"]
+
+
+def funnel(partner: Any) -> list[str]:
+    return [s.name for s in Stage.objects.filter(partner=partner).order_by("position")]
+
+
+@pytest.fixture
+def head() -> Client:
+    return logged_in(UserFactory.create(role="head"))
+
+
+def test_the_head_chooses_a_partner_and_sees_its_funnel(head: Client) -> None:
+    partner = PartnerFactory.create(name="Школа рисования")
+
+    index = head.get("/head/stages/")
+    chosen = head.get("/head/stages/", {"partner": str(partner.pk)})
+    page = head.get(f"/head/stages/{partner.pk}/")
+
+    assert index.status_code == 200 and "Школа рисования" in index.content.decode()
+    assert chosen.status_code == 302
+    assert chosen["Location"] == f"/head/stages/{partner.pk}/"
+    assert [s.name for s in page.context["stages"]] == DEFAULTS
+
+
+def test_the_head_renames_adds_and_moves_stages(head: Client) -> None:
+    # given
+    partner = PartnerFactory.create()
+    stages = {s.name: s for s in stages_ensure(partner_id=partner.pk)}
+    url = f"/head/stages/{partner.pk}/"
+
+    # when
+    renamed = head.post(
+        url, {"action": "rename", "stage": stages["Презентация"].pk, "name": "Демо"}
+    )
+    added = head.post(url, {"action": "add", "name": "Договор"})
+    moved = head.post(url, {"action": "up", "stage": stages["Новая"].pk})  # already first
+    moved_down = head.post(url, {"action": "down", "stage": stages["Новая"].pk})
+
+    # then the new stage goes last of the open ones, before won and lost
+    assert [r.status_code for r in (renamed, added, moved, moved_down)] == [302] * 4
+    assert funnel(partner) == [
+        "Контакт установлен",
+        "Новая",
+        "Демо",
+        "Ожидает оплату",
+        "Договор",
+        "Выиграна",
+        "Проиграна",
+    ]
+
+
+def test_refusals_are_shown_on_the_page(head: Client) -> None:
+    partner = PartnerFactory.create()
+    stages = {s.name: s for s in stages_ensure(partner_id=partner.pk)}
+    url = f"/head/stages/{partner.pk}/"
+
+    renamed = head.post(url, {"action": "rename", "stage": stages["Новая"].pk, "name": " Демо "})
+    duplicate = head.post(
+        url, {"action": "rename", "stage": stages["Презентация"].pk, "name": "Демо"}
+    )
+    terminal = head.post(url, {"action": "up", "stage": stages["Выиграна"].pk})
+    empty = head.post(url, {"action": "add", "name": "  "})
+    foreign = head.post(
+        url,
+        {
+            "action": "rename",
+            "stage": stages_ensure(partner_id=PartnerFactory.create().pk)[0].pk,
+            "name": "X",
+        },
+    )
+
+    assert renamed.status_code == 302  # the name is trimmed
+    assert duplicate.status_code == 400
+    assert 'data-testid="stage-error"' in duplicate.content.decode()
+    assert terminal.status_code == 409
+    assert empty.status_code == 400
+    assert foreign.status_code == 400
+    assert funnel(partner) == ["Демо", *DEFAULTS[1:]]
+
+
+def test_qa_looks_a_manager_and_a_partner_are_refused() -> None:
+    partner = PartnerFactory.create()
+    first = stages_ensure(partner_id=partner.pk)[0]
+    url = f"/head/stages/{partner.pk}/"
+    body = {"action": "rename", "stage": first.pk, "name": "Взлом"}
+    qa = logged_in(UserFactory.create(role="qa"))
+
+    assert qa.get(url).status_code == 200
+    assert "stage-rename" not in qa.get(url).content.decode()
+    assert qa.post(url, body).status_code == 403
+    assert logged_in(manager()).get(url).status_code == 403
+    assert logged_in(manager()).post(url, body).status_code == 403
+    assert (
+        logged_in(UserFactory.create(role="partner_owner", partner=partner)).get(url).status_code
+        == 403
+    )
+    assert funnel(partner) == DEFAULTS
