@@ -125,6 +125,30 @@ def test_the_list_is_paginated_by_50_with_bounded_queries(django_assert_max_num_
     assert len(second.context["page"].object_list) == 10
 
 
+def test_the_head_and_cabinet_lists_and_a_deal_page_have_bounded_queries(
+    django_assert_max_num_queries,
+) -> None:
+    # given 60 deals of one partner across three managers, each with a stage change
+    product = ProductFactory.create()
+    people = [manager() for _ in range(3)]
+    deals = [DealFactory.create(product=product, responsible=people[n % 3]) for n in range(60)]
+    second = Stage.objects.get(partner=product.partner, name="Презентация")
+    StageChange.objects.bulk_create(
+        StageChange(deal=d, from_stage=d.stage, to_stage=second) for d in deals
+    )
+    head = logged_in(UserFactory.create(role="head"))
+    cabinet = logged_in(UserFactory.create(role="partner_owner", partner=product.partner))
+
+    # then: session, user, the filters' choices, count, page; for the deal page the deal,
+    # the funnel, the history, the touches
+    with django_assert_max_num_queries(10):
+        assert head.get(HEAD).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert cabinet.get(CABINET).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert head.get(f"{HEAD}{deals[0].pk}/").status_code == 200
+
+
 def test_others_cannot_open_the_sellers_pages() -> None:
     partner_owner = UserFactory.create(role="partner_owner")
     assert logged_in(partner_owner).get(MY).status_code in (403, 404)
