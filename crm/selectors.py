@@ -183,3 +183,9 @@ def task_monitor(*, now: Any) -> list[dict[str, Any]]:
         }
         for user in rows
     ]
+
+
+def stage_names() -> list[str]:
+    """Every stage name in use, once, for the deal lists' stage filter (the lists span the
+    funnels of several partners; the default stages share their names)."""
+    return sorted(set(Stage.objects.values_list("name", flat=True)))

@@ -133,6 +133,14 @@ def _task(partner: Partner) -> dict[str, Any]:
     return {"pk": TaskFactory.create(deal=deal, assignee=deal.responsible).pk}
 
 
+def _deal_page(partner: Partner) -> dict[str, Any]:
+    return {"deal_id": DealFactory.create(product=ProductFactory.create(partner=partner)).pk}
+
+
+def _partner_id(partner: Partner) -> dict[str, Any]:
+    return {"partner_id": partner.pk}
+
+
 def _contact(partner: Partner) -> dict[str, Any]:
     return {"contact_id": ContactFactory.create(partner=partner).pk}
 
@@ -192,7 +200,12 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "head/sales-department/partners/<uuid:pk>/unblock/": StaffRoute(_partner, head_only=True),
     "head/queue/items/<uuid:item_id>/release/": StaffRoute(_item, head_only=True),
     "head/queue/items/<uuid:item_id>/reassign/": StaffRoute(_item, head_only=True),
-    # the manager's workspace
+    "head/deals/<uuid:deal_id>/": StaffRoute(_deal_page, head_only=True),
+    "head/deals/<uuid:deal_id>/stage/": StaffRoute(_deal_page, head_only=True),
+    "head/stages/<uuid:partner_id>/": StaffRoute(_partner_id, head_only=True),
+    # the manager's workspace (another manager's deal is a 404: tests/crm/test_deal_pages.py)
+    "workspace/deals/<uuid:deal_id>/": StaffRoute(_deal_page, head_only=False),
+    "workspace/deals/<uuid:deal_id>/stage/": StaffRoute(_deal_page, head_only=False),
     "workspace/items/<uuid:item_id>/touch/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/release/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/payment-link/": StaffRoute(_item, head_only=False),

@@ -20,17 +20,21 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Alignment calls"), reverse("partners:calls")))
         items.append((_("Orders"), reverse("orders:list")))
         items.append((_("Buyers"), reverse("crm:contacts")))
+        items.append((_("Deals"), reverse("deals_cabinet:list")))
         items.append((_("Billing"), reverse("billing:overview")))
         items.append((_("Deal settings"), reverse("crm_settings:deal-settings")))
     if role in SELLER_ROLES:
         items.append((_("Workspace"), reverse("queue:workspace")))
+        items.append((_("My deals"), reverse("deals:list")))
         items.append((_("Tasks"), reverse("tasks:list")))
     if role in (Role.HEAD, Role.QA):
         items.append((_("Head of sales"), reverse("head-home")))
         items.append((_("Sales queue"), reverse("queue_head:queue")))
         items.append((_("Applications"), reverse("partners_head:applications")))
         items.append((_("Call slots"), reverse("partners_head:slots")))
+        items.append((_("Deal stages"), reverse("stages:index")))
     if role == Role.HEAD:
+        items.append((_("Deals"), reverse("deals_head:list")))
         items.append((_("Fees"), reverse("billing_head:fees")))
         items.append((_("Task monitor"), reverse("tasks_head:monitor")))
     if role not in PARTNER_ROLES:

@@ -8,8 +8,8 @@ from salesdesk.health import healthz
 from web import schema  # noqa: F401  (registers the Bearer auth's OpenAPI description)
 from web.accounts.urls import auth_patterns
 from web.accounts.views import HeadHomeView, home
+from web.crm import deals_urls, tasks_urls
 from web.crm import settings_urls as crm_settings_urls
-from web.crm import tasks_urls
 from web.errors import api_not_found
 
 handler400 = "web.errors.handler400"
@@ -40,12 +40,16 @@ urlpatterns = [
     path("head/billing/", include("web.billing.head_urls")),
     path("head/queue/", include("web.sales_queue.head_urls")),
     path("head/tasks/", include((tasks_urls.head_urlpatterns, "tasks_head"))),
+    path("head/deals/", include((deals_urls.head_urlpatterns, "deals_head"))),
+    path("head/stages/", include("web.crm.stages_urls")),
     path("cabinet/orders/", include("web.orders.urls")),
     path("cabinet/billing/", include("web.billing.urls")),
     path("cabinet/contacts/", include("web.crm.urls")),
     path("cabinet/deal-settings/", include("web.crm.settings_urls")),
+    path("cabinet/deals/", include((deals_urls.cabinet_urlpatterns, "deals_cabinet"))),
     path("cabinet/", include("web.partners.urls")),
     path("workspace/tasks/", include("web.crm.tasks_urls")),
+    path("workspace/deals/", include("web.crm.deals_urls")),
     path("workspace/", include("web.sales_queue.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),

@@ -435,3 +435,20 @@ def test_the_monitor_counts_open_and_overdue_per_manager(django_assert_max_num_q
     # and: filtered by manager, the open tasks are Иван's three
     only_ivan = client.get(f"/head/tasks/?manager={ivan.pk}")
     assert only_ivan.content.decode().count('data-testid="task-row"') == 3
+
+
+def test_a_task_links_the_deal_page_the_reader_may_open(client: Client) -> None:
+    # given
+    task = TaskFactory.create()
+    head = UserFactory.create(role="head")
+
+    # when
+    client.force_login(task.assignee)
+    mine = client.get("/workspace/tasks/").content.decode()
+    client.force_login(head)
+    monitor = client.get("/head/tasks/").content.decode()
+
+    # then
+    assert f'href="/workspace/deals/{task.deal_id}/"' in mine
+    assert f'href="/head/deals/{task.deal_id}/"' in monitor
+    assert client.get(f"/head/deals/{task.deal_id}/").status_code == 200

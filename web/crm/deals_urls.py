@@ -1,0 +1,24 @@
+"""Deal page routes: a seller's at /workspace/deals/ (``deals``), the head's at /head/deals/
+(``deals_head``), the partner cabinet's list at /cabinet/deals/ (``deals_cabinet``)."""
+
+from django.urls import URLPattern, path
+
+from web.crm import deals_views as views
+
+app_name = "deals"
+
+urlpatterns: list[URLPattern] = [
+    path("", views.DealListView.as_view(), name="list"),
+    path("<uuid:deal_id>/", views.DealDetailView.as_view(), name="deal"),
+    path("<uuid:deal_id>/stage/", views.DealStageView.as_view(), name="stage"),
+]
+
+head_urlpatterns: list[URLPattern] = [
+    path("", views.HeadDealListView.as_view(), name="list"),
+    path("<uuid:deal_id>/", views.HeadDealDetailView.as_view(), name="deal"),
+    path("<uuid:deal_id>/stage/", views.HeadDealStageView.as_view(), name="stage"),
+]
+
+cabinet_urlpatterns: list[URLPattern] = [
+    path("", views.CabinetDealListView.as_view(), name="list"),
+]

@@ -1,0 +1,245 @@
+"""The deal pages: a seller's «Мои сделки», the head's every deal, one deal's page with its
+stage change, and the partner cabinet's read-only list.
+
+Who sees a deal is :func:`crm.selectors.deals_visible`: a seller those they are responsible
+for, the head every one; any other deal is a 404. Stage moves go through
+:func:`crm.services.deal_stage_move`; its refusals (``deal_closed``, ``deal_in_queue``, a lost
+deal without a reason) are shown on the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.models import SELLER_ROLES, Role
+from crm.models import Deal, DealLostReason, Stage
+from crm.selectors import deal_stage_history, deals_filter, deals_visible, stage_names, stages_for
+from crm.services import deal_stage_move
+from partners.models import Channel
+from partners.selectors import partners_for_head
+from sales_queue.selectors import deal_touches, sellers
+from salesdesk.errors import ApplicationError
+from salesdesk.tenancy import get_object_or_404
+from web.crm.deals_serializers import deal_after_seconds
+from web.crm.forms import DealFilterForm, DealStageForm, StatusFilterForm
+from web.sales_queue.presenters import Contact, contact_links
+from web.tenancy import PartnerRequiredMixin, RoleRequiredMixin
+
+PAGE_SIZE = 50
+ALL_CHANNELS = [Channel.PHONE, Channel.WHATSAPP, Channel.TELEGRAM, Channel.EMAIL]
+
+
+def duration_words(seconds: int) -> str:
+    """«Сделка через» in words: «3 дн. 4 ч», «2 ч 15 мин», «15 мин»."""
+    minutes = max(0, seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": mins}
+    if mins:
+        return _("%(minutes)s min") % {"minutes": mins}
+    return _("less than a minute")
+
+
+def _querystring(request: HttpRequest) -> str:
+    """The list's filters without the page number, for the pagination links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# --- the lists -------------------------------------------------------------------------------
+
+
+class DealListView(RoleRequiredMixin, TemplateView):
+    """A seller's own deals; the head's every deal, with partner and responsible filters."""
+
+    template_name = "crm/deal_list.html"
+    allowed_roles = frozenset(SELLER_ROLES)
+    namespace = "deals"
+    for_head = False
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = DealFilterForm(
+            self.request.GET,
+            stage_names=stage_names(),
+            partners=(
+                [(str(p.pk), p.name) for p in partners_for_head()] if self.for_head else None
+            ),
+            people=(
+                [(str(u.pk), u.full_name or u.email) for u in sellers()] if self.for_head else None
+            ),
+        )
+        deals = deals_filter(
+            deals_visible(user=self.request.user).select_related("partner"),
+            stage=form.value("stage"),
+            status=form.value("status"),
+            responsible=form.value("responsible") or None,
+            search=form.value("q"),
+        )
+        if form.value("partner"):
+            deals = deals.filter(partner_id=form.value("partner"))
+        deals = deals.order_by("-updated_at", "-id")
+        page = Paginator(deals, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        context.update(
+            form=form,
+            page=page,
+            querystring=_querystring(self.request),
+            for_head=self.for_head,
+            detail_route=f"{self.namespace}:deal",
+            list_route=f"{self.namespace}:list",
+            filtered=any(form.value(name) for name in form.fields),
+        )
+        return context
+
+
+class HeadDealListView(DealListView):
+    allowed_roles = frozenset({Role.HEAD})
+    namespace = "deals_head"
+    for_head = True
+
+
+class CabinetDealListView(PartnerRequiredMixin, TemplateView):
+    """The partner's deals, read-only: who works which buyer, at which stage."""
+
+    template_name = "crm/deal_cabinet_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = StatusFilterForm(self.request.GET)
+        status = form.cleaned_data.get("status", "") if form.is_valid() else ""
+        deals = deals_filter(deals_visible(partner=self.partner), status=status).order_by(
+            "-created_at", "-id"
+        )
+        page = Paginator(deals, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        context.update(form=form, page=page, querystring=_querystring(self.request))
+        return context
+
+
+# --- one deal --------------------------------------------------------------------------------
+
+
+class DealAccessMixin(RoleRequiredMixin):
+    allowed_roles = frozenset(SELLER_ROLES)
+    namespace = "deals"
+    request: HttpRequest
+
+    def get_deal(self, deal_id: Any) -> Deal:
+        return get_object_or_404(
+            deals_visible(user=self.request.user).select_related("partner"),
+            message=_("Deal not found."),
+            pk=deal_id,
+        )
+
+    def stage_context(self, deal: Deal, **extra: Any) -> dict[str, Any]:
+        return {
+            "deal": deal,
+            "stages": stages_for(partner_id=deal.partner_id),
+            "history": deal_stage_history(deal=deal),
+            "lost_kind": Stage.Kind.LOST,
+            "reasons": [("", "—"), *DealLostReason.choices],
+            "stage_route": f"{self.namespace}:stage",
+            "can_move": deal.status == Deal.Status.OPEN,
+            **extra,
+        }
+
+    def page_context(self, deal: Deal, **extra: Any) -> dict[str, Any]:
+        contact = Contact(
+            name=deal.contact_name,
+            email=deal.contact_email,
+            phone=deal.contact_phone,
+            telegram=deal.contact_telegram,
+            whatsapp=deal.contact_whatsapp,
+        )
+        order = deal.order
+        search = deal.contact_phone or deal.contact_email
+        return {
+            **self.stage_context(deal, **extra),
+            "links": contact_links(contact, ALL_CHANNELS),
+            "deal_after": duration_words(deal_after_seconds(deal)),
+            "touches": deal_touches(deals=[deal])[deal.pk],
+            "channel_labels": dict(Channel.choices),
+            "paid_order": order if order is not None and order.paid_at is not None else None,
+            "list_route": f"{self.namespace}:list",
+            "contact_deals_url": (
+                f"{reverse(f'{self.namespace}:list')}?{urlencode({'q': search})}" if search else ""
+            ),
+        }
+
+
+class DealDetailView(DealAccessMixin, TemplateView):
+    template_name = "crm/deal_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(self.page_context(self.get_deal(kwargs["deal_id"])))
+        return context
+
+
+class DealStageView(DealAccessMixin, View):
+    """Move the deal to another stage: htmx swaps the stage card, a plain post redirects."""
+
+    def post(self, request: HttpRequest, deal_id: Any) -> HttpResponseBase:
+        deal = self.get_deal(deal_id)
+        form = DealStageForm(request.POST)
+        error, details, status = "", {}, 200
+        if not form.is_valid():
+            error, status = _("Choose a stage."), 400
+        else:
+            stages = stages_for(partner_id=deal.partner_id)
+            stage = next((s for s in stages if s.pk == form.cleaned_data["stage"]), None)
+            if stage is None:
+                error, status = _("Unknown stage."), 400
+            else:
+                try:
+                    deal_stage_move(
+                        deal=deal,
+                        stage=stage,
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                except ApplicationError as exc:
+                    error, details, status = exc.message, exc.details, exc.status_code
+                else:
+                    deal = self.get_deal(deal_id)
+        if not getattr(request, "htmx", False) and not error:
+            return redirect(f"{self.namespace}:deal", deal_id=deal.pk)
+        context = self.stage_context(
+            deal, stage_error=error, reason_errors=details.get("reason", []), posted=request.POST
+        )
+        if getattr(request, "htmx", False):
+            # htmx swaps 2xx answers only: the refusal comes back as the card with its message.
+            return render(request, "crm/_deal_stage.html", context)
+        return render(
+            request,
+            "crm/deal_detail.html",
+            self.page_context(
+                deal,
+                stage_error=error,
+                reason_errors=details.get("reason", []),
+                posted=request.POST,
+            ),
+            status=status,
+        )
+
+
+class HeadDealDetailView(DealDetailView):
+    allowed_roles = frozenset({Role.HEAD})
+    namespace = "deals_head"
+
+
+class HeadDealStageView(DealStageView):
+    allowed_roles = frozenset({Role.HEAD})
+    namespace = "deals_head"

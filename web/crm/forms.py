@@ -1,0 +1,73 @@
+"""Forms of the deal pages: the list's filters, the stage change, the head's stage editing."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Deal, DealLostReason
+from crm.selectors import SEARCH_MAX
+
+
+class DealFilterForm(forms.Form):
+    """The deal list's filters. ``stage`` is a stage name: a seller's or the head's deals span
+    several partners' funnels, and the default stages share their names."""
+
+    q = forms.CharField(label=_("Name, phone or email"), required=False, max_length=SEARCH_MAX)
+    stage = forms.ChoiceField(label=_("Stage"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    partner = forms.ChoiceField(label=_("Partner"), required=False)
+    responsible = forms.ChoiceField(label=_("Responsible"), required=False)
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        stage_names: list[str],
+        partners: list[tuple[str, str]] | None = None,
+        people: list[tuple[str, str]] | None = None,
+    ) -> None:
+        super().__init__(data)
+        everything: list[tuple[str, Any]] = [("", _("All"))]
+        self._choices("stage", everything + [(n, n) for n in stage_names])
+        self._choices("status", everything + list(Deal.Status.choices))
+        for name, given in (("partner", partners), ("responsible", people)):
+            if given is None:
+                del self.fields[name]
+            else:
+                self._choices(name, everything + given)
+
+    def _choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
+        cast(forms.ChoiceField, self.fields[name]).choices = choices
+
+    def value(self, name: str) -> str:
+        """A valid filter's value, or "" (an invalid one is dropped, not a 500)."""
+        self.is_valid()
+        return str(self.cleaned_data.get(name) or "")
+
+
+class StatusFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), *Deal.Status.choices],
+    )
+
+
+class DealStageForm(forms.Form):
+    stage = forms.UUIDField(label=_("Stage"))
+    reason = forms.ChoiceField(
+        label=_("Reason"), required=False, choices=[("", "—"), *DealLostReason.choices]
+    )
+
+
+class StageActionForm(forms.Form):
+    """One edit of a funnel: rename a stage, add one, move one up or down."""
+
+    ACTIONS = ("rename", "add", "up", "down")
+
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
+    stage = forms.UUIDField(required=False)
+    name = forms.CharField(required=False, max_length=200)
