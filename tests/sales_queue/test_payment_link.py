@@ -194,3 +194,13 @@ def test_another_managers_order_cannot_be_marked_as_sent(client: Client, ivan: A
     client.post(f"/workspace/items/{item.pk}/payment-link/", {"channel": "email"}, headers=HTMX)
 
     assert not Touch.objects.exists()
+
+
+def test_the_send_buttons_read_as_russian_phrases(ivan_client: Client, ivan: Any) -> None:
+    held(ivan)
+
+    page = ivan_client.get("/workspace/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+    for phrase in ("Отправить в WhatsApp", "Отправить в Telegram", "Отправить письмом"):
+        assert phrase in page
+    assert "Отправить в Электронная почта" not in page

@@ -98,7 +98,12 @@ def payment_link(work: WorkItem) -> PaymentLink | None:
     text = f"{greeting} {about}"
     message = f"{text} {url}"
     sends: list[PaymentLinkSend] = []
-    for channel, label in work.channels:
+    send_labels: dict[str, str] = {
+        Channel.WHATSAPP: _("Send via WhatsApp"),
+        Channel.TELEGRAM: _("Send via Telegram"),
+        Channel.EMAIL: _("Send by email"),
+    }
+    for channel, _label in work.channels:
         whatsapp = _digits(contact.whatsapp or contact.phone)
         if channel == Channel.WHATSAPP and whatsapp:
             href = f"https://wa.me/{whatsapp}?text={quote(message, safe='')}"
@@ -113,7 +118,7 @@ def payment_link(work: WorkItem) -> PaymentLink | None:
             )
         else:
             continue
-        sends.append(PaymentLinkSend(channel, label, href))
+        sends.append(PaymentLinkSend(channel, str(send_labels[channel]), href))
     return PaymentLink(url=url, sends=sends)
 
 
