@@ -11,12 +11,14 @@ urlpatterns: list[URLPattern] = [
     path("", views.DealListView.as_view(), name="list"),
     path("<uuid:deal_id>/", views.DealDetailView.as_view(), name="deal"),
     path("<uuid:deal_id>/stage/", views.DealStageView.as_view(), name="stage"),
+    path("<uuid:deal_id>/next-step/", views.DealNextStepView.as_view(), name="next_step"),
 ]
 
 head_urlpatterns: list[URLPattern] = [
     path("", views.HeadDealListView.as_view(), name="list"),
     path("<uuid:deal_id>/", views.HeadDealDetailView.as_view(), name="deal"),
     path("<uuid:deal_id>/stage/", views.HeadDealStageView.as_view(), name="stage"),
+    path("<uuid:deal_id>/next-step/", views.HeadDealNextStepView.as_view(), name="next_step"),
 ]
 
 cabinet_urlpatterns: list[URLPattern] = [

@@ -9,13 +9,17 @@ deal without a reason) are shown on the page.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
+from django.db.models import Case, F, When
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -23,14 +27,14 @@ from django.views.generic import TemplateView
 from accounts.models import SELLER_ROLES, Role
 from crm.models import Deal, DealLostReason, Stage
 from crm.selectors import deal_stage_history, deals_filter, deals_visible, stage_names, stages_for
-from crm.services import deal_stage_move
+from crm.services import deal_next_step_set, deal_stage_move
 from partners.models import Channel
 from partners.selectors import partners_for_head
 from sales_queue.selectors import deal_touches, sellers
 from salesdesk.errors import ApplicationError
 from salesdesk.tenancy import get_object_or_404
 from web.crm.deals_serializers import deal_after_seconds
-from web.crm.forms import DealFilterForm, DealStageForm, StatusFilterForm
+from web.crm.forms import DealFilterForm, DealNextStepForm, DealStageForm, StatusFilterForm
 from web.sales_queue.presenters import Contact, contact_links
 from web.tenancy import PartnerRequiredMixin, RoleRequiredMixin
 
@@ -50,6 +54,43 @@ def duration_words(seconds: int) -> str:
     if mins:
         return _("%(minutes)s min") % {"minutes": mins}
     return _("less than a minute")
+
+
+# How long the buyer has waited since the last touch: the mark worsens at 2, 3–4, 5–6, 7+ days.
+WAIT_MARKS = ((7, "wait-7"), (5, "wait-5"), (3, "wait-3"), (2, "wait-2"))
+
+
+def wait_days(deal: Deal, now: dt.datetime) -> int:
+    """Whole days since the last touch (or, before the first one, since the deal opened)."""
+    since = deal.last_touch_at or deal.created_at
+    return max(0, (now - since) // dt.timedelta(days=1))
+
+
+def wait_mark(days: int) -> str:
+    return next((css for start, css in WAIT_MARKS if days >= start), "wait-0")
+
+
+@dataclass(frozen=True)
+class DealRow:
+    """A deal as the lists show it: its next step's state and the buyer's wait."""
+
+    deal: Deal
+    open: bool
+    overdue: bool
+    wait_days: int
+    wait_mark: str
+
+    @classmethod
+    def of(cls, deal: Deal, now: dt.datetime) -> DealRow:
+        is_open = deal.status == Deal.Status.OPEN
+        days = wait_days(deal, now)
+        return cls(
+            deal=deal,
+            open=is_open,
+            overdue=is_open and deal.next_step_at is not None and deal.next_step_at < now,
+            wait_days=days,
+            wait_mark=wait_mark(days),
+        )
 
 
 def _querystring(request: HttpRequest) -> str:
@@ -91,11 +132,15 @@ class DealListView(RoleRequiredMixin, TemplateView):
         )
         if form.value("partner"):
             deals = deals.filter(partner_id=form.value("partner"))
-        deals = deals.order_by("-updated_at", "-id")
+        # Open deals by their next step, overdue first; then the closed ones, last change first.
+        next_step = Case(When(status=Deal.Status.OPEN, then=F("next_step_at")), default=None)
+        deals = deals.order_by(next_step.asc(nulls_last=True), "-updated_at", "-id")
         page = Paginator(deals, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        now = timezone.now()
         context.update(
             form=form,
             page=page,
+            rows=[DealRow.of(deal, now) for deal in page.object_list],
             querystring=_querystring(self.request),
             for_head=self.for_head,
             detail_route=f"{self.namespace}:deal",
@@ -155,6 +200,21 @@ class DealAccessMixin(RoleRequiredMixin):
             **extra,
         }
 
+    def next_step_context(self, deal: Deal, **extra: Any) -> dict[str, Any]:
+        form = extra.pop("step_form", None) or DealNextStepForm(
+            initial={
+                "text": deal.next_step,
+                "at": timezone.localtime(deal.next_step_at) if deal.next_step_at else None,
+            }
+        )
+        return {
+            "deal": deal,
+            "row": DealRow.of(deal, timezone.now()),
+            "step_form": form,
+            "step_route": f"{self.namespace}:next_step",
+            **extra,
+        }
+
     def page_context(self, deal: Deal, **extra: Any) -> dict[str, Any]:
         contact = Contact(
             name=deal.contact_name,
@@ -165,7 +225,11 @@ class DealAccessMixin(RoleRequiredMixin):
         )
         order = deal.order
         search = deal.contact_phone or deal.contact_email
+        step_extra = {
+            k: extra.pop(k) for k in ("step_form", "step_error", "step_errors") if k in extra
+        }
         return {
+            **self.next_step_context(deal, **step_extra),
             **self.stage_context(deal, **extra),
             "links": contact_links(contact, ALL_CHANNELS),
             "deal_after": duration_words(deal_after_seconds(deal)),
@@ -233,6 +297,47 @@ class DealStageView(DealAccessMixin, View):
             ),
             status=status,
         )
+
+
+class DealNextStepView(DealAccessMixin, View):
+    """Set the deal's next step: htmx swaps the next-step card, a plain post redirects."""
+
+    def post(self, request: HttpRequest, deal_id: Any) -> HttpResponseBase:
+        deal = self.get_deal(deal_id)
+        form = DealNextStepForm(request.POST)
+        error, errors, status = "", {}, 200
+        if not form.is_valid():
+            error, status = _("Invalid input."), 400
+            errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+        else:
+            try:
+                deal = deal_next_step_set(
+                    deal=deal,
+                    actor=request.user,
+                    text=form.cleaned_data["text"],
+                    at=form.cleaned_data["at"],
+                )
+            except ApplicationError as exc:
+                error, errors, status = exc.message, exc.details, exc.status_code
+        htmx = getattr(request, "htmx", False)
+        if not htmx and not error:
+            return redirect(f"{self.namespace}:deal", deal_id=deal.pk)
+        extra: dict[str, Any] = {"step_error": error, "step_errors": errors}
+        if error:
+            extra["step_form"] = form
+        if htmx:
+            # htmx swaps 2xx answers only: the refusal comes back as the card with its message.
+            return render(
+                request, "crm/_deal_next_step.html", self.next_step_context(deal, **extra)
+            )
+        return render(
+            request, "crm/deal_detail.html", self.page_context(deal, **extra), status=status
+        )
+
+
+class HeadDealNextStepView(DealNextStepView):
+    allowed_roles = frozenset({Role.HEAD})
+    namespace = "deals_head"
 
 
 class HeadDealDetailView(DealDetailView):
