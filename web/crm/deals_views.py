@@ -26,7 +26,15 @@ from django.views.generic import TemplateView
 
 from accounts.models import SELLER_ROLES, Role
 from crm.models import Deal, DealLostReason, Stage
-from crm.selectors import deal_stage_history, deals_filter, deals_visible, stage_names, stages_for
+from crm.selectors import (
+    board_partners,
+    deal_board,
+    deal_stage_history,
+    deals_filter,
+    deals_visible,
+    stage_names,
+    stages_for,
+)
 from crm.services import deal_next_step_set, deal_stage_move
 from partners.models import Channel
 from partners.selectors import partners_for_head
@@ -145,9 +153,89 @@ class DealListView(RoleRequiredMixin, TemplateView):
             for_head=self.for_head,
             detail_route=f"{self.namespace}:deal",
             list_route=f"{self.namespace}:list",
+            board_route=f"{self.namespace}:board",
             filtered=any(form.value(name) for name in form.fields),
         )
         return context
+
+
+# --- the board by stage ------------------------------------------------------------------------
+
+
+def board_context(
+    request: HttpRequest,
+    *,
+    namespace: str,
+    for_head: bool,
+    partner_id: Any = None,
+    error: str = "",
+    error_deal_id: Any = None,
+) -> dict[str, Any]:
+    """One partner's funnel, a column per open stage with the caller's open deals as cards (the
+    head's: everyone's). A seller whose deals span partners chooses the partner; the first by
+    name by default. ``error`` is a refused move of ``error_deal_id``, shown on its card."""
+    deals = deals_visible(user=request.user)
+    partners = (
+        list(partners_for_head())
+        if for_head
+        else board_partners(deals=deals.filter(status=Deal.Status.OPEN))
+    )
+    chosen = next((p for p in partners if str(p.pk) == str(partner_id or "")), None)
+    chosen = chosen or (partners[0] if partners else None)
+    now = timezone.now()
+    board: list[tuple[Stage, list[DealRow]]] = []
+    if chosen is not None:
+        for stage, cards in deal_board(deals=deals, partner_id=chosen.pk):
+            board.append((stage, [DealRow.of(deal, now) for deal in cards]))
+    stages = [stage for stage, _rows in board]
+    # Each column with the stage a card's «→» button moves to (none after the last open one).
+    columns = [
+        (stage, stages[n + 1] if n + 1 < len(stages) else None, rows)
+        for n, (stage, rows) in enumerate(board)
+    ]
+    shown = {row.deal.pk for _stage, rows in board for row in rows}
+    return {
+        "partners": partners,
+        "partner": chosen,
+        "columns": columns,
+        "stages": stages,
+        "for_head": for_head,
+        "board_route": f"{namespace}:board",
+        "stage_route": f"{namespace}:stage",
+        "detail_route": f"{namespace}:deal",
+        "list_route": f"{namespace}:list",
+        "board_error": error,
+        "error_deal_id": error_deal_id,
+        "orphan_error": error if error and error_deal_id not in shown else "",
+    }
+
+
+class DealBoardView(RoleRequiredMixin, TemplateView):
+    """A seller's open deals by stage (one partner's funnel at a time); moves go through the
+    stage view by htmx."""
+
+    template_name = "crm/board.html"
+    allowed_roles = frozenset(SELLER_ROLES)
+    namespace = "deals"
+    for_head = False
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            board_context(
+                self.request,
+                namespace=self.namespace,
+                for_head=self.for_head,
+                partner_id=self.request.GET.get("partner"),
+            )
+        )
+        return context
+
+
+class HeadDealBoardView(DealBoardView):
+    allowed_roles = frozenset({Role.HEAD})
+    namespace = "deals_head"
+    for_head = True
 
 
 class HeadDealListView(DealListView):
@@ -278,6 +366,8 @@ class DealStageView(DealAccessMixin, View):
                     error, details, status = exc.message, exc.details, exc.status_code
                 else:
                     deal = self.get_deal(deal_id)
+        if request.POST.get("board"):
+            return self.board_answer(request, deal, error, status)
         if not getattr(request, "htmx", False) and not error:
             return redirect(f"{self.namespace}:deal", deal_id=deal.pk)
         context = self.stage_context(
@@ -297,6 +387,27 @@ class DealStageView(DealAccessMixin, View):
             ),
             status=status,
         )
+
+    def board_answer(
+        self, request: HttpRequest, deal: Deal, error: str, status: int
+    ) -> HttpResponseBase:
+        """A move from the board: htmx gets the board back (the refusal on the card), a plain
+        post returns to the board."""
+        htmx = getattr(request, "htmx", False)
+        if not htmx and not error:
+            board = reverse(f"{self.namespace}:board")
+            return redirect(f"{board}?{urlencode({'partner': str(deal.partner_id)})}")
+        context = board_context(
+            request,
+            namespace=self.namespace,
+            for_head=self.namespace == "deals_head",
+            partner_id=deal.partner_id,
+            error=error,
+            error_deal_id=deal.pk,
+        )
+        if htmx:
+            return render(request, "crm/_board.html", context)
+        return render(request, "crm/board.html", context, status=status)
 
 
 class DealNextStepView(DealAccessMixin, View):
