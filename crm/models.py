@@ -122,6 +122,12 @@ class Deal(UUIDModel):
         blank=True,
         related_name="deals",
     )
+    # What the seller does next and when: every open deal has one (the first is set when the
+    # deal opens); «Мои сделки» sorts by it.
+    next_step = models.CharField(_("next step"), max_length=200, blank=True)
+    next_step_at = models.DateTimeField(_("next step at"), null=True, blank=True)
+    # The last touch with the buyer (kept by crm.services.deal_touch_recorded).
+    last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True)
 
     objects = PartnerScopedQuerySet["Deal"].as_manager()
 
@@ -136,6 +142,10 @@ class Deal(UUIDModel):
             models.Index(fields=["responsible", "-updated_at"], name="deal_responsible_upd_idx"),
             models.Index(fields=["partner", "-updated_at"], name="deal_partner_updated_idx"),
             models.Index(fields=["stage", "-updated_at"], name="deal_stage_updated_idx"),
+            # «Мои сделки»: a seller's open deals by their next step.
+            models.Index(
+                fields=["responsible", "status", "next_step_at"], name="deal_resp_next_step_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -305,6 +315,7 @@ class Task(UUIDModel):
         WON_LATE = "won_late", _("Won after closing")
         LOST = "lost", _("Lost")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        NEXT_STEP = "next_step", _("Next step")
 
     partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="tasks")
     deal = models.ForeignKey(

@@ -13,7 +13,7 @@ import re
 import uuid
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from accounts.models import SELLER_ROLES, Role, User
 from crm.models import Contact, Deal, DealSettings, Stage, StageChange, Task
@@ -189,3 +189,30 @@ def stage_names() -> list[str]:
     """Every stage name in use, once, for the deal lists' stage filter (the lists span the
     funnels of several partners; the default stages share their names)."""
     return sorted(set(Stage.objects.values_list("name", flat=True)))
+
+
+# --- the board by stage ---------------------------------------------------------------------
+
+# A board shows at most this many cards (one query whatever the number of deals).
+BOARD_MAX = 500
+
+
+def board_partners(*, deals: QuerySet[Deal]) -> list[Partner]:
+    """The partners of the given deals, by name: a seller's board shows one funnel at a time."""
+    return list(Partner.objects.filter(pk__in=deals.values("partner_id")).order_by("name", "id"))
+
+
+def deal_board(*, deals: QuerySet[Deal], partner_id: Any) -> list[tuple[Stage, list[Deal]]]:
+    """The open deals of one partner's funnel by open stage, each column by next step (the
+    earliest, so the overdue, first). Two queries: the stages and the deals."""
+    stages = [s for s in stages_for(partner_id=partner_id) if s.kind == Stage.Kind.OPEN]
+    columns: dict[Any, list[Deal]] = {s.pk: [] for s in stages}
+    cards = (
+        deals.filter(partner_id=partner_id, status=Deal.Status.OPEN)
+        .order_by(F("next_step_at").asc(nulls_last=True), "-updated_at", "-id")
+        .select_related("stage", "responsible")[:BOARD_MAX]
+    )
+    for deal in cards:
+        if deal.stage_id in columns:
+            columns[deal.stage_id].append(deal)
+    return [(stage, columns[stage.pk]) for stage in stages]

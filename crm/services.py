@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Role, User
 from crm.models import (
     REMINDER_EMAILS_MAX,
     STALE_AFTER_MAX_MINUTES,
@@ -31,7 +31,8 @@ from crm.models import (
 )
 from crm.normalizers import ContactError, normalize_email, normalize_phone
 from partners.models import Channel, Partner
-from salesdesk.errors import ApplicationError, ConflictError
+from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+from salesdesk.timezones import MOSCOW
 
 if TYPE_CHECKING:
     from orders.models import Order
@@ -126,6 +127,16 @@ def contact_find_or_create(
         return _fill(found, given)
 
 
+# The first next step of a new deal: get in touch within the hour of the take.
+FIRST_STEP_AFTER = dt.timedelta(hours=1)
+NEXT_STEP_MAX = 200
+
+
+def _first_step_text() -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext("Contact the buyer")
+
+
 @transaction.atomic
 def deal_open(
     *,
@@ -137,13 +148,18 @@ def deal_open(
     title: str,
     source: str,
     lead_created_at: dt.datetime,
+    taken_at: dt.datetime | None = None,
 ) -> Deal:
     """Open the deal of a queue item the ``responsible`` manager has just taken — or, when the
-    item had one already (it came back to the queue), hand that deal to them and reopen it."""
+    item had one already (it came back to the queue), hand that deal to them and reopen it.
+    A new deal's first next step is to contact the buyer within the hour of the take."""
     deal = Deal.objects.filter(queue_item_id=queue_item_id).first()
     first = stage_first_open(partner_id=partner_id)
+    now = taken_at or timezone.now()
     if deal is None:
         deal = Deal.objects.create(
+            next_step=_first_step_text(),
+            next_step_at=now + FIRST_STEP_AFTER,
             partner_id=partner_id,
             stage=first,
             responsible=responsible,
@@ -179,6 +195,9 @@ def deal_open(
             StageChange.objects.create(deal=deal, from_stage_id=deal.stage_id, to_stage=first)
             deal.stage = first
             fields.append("stage")
+        if deal.next_step_at is None:
+            deal.next_step, deal.next_step_at = _first_step_text(), now + FIRST_STEP_AFTER
+            fields += ["next_step", "next_step_at"]
     if fields:
         deal.save(update_fields=[*fields, "updated_at"])
     if "status" in fields:
@@ -583,6 +602,7 @@ TASK_TEXTS: dict[str, Any] = {
         "The deal «%(title)s» is closed without a result: the order was cancelled or the "
         "product went off sale"
     ),
+    Task.Kind.NEXT_STEP: _("Next step on the deal «%(title)s»: %(step)s"),
 }
 # Touch outcomes as the queue names them (crm sits below the queue and cannot import them).
 TOUCH_OUTCOMES: dict[str, Any] = {
@@ -679,6 +699,9 @@ def deal_touch_recorded(
     deal = Deal.objects.filter(queue_item_id=queue_item_id).first()
     if deal is None:
         return None
+    if deal.last_touch_at is None or deal.last_touch_at < now:
+        Deal.objects.filter(pk=deal.pk).update(last_touch_at=now)
+        deal.last_touch_at = now
     callback = outcome == "callback" and callback_at is not None
     with translation.override(settings.LANGUAGE_CODE):
         words = {
@@ -702,3 +725,37 @@ def task_done(*, task: Task, actor: User, now: dt.datetime | None = None) -> Tas
     )
     task.refresh_from_db()
     return task
+
+
+@transaction.atomic
+def deal_next_step_set(
+    *, deal: Deal, actor: Any, text: str, at: dt.datetime | None, now: dt.datetime | None = None
+) -> Deal:
+    """Set what the seller does next on an open deal and when, and write it as a task due then.
+
+    Only the deal's responsible seller or the head may (anyone else: 404, as if the deal were
+    not there). The text is required (at most 200 characters); the time is in the future or
+    earlier today (Moscow time), never on a past day (400). A closed deal has no next step
+    (409 ``deal_closed``)."""
+    now = now or timezone.now()
+    if getattr(actor, "role", None) != Role.HEAD and actor.pk != deal.responsible_id:
+        raise NotFoundError(gettext("Deal not found."))
+    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    if deal.status != Deal.Status.OPEN:
+        raise ConflictError(gettext("The deal is closed; it has no next step."), code="deal_closed")
+    text = (text or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not text:
+        errors["text"] = [gettext("Say what the next step is.")]
+    elif len(text) > NEXT_STEP_MAX:
+        errors["text"] = [gettext("At most %d characters.") % NEXT_STEP_MAX]
+    if at is None:
+        errors["at"] = [gettext("Set the date of the next step.")]
+    elif timezone.localtime(at, MOSCOW).date() < timezone.localtime(now, MOSCOW).date():
+        errors["at"] = [gettext("The next step cannot be on a past day.")]
+    if errors or at is None:
+        raise ApplicationError(gettext("Invalid input."), code="validation_error", details=errors)
+    deal.next_step, deal.next_step_at = text, at
+    deal.save(update_fields=["next_step", "next_step_at", "updated_at"])
+    task_for_deal(deal=deal, kind=Task.Kind.NEXT_STEP, now=now, due_at=at, words={"step": text})
+    return deal

@@ -23,4 +23,5 @@ def open_deal(item: QueueItem, manager: User) -> Deal:
         title=item.product.name,
         source=(order.source if order is not None else "") or _("Unpaid order"),
         lead_created_at=item.entered_at,
+        taken_at=item.taken_at,
     )

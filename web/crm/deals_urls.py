@@ -9,14 +9,18 @@ app_name = "deals"
 
 urlpatterns: list[URLPattern] = [
     path("", views.DealListView.as_view(), name="list"),
+    path("board/", views.DealBoardView.as_view(), name="board"),
     path("<uuid:deal_id>/", views.DealDetailView.as_view(), name="deal"),
     path("<uuid:deal_id>/stage/", views.DealStageView.as_view(), name="stage"),
+    path("<uuid:deal_id>/next-step/", views.DealNextStepView.as_view(), name="next_step"),
 ]
 
 head_urlpatterns: list[URLPattern] = [
     path("", views.HeadDealListView.as_view(), name="list"),
+    path("board/", views.HeadDealBoardView.as_view(), name="board"),
     path("<uuid:deal_id>/", views.HeadDealDetailView.as_view(), name="deal"),
     path("<uuid:deal_id>/stage/", views.HeadDealStageView.as_view(), name="stage"),
+    path("<uuid:deal_id>/next-step/", views.HeadDealNextStepView.as_view(), name="next_step"),
 ]
 
 cabinet_urlpatterns: list[URLPattern] = [

@@ -9,28 +9,40 @@ deal without a reason) are shown on the page.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
+from django.db.models import Case, F, When
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.models import SELLER_ROLES, Role
 from crm.models import Deal, DealLostReason, Stage
-from crm.selectors import deal_stage_history, deals_filter, deals_visible, stage_names, stages_for
-from crm.services import deal_stage_move
+from crm.selectors import (
+    board_partners,
+    deal_board,
+    deal_stage_history,
+    deals_filter,
+    deals_visible,
+    stage_names,
+    stages_for,
+)
+from crm.services import deal_next_step_set, deal_stage_move
 from partners.models import Channel
 from partners.selectors import partners_for_head
 from sales_queue.selectors import deal_touches, sellers
 from salesdesk.errors import ApplicationError
 from salesdesk.tenancy import get_object_or_404
 from web.crm.deals_serializers import deal_after_seconds
-from web.crm.forms import DealFilterForm, DealStageForm, StatusFilterForm
+from web.crm.forms import DealFilterForm, DealNextStepForm, DealStageForm, StatusFilterForm
 from web.sales_queue.presenters import Contact, contact_links
 from web.tenancy import PartnerRequiredMixin, RoleRequiredMixin
 
@@ -50,6 +62,43 @@ def duration_words(seconds: int) -> str:
     if mins:
         return _("%(minutes)s min") % {"minutes": mins}
     return _("less than a minute")
+
+
+# How long the buyer has waited since the last touch: the mark worsens at 2, 3–4, 5–6, 7+ days.
+WAIT_MARKS = ((7, "wait-7"), (5, "wait-5"), (3, "wait-3"), (2, "wait-2"))
+
+
+def wait_days(deal: Deal, now: dt.datetime) -> int:
+    """Whole days since the last touch (or, before the first one, since the deal opened)."""
+    since = deal.last_touch_at or deal.created_at
+    return max(0, (now - since) // dt.timedelta(days=1))
+
+
+def wait_mark(days: int) -> str:
+    return next((css for start, css in WAIT_MARKS if days >= start), "wait-0")
+
+
+@dataclass(frozen=True)
+class DealRow:
+    """A deal as the lists show it: its next step's state and the buyer's wait."""
+
+    deal: Deal
+    open: bool
+    overdue: bool
+    wait_days: int
+    wait_mark: str
+
+    @classmethod
+    def of(cls, deal: Deal, now: dt.datetime) -> DealRow:
+        is_open = deal.status == Deal.Status.OPEN
+        days = wait_days(deal, now)
+        return cls(
+            deal=deal,
+            open=is_open,
+            overdue=is_open and deal.next_step_at is not None and deal.next_step_at < now,
+            wait_days=days,
+            wait_mark=wait_mark(days),
+        )
 
 
 def _querystring(request: HttpRequest) -> str:
@@ -91,18 +140,102 @@ class DealListView(RoleRequiredMixin, TemplateView):
         )
         if form.value("partner"):
             deals = deals.filter(partner_id=form.value("partner"))
-        deals = deals.order_by("-updated_at", "-id")
+        # Open deals by their next step, overdue first; then the closed ones, last change first.
+        next_step = Case(When(status=Deal.Status.OPEN, then=F("next_step_at")), default=None)
+        deals = deals.order_by(next_step.asc(nulls_last=True), "-updated_at", "-id")
         page = Paginator(deals, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        now = timezone.now()
         context.update(
             form=form,
             page=page,
+            rows=[DealRow.of(deal, now) for deal in page.object_list],
             querystring=_querystring(self.request),
             for_head=self.for_head,
             detail_route=f"{self.namespace}:deal",
             list_route=f"{self.namespace}:list",
+            board_route=f"{self.namespace}:board",
             filtered=any(form.value(name) for name in form.fields),
         )
         return context
+
+
+# --- the board by stage ------------------------------------------------------------------------
+
+
+def board_context(
+    request: HttpRequest,
+    *,
+    namespace: str,
+    for_head: bool,
+    partner_id: Any = None,
+    error: str = "",
+    error_deal_id: Any = None,
+) -> dict[str, Any]:
+    """One partner's funnel, a column per open stage with the caller's open deals as cards (the
+    head's: everyone's). A seller whose deals span partners chooses the partner; the first by
+    name by default. ``error`` is a refused move of ``error_deal_id``, shown on its card."""
+    deals = deals_visible(user=request.user)
+    partners = (
+        list(partners_for_head())
+        if for_head
+        else board_partners(deals=deals.filter(status=Deal.Status.OPEN))
+    )
+    chosen = next((p for p in partners if str(p.pk) == str(partner_id or "")), None)
+    chosen = chosen or (partners[0] if partners else None)
+    now = timezone.now()
+    board: list[tuple[Stage, list[DealRow]]] = []
+    if chosen is not None:
+        for stage, cards in deal_board(deals=deals, partner_id=chosen.pk):
+            board.append((stage, [DealRow.of(deal, now) for deal in cards]))
+    stages = [stage for stage, _rows in board]
+    # Each column with the stage a card's «→» button moves to (none after the last open one).
+    columns = [
+        (stage, stages[n + 1] if n + 1 < len(stages) else None, rows)
+        for n, (stage, rows) in enumerate(board)
+    ]
+    shown = {row.deal.pk for _stage, rows in board for row in rows}
+    return {
+        "partners": partners,
+        "partner": chosen,
+        "columns": columns,
+        "stages": stages,
+        "for_head": for_head,
+        "board_route": f"{namespace}:board",
+        "stage_route": f"{namespace}:stage",
+        "detail_route": f"{namespace}:deal",
+        "list_route": f"{namespace}:list",
+        "board_error": error,
+        "error_deal_id": error_deal_id,
+        "orphan_error": error if error and error_deal_id not in shown else "",
+    }
+
+
+class DealBoardView(RoleRequiredMixin, TemplateView):
+    """A seller's open deals by stage (one partner's funnel at a time); moves go through the
+    stage view by htmx."""
+
+    template_name = "crm/board.html"
+    allowed_roles = frozenset(SELLER_ROLES)
+    namespace = "deals"
+    for_head = False
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            board_context(
+                self.request,
+                namespace=self.namespace,
+                for_head=self.for_head,
+                partner_id=self.request.GET.get("partner"),
+            )
+        )
+        return context
+
+
+class HeadDealBoardView(DealBoardView):
+    allowed_roles = frozenset({Role.HEAD})
+    namespace = "deals_head"
+    for_head = True
 
 
 class HeadDealListView(DealListView):
@@ -155,6 +288,21 @@ class DealAccessMixin(RoleRequiredMixin):
             **extra,
         }
 
+    def next_step_context(self, deal: Deal, **extra: Any) -> dict[str, Any]:
+        form = extra.pop("step_form", None) or DealNextStepForm(
+            initial={
+                "text": deal.next_step,
+                "at": timezone.localtime(deal.next_step_at) if deal.next_step_at else None,
+            }
+        )
+        return {
+            "deal": deal,
+            "row": DealRow.of(deal, timezone.now()),
+            "step_form": form,
+            "step_route": f"{self.namespace}:next_step",
+            **extra,
+        }
+
     def page_context(self, deal: Deal, **extra: Any) -> dict[str, Any]:
         contact = Contact(
             name=deal.contact_name,
@@ -165,7 +313,11 @@ class DealAccessMixin(RoleRequiredMixin):
         )
         order = deal.order
         search = deal.contact_phone or deal.contact_email
+        step_extra = {
+            k: extra.pop(k) for k in ("step_form", "step_error", "step_errors") if k in extra
+        }
         return {
+            **self.next_step_context(deal, **step_extra),
             **self.stage_context(deal, **extra),
             "links": contact_links(contact, ALL_CHANNELS),
             "deal_after": duration_words(deal_after_seconds(deal)),
@@ -214,6 +366,8 @@ class DealStageView(DealAccessMixin, View):
                     error, details, status = exc.message, exc.details, exc.status_code
                 else:
                     deal = self.get_deal(deal_id)
+        if request.POST.get("board"):
+            return self.board_answer(request, deal, error, status)
         if not getattr(request, "htmx", False) and not error:
             return redirect(f"{self.namespace}:deal", deal_id=deal.pk)
         context = self.stage_context(
@@ -233,6 +387,68 @@ class DealStageView(DealAccessMixin, View):
             ),
             status=status,
         )
+
+    def board_answer(
+        self, request: HttpRequest, deal: Deal, error: str, status: int
+    ) -> HttpResponseBase:
+        """A move from the board: htmx gets the board back (the refusal on the card), a plain
+        post returns to the board."""
+        htmx = getattr(request, "htmx", False)
+        if not htmx and not error:
+            board = reverse(f"{self.namespace}:board")
+            return redirect(f"{board}?{urlencode({'partner': str(deal.partner_id)})}")
+        context = board_context(
+            request,
+            namespace=self.namespace,
+            for_head=self.namespace == "deals_head",
+            partner_id=deal.partner_id,
+            error=error,
+            error_deal_id=deal.pk,
+        )
+        if htmx:
+            return render(request, "crm/_board.html", context)
+        return render(request, "crm/board.html", context, status=status)
+
+
+class DealNextStepView(DealAccessMixin, View):
+    """Set the deal's next step: htmx swaps the next-step card, a plain post redirects."""
+
+    def post(self, request: HttpRequest, deal_id: Any) -> HttpResponseBase:
+        deal = self.get_deal(deal_id)
+        form = DealNextStepForm(request.POST)
+        error, errors, status = "", {}, 200
+        if not form.is_valid():
+            error, status = _("Invalid input."), 400
+            errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+        else:
+            try:
+                deal = deal_next_step_set(
+                    deal=deal,
+                    actor=request.user,
+                    text=form.cleaned_data["text"],
+                    at=form.cleaned_data["at"],
+                )
+            except ApplicationError as exc:
+                error, errors, status = exc.message, exc.details, exc.status_code
+        htmx = getattr(request, "htmx", False)
+        if not htmx and not error:
+            return redirect(f"{self.namespace}:deal", deal_id=deal.pk)
+        extra: dict[str, Any] = {"step_error": error, "step_errors": errors}
+        if error:
+            extra["step_form"] = form
+        if htmx:
+            # htmx swaps 2xx answers only: the refusal comes back as the card with its message.
+            return render(
+                request, "crm/_deal_next_step.html", self.next_step_context(deal, **extra)
+            )
+        return render(
+            request, "crm/deal_detail.html", self.page_context(deal, **extra), status=status
+        )
+
+
+class HeadDealNextStepView(DealNextStepView):
+    allowed_roles = frozenset({Role.HEAD})
+    namespace = "deals_head"
 
 
 class HeadDealDetailView(DealDetailView):

@@ -71,3 +71,16 @@ class StageActionForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
     stage = forms.UUIDField(required=False)
     name = forms.CharField(required=False, max_length=200)
+
+
+class DealNextStepForm(forms.Form):
+    """The deal's next step. Both fields are checked by ``crm.services.deal_next_step_set``
+    (required, the length, not on a past day); the form only parses them."""
+
+    text = forms.CharField(label=_("Next step"), required=False, max_length=1000)
+    at = forms.DateTimeField(
+        label=_("When"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
