@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern] = [
     path("", views.DealListView.as_view(), name="list"),
     path("<uuid:deal_id>/", views.DealDetailView.as_view(), name="deal"),
     path("<uuid:deal_id>/stage/", views.DealStageView.as_view(), name="stage"),
+    path("<uuid:deal_id>/description/", views.DealDescriptionView.as_view(), name="description"),
 ]
 
 head_urlpatterns: list[URLPattern] = [
