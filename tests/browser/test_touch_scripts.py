@@ -48,6 +48,10 @@ def test_the_owner_edits_a_script_and_the_manager_reads_it_beside_the_buyer(
     page.goto(f"{live_server.url}/cabinet/scripts/")
     page.get_by_label("Продукт").select_option(label="Курс рисования")
     page.get_by_role("button", name="Создать из скрипта по умолчанию").click()
+    page.goto(f"{live_server.url}/cabinet/scripts/")
+    expect(page.get_by_test_id("script-row")).to_contain_text("Курс рисования")
+    shoot(page, "script-list")
+    page.get_by_test_id("script-row").get_by_role("link").click()
     page.get_by_test_id("step-title").first.fill("Поздороваться и напомнить о заказе")
     page.get_by_test_id("step-save").first.click()
     expect(page.get_by_test_id("step-title").first).to_have_value(
