@@ -6,7 +6,16 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from crm.models import Contact, Deal, DealSettings, Stage, StageChange, Task
+from crm.models import (
+    Contact,
+    Deal,
+    DealSettings,
+    Stage,
+    StageChange,
+    Task,
+    TouchScript,
+    TouchScriptStep,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -120,3 +129,23 @@ class TaskAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class TouchScriptStepInline(admin.TabularInline):
+    model = TouchScriptStep
+    fields = ["position", "title", "text"]
+    readonly_fields = ["position", "title", "text"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TouchScript)
+class TouchScriptAdmin(ReadOnlyAdmin):
+    list_display = ["name", "partner", "product", "kind", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "partner__name", "product__name"]
+    list_select_related = ["partner", "product"]
+    inlines = [TouchScriptStepInline]

@@ -93,6 +93,8 @@ class Deal(UUIDModel):
     )
     title = models.CharField(_("title"), max_length=200)
     source = models.CharField(_("source"), max_length=100, blank=True)
+    # Starts as the touch script's steps (see crm.services.deal_open); the manager edits it.
+    description = models.TextField(_("description"), max_length=10000, blank=True)
     # The buyer, found again across orders; the contact_* columns keep what the order said.
     contact = models.ForeignKey(
         Contact,
@@ -316,6 +318,7 @@ class Task(UUIDModel):
         LOST = "lost", _("Lost")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         NEXT_STEP = "next_step", _("Next step")
+        FIELD_CHANGED = "field_changed", _("Field changed")
 
     partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="tasks")
     deal = models.ForeignKey(
@@ -359,3 +362,82 @@ class Task(UUIDModel):
     @property
     def done(self) -> bool:
         return self.done_at is not None
+
+
+# Touch scripts: what a manager says, step by step. Limits the cabinet and the services keep.
+SCRIPT_STEP_TITLE_MAX = 120
+SCRIPT_STEP_TEXT_MAX = 4000
+SCRIPT_STEPS_MAX = 30
+
+
+class TouchScript(UUIDModel):
+    """A partner's talk script of one kind: for one product (``product`` set) or the partner's
+    default (``product`` empty). A product's script beats the partner's; with neither, the
+    built-in default of :mod:`crm.scripts` is shown (no rows are written for it)."""
+
+    class Kind(models.TextChoices):
+        OUTBOUND_ORDER = "outbound_order", _("Outbound call about an unpaid order")
+        INBOUND_CALL = "inbound_call", _("Inbound call")
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="touch_scripts"
+    )
+    product = models.ForeignKey(
+        "partners.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="touch_scripts",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PartnerScopedQuerySet["TouchScript"].as_manager()
+
+    class Meta:
+        verbose_name = _("touch script")
+        verbose_name_plural = _("touch scripts")
+        ordering = ["partner", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "product", "kind"],
+                condition=models.Q(product__isnull=False),
+                name="touch_script_unique_per_product",
+            ),
+            # NULLs are distinct in a unique index: the partner's default gets its own.
+            models.UniqueConstraint(
+                fields=["partner", "kind"],
+                condition=models.Q(product__isnull=True),
+                name="touch_script_unique_partner_default",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["outbound_order", "inbound_call"]),
+                name="touch_script_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TouchScriptStep(UUIDModel):
+    """One step of a script, in ``position`` order."""
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
+    script = models.ForeignKey(TouchScript, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("position"))
+    title = models.CharField(_("title"), max_length=SCRIPT_STEP_TITLE_MAX)
+    text = models.TextField(_("text"), max_length=SCRIPT_STEP_TEXT_MAX, blank=True)
+
+    objects = PartnerScopedQuerySet["TouchScriptStep"].as_manager()
+
+    class Meta:
+        verbose_name = _("script step")
+        verbose_name_plural = _("script steps")
+        ordering = ["script", "position"]
+        indexes = [models.Index(fields=["script", "position"], name="touch_step_script_pos_idx")]
+
+    def __str__(self) -> str:
+        return self.title

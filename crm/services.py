@@ -19,6 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from crm.models import (
     REMINDER_EMAILS_MAX,
+    SCRIPT_STEP_TEXT_MAX,
+    SCRIPT_STEP_TITLE_MAX,
+    SCRIPT_STEPS_MAX,
     STALE_AFTER_MAX_MINUTES,
     STALE_AFTER_MIN_MINUTES,
     Contact,
@@ -28,9 +31,12 @@ from crm.models import (
     Stage,
     StageChange,
     Task,
+    TouchScript,
+    TouchScriptStep,
 )
 from crm.normalizers import ContactError, normalize_email, normalize_phone
-from partners.models import Channel, Partner
+from crm.scripts import kind_for, touch_script_default, touch_script_for
+from partners.models import Channel, Partner, Product
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
 from salesdesk.timezones import MOSCOW
 
@@ -175,6 +181,9 @@ def deal_open(
             contact_telegram=order.customer_telegram if order else "",
             contact_whatsapp=order.customer_whatsapp if order else "",
             lead_created_at=order.created_at if order else lead_created_at,
+            description=touch_script_for(
+                partner_id=partner_id, product_id=product_id, kind=kind_for(has_order=bool(order))
+            ).as_text(),
         )
         StageChange.objects.create(deal=deal, from_stage=None, to_stage=first)
         task_for_deal(deal=deal, kind=Task.Kind.CREATED)
@@ -603,6 +612,7 @@ TASK_TEXTS: dict[str, Any] = {
         "product went off sale"
     ),
     Task.Kind.NEXT_STEP: _("Next step on the deal «%(title)s»: %(step)s"),
+    Task.Kind.FIELD_CHANGED: _("The description of the deal «%(title)s» was changed"),
 }
 # Touch outcomes as the queue names them (crm sits below the queue and cannot import them).
 TOUCH_OUTCOMES: dict[str, Any] = {
@@ -759,3 +769,146 @@ def deal_next_step_set(
     deal.save(update_fields=["next_step", "next_step_at", "updated_at"])
     task_for_deal(deal=deal, kind=Task.Kind.NEXT_STEP, now=now, due_at=at, words={"step": text})
     return deal
+
+
+# --- the deal's description ------------------------------------------------------------------
+
+DEAL_DESCRIPTION_MAX = 10000
+
+
+@transaction.atomic
+def deal_description_set(*, deal: Deal, actor: Any, text: str) -> Deal:
+    """Replace the deal's description; a change writes one task, the same text writes none.
+    Who may edit which deal is the caller's check (:func:`crm.selectors.deals_visible`)."""
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > DEAL_DESCRIPTION_MAX:
+        raise ApplicationError(
+            gettext("The description is too long."),
+            code="validation_error",
+            details={"text": [gettext("Up to 10000 characters.")]},
+        )
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
+    if locked.description == text:
+        return locked
+    locked.description = text
+    locked.save(update_fields=["description", "updated_at"])
+    task_for_deal(deal=locked, kind=Task.Kind.FIELD_CHANGED)
+    return locked
+
+
+# --- touch scripts ---------------------------------------------------------------------------
+
+
+def _step_clean(title: str, text: str) -> tuple[str, str]:
+    title, text = (title or "").strip(), (text or "").replace("\r\n", "\n").strip()
+    errors: dict[str, list[str]] = {}
+    if not title or len(title) > SCRIPT_STEP_TITLE_MAX:
+        errors["title"] = [gettext("Required, up to 120 characters.")]
+    if len(text) > SCRIPT_STEP_TEXT_MAX:
+        errors["text"] = [gettext("Up to 4000 characters.")]
+    if errors:
+        raise ApplicationError(gettext("Check the step."), code="validation_error", details=errors)
+    return title, text
+
+
+@transaction.atomic
+def touch_script_create(*, partner: Partner, product: Product | None, kind: str) -> TouchScript:
+    """The partner's own script of ``kind`` (for ``product``, or the partner's default when
+    empty), starting as a copy of the built-in default. One per partner, product and kind."""
+    if kind not in TouchScript.Kind.values:
+        raise ApplicationError(
+            gettext("Unknown script kind."),
+            code="validation_error",
+            details={"kind": [gettext("Choose a kind.")]},
+        )
+    if product is not None and product.partner_id != partner.pk:
+        raise ApplicationError(
+            gettext("Unknown product."),
+            code="validation_error",
+            details={"product": [gettext("Choose one of your products.")]},
+        )
+    default = touch_script_default(kind=kind, partner=partner, product=product)
+    with translation.override(settings.LANGUAGE_CODE):
+        label = str(TouchScript.Kind(kind).label)
+        name = f"{product.name if product is not None else gettext('All products')} — {label}"
+    try:
+        with transaction.atomic():
+            script = TouchScript.objects.create(
+                partner=partner, product=product, kind=kind, name=name[:120]
+            )
+    except IntegrityError:
+        raise ConflictError(
+            gettext("This script already exists: edit it."), code="script_exists"
+        ) from None
+    TouchScriptStep.objects.bulk_create(
+        TouchScriptStep(
+            partner=partner,
+            script=script,
+            position=n,
+            title=step.title[:SCRIPT_STEP_TITLE_MAX],
+            text=step.text[:SCRIPT_STEP_TEXT_MAX],
+        )
+        for n, step in enumerate(default.steps)
+    )
+    return script
+
+
+def _script_touched(script: TouchScript) -> None:
+    TouchScript.objects.filter(pk=script.pk).update(updated_at=timezone.now())
+
+
+@transaction.atomic
+def touch_script_step_add(*, script: TouchScript, title: str, text: str) -> TouchScriptStep:
+    title, text = _step_clean(title, text)
+    TouchScript.objects.select_for_update().filter(pk=script.pk).first()
+    steps = TouchScriptStep.objects.filter(script=script)
+    if steps.count() >= SCRIPT_STEPS_MAX:
+        raise ConflictError(gettext("A script has at most 30 steps."), code="script_steps_limit")
+    last = steps.aggregate(m=Max("position"))["m"]
+    step = TouchScriptStep.objects.create(
+        partner_id=script.partner_id,
+        script=script,
+        position=0 if last is None else last + 1,
+        title=title,
+        text=text,
+    )
+    _script_touched(script)
+    return step
+
+
+@transaction.atomic
+def touch_script_step_update(*, step: TouchScriptStep, title: str, text: str) -> TouchScriptStep:
+    step.title, step.text = _step_clean(title, text)
+    step.save(update_fields=["title", "text"])
+    _script_touched(step.script)
+    return step
+
+
+@transaction.atomic
+def touch_script_step_move(*, step: TouchScriptStep, up: bool) -> None:
+    """Swap the step with its neighbour above (``up``) or below; at the edge nothing moves."""
+    TouchScript.objects.select_for_update().filter(pk=step.script_id).first()
+    steps = TouchScriptStep.objects.filter(script_id=step.script_id)
+    neighbour = (
+        steps.filter(position__lt=step.position).order_by("-position").first()
+        if up
+        else steps.filter(position__gt=step.position).order_by("position").first()
+    )
+    if neighbour is None:
+        return
+    step.position, neighbour.position = neighbour.position, step.position
+    TouchScriptStep.objects.bulk_update([step, neighbour], ["position"])
+    _script_touched(step.script)
+
+
+@transaction.atomic
+def touch_script_step_delete(*, step: TouchScriptStep) -> None:
+    script = step.script
+    step.delete()
+    _script_touched(script)
+
+
+@transaction.atomic
+def touch_script_delete(*, script: TouchScript) -> None:
+    """The partner's script goes; the managers read the next one (the partner's or built-in)."""
+    script.delete()

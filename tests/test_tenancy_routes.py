@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, User
+from crm.services import touch_script_create
 from partners.models import Partner, Questionnaire
 from partners.models import SalesStatus as S
 from partners.services import call_book
@@ -145,6 +146,11 @@ def _contact(partner: Partner) -> dict[str, Any]:
     return {"contact_id": ContactFactory.create(partner=partner).pk}
 
 
+def _script(partner: Partner) -> dict[str, Any]:
+    script = touch_script_create(partner=partner, product=None, kind="outbound_order")
+    return {"script_id": script.pk, "step_id": script.steps.first().pk}  # type: ignore[union-attr]
+
+
 @dataclass(frozen=True)
 class Route:
     build: Callable[[Partner], dict[str, Any]]
@@ -178,6 +184,9 @@ PARTNER_ROUTES: dict[str, Route] = {
     "cabinet/products/<uuid:pk>/questionnaire/": Route(_product, {"action": "submit", **ANSWERS}),
     "cabinet/products/<uuid:pk>/questionnaire/autosave/": Route(_product, {"faq": "чужое"}),
     "cabinet/calls/<uuid:pk>/cancel/": Route(_booking),
+    "cabinet/scripts/<uuid:script_id>/": Route(_script, {"title": "Чужой", "text": "взлом"}),
+    "cabinet/scripts/<uuid:script_id>/delete/": Route(_script),
+    "cabinet/scripts/<uuid:script_id>/steps/<uuid:step_id>/": Route(_script, {"action": "delete"}),
 }
 
 
@@ -208,6 +217,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "workspace/deals/<uuid:deal_id>/": StaffRoute(_deal_page, head_only=False),
     "workspace/deals/<uuid:deal_id>/stage/": StaffRoute(_deal_page, head_only=False),
     "workspace/deals/<uuid:deal_id>/next-step/": StaffRoute(_deal_page, head_only=False),
+    "workspace/deals/<uuid:deal_id>/description/": StaffRoute(_deal_page, head_only=False),
     "workspace/items/<uuid:item_id>/touch/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/release/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/payment-link/": StaffRoute(_item, head_only=False),

@@ -23,6 +23,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Deals"), reverse("deals_cabinet:list")))
         items.append((_("Billing"), reverse("billing:overview")))
         items.append((_("Deal settings"), reverse("crm_settings:deal-settings")))
+        items.append((_("Scripts"), reverse("scripts:list")))
     if role in SELLER_ROLES:
         items.append((_("Workspace"), reverse("queue:workspace")))
         items.append((_("My deals"), reverse("deals:list")))

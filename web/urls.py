@@ -46,6 +46,7 @@ urlpatterns = [
     path("cabinet/billing/", include("web.billing.urls")),
     path("cabinet/contacts/", include("web.crm.urls")),
     path("cabinet/deal-settings/", include("web.crm.settings_urls")),
+    path("cabinet/scripts/", include("web.crm.scripts_urls")),
     path("cabinet/deals/", include((deals_urls.cabinet_urlpatterns, "deals_cabinet"))),
     path("cabinet/", include("web.partners.urls")),
     path("workspace/tasks/", include("web.crm.tasks_urls")),

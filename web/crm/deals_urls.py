@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("<uuid:deal_id>/", views.DealDetailView.as_view(), name="deal"),
     path("<uuid:deal_id>/stage/", views.DealStageView.as_view(), name="stage"),
     path("<uuid:deal_id>/next-step/", views.DealNextStepView.as_view(), name="next_step"),
+    path("<uuid:deal_id>/description/", views.DealDescriptionView.as_view(), name="description"),
 ]
 
 head_urlpatterns: list[URLPattern] = [

@@ -35,7 +35,7 @@ from crm.selectors import (
     stage_names,
     stages_for,
 )
-from crm.services import deal_next_step_set, deal_stage_move
+from crm.services import deal_description_set, deal_next_step_set, deal_stage_move
 from partners.models import Channel
 from partners.selectors import partners_for_head
 from sales_queue.selectors import deal_touches, sellers
@@ -459,3 +459,17 @@ class HeadDealDetailView(DealDetailView):
 class HeadDealStageView(DealStageView):
     allowed_roles = frozenset({Role.HEAD})
     namespace = "deals_head"
+
+
+class DealDescriptionView(DealAccessMixin, View):
+    """The manager rewrites the deal's description (it starts as the touch script's steps)."""
+
+    def post(self, request: HttpRequest, deal_id: Any) -> HttpResponseBase:
+        deal = self.get_deal(deal_id)
+        text = request.POST.get("text", "")
+        try:
+            deal_description_set(deal=deal, actor=request.user, text=text)
+        except ApplicationError as exc:
+            context = self.page_context(deal, description_error=exc.message, description_text=text)
+            return render(request, "crm/deal_detail.html", context, status=exc.status_code)
+        return redirect(f"{self.namespace}:deal", deal_id=deal.pk)
