@@ -14,13 +14,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.sweep import SCRATCH_DB, _admin_connection, _database_config, _scratch_url
+from bench.scratch import SCRATCH_DB, run_in_scratch_database
 
 PARTNERS = 3
 MANAGERS = 4
@@ -37,36 +36,10 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = _database_config()
-    if config is None:
-        print(
-            "bench deals needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/db "
-            f"(a user allowed to create databases; the bench works in its own {SCRATCH_DB}).",
-            file=sys.stderr,
-        )
-        return 2
     if args.deals < 1 or args.rounds < 1:
         print("--deals and --rounds must be positive.", file=sys.stderr)
         return 2
-    admin = _admin_connection(config)
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
-        cursor.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
-    os.environ["DATABASE_URL"] = _scratch_url(config)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesdesk.settings")
-    try:
-        import django
-
-        django.setup()
-        return _bench(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
-        admin.close()
+    return run_in_scratch_database(args, name="deals", bench=lambda args, _config: _bench(args))
 
 
 def _best(rounds: int, work: Callable[[], Any]) -> float:

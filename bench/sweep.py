@@ -11,12 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 from typing import Any
 
-SCRATCH_DB = "salesdesk_bench"
+from bench.scratch import SCRATCH_DB, run_in_scratch_database
 
 
 def add_parser(commands: Any) -> None:
@@ -28,79 +27,11 @@ def add_parser(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def _database_config() -> dict[str, Any] | None:
-    import environ
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        return None
-    config = environ.Env.db_url_config(url)
-    return config if "postgresql" in config["ENGINE"] else None
-
-
-def _admin_connection(config: dict[str, Any]) -> Any:
-    """A connection to the server's maintenance database (the configured one may not exist)."""
-    import psycopg2
-
-    last_error: Exception | None = None
-    for name in ("postgres", config["NAME"]):
-        try:
-            connection = psycopg2.connect(
-                dbname=name,
-                user=config.get("USER") or None,
-                password=config.get("PASSWORD") or None,
-                host=config.get("HOST") or None,
-                port=config.get("PORT") or None,
-            )
-        except psycopg2.OperationalError as exc:
-            last_error = exc
-            continue
-        connection.autocommit = True
-        return connection
-    raise SystemExit(f"cannot connect to PostgreSQL: {last_error}")
-
-
-def _scratch_url(config: dict[str, Any]) -> str:
-    auth = config.get("USER") or ""
-    if config.get("PASSWORD"):
-        auth += ":" + config["PASSWORD"]
-    host = config.get("HOST") or "127.0.0.1"
-    port = f":{config['PORT']}" if config.get("PORT") else ""
-    return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{SCRATCH_DB}"
-
-
 def run(args: argparse.Namespace) -> int:
-    config = _database_config()
-    if config is None:
-        print(
-            "bench sweep needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/db "
-            f"(a user allowed to create databases; the bench works in its own {SCRATCH_DB}).",
-            file=sys.stderr,
-        )
-        return 2
     if args.orders < 1 or args.rounds < 1:
         print("--orders and --rounds must be positive.", file=sys.stderr)
         return 2
-
-    admin = _admin_connection(config)
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
-        cursor.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
-    os.environ["DATABASE_URL"] = _scratch_url(config)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesdesk.settings")
-    try:
-        import django
-
-        django.setup()
-        return _bench(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
-        admin.close()
+    return run_in_scratch_database(args, name="sweep", bench=lambda args, _config: _bench(args))
 
 
 def _bench(args: argparse.Namespace) -> int:

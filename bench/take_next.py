@@ -14,7 +14,6 @@ import argparse
 import datetime as dt
 import json
 import logging
-import os
 import sys
 import threading
 import time
@@ -22,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from bench.sweep import SCRATCH_DB, _admin_connection, _database_config, _scratch_url
+from bench.scratch import SCRATCH_DB, run_in_scratch_database
 from salesdesk.timezones import MOSCOW
 
 
@@ -37,37 +36,10 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = _database_config()
-    if config is None:
-        print(
-            "bench take-next needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/db "
-            f"(a user allowed to create databases; the bench works in its own {SCRATCH_DB}).",
-            file=sys.stderr,
-        )
-        return 2
     if args.items < 1 or not 1 <= args.managers <= 64:
         print("--items must be positive and --managers between 1 and 64.", file=sys.stderr)
         return 2
-
-    admin = _admin_connection(config)
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
-        cursor.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
-    os.environ["DATABASE_URL"] = _scratch_url(config)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesdesk.settings")
-    try:
-        import django
-
-        django.setup()
-        return _bench(args, config)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
-        admin.close()
+    return run_in_scratch_database(args, name="take-next", bench=_bench)
 
 
 class Run:
@@ -199,6 +171,9 @@ def _bench(args: argparse.Namespace, config: dict[str, Any]) -> int:
 
     def reset() -> None:
         with connection.cursor() as cursor:
+            # A take writes a deal, its stage change and its task: all go between rounds.
+            cursor.execute("DELETE FROM crm_task")
+            cursor.execute("DELETE FROM crm_stagechange")
             cursor.execute("DELETE FROM crm_deal")
             cursor.execute("DELETE FROM queue_queueevent")
             cursor.execute(
