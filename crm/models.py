@@ -199,8 +199,8 @@ class Stage(UUIDModel):
 
 
 class DealLostReason(models.TextChoices):
-    """Why a deal was lost: the same values as the queue's refusal reasons (a test keeps the
-    two lists equal; crm sits below the queue and cannot import them)."""
+    """Why a deal was lost — also the queue's refusal reasons (``sales_queue.models.LostReason``
+    is this class: one list for the item and its deal)."""
 
     NOT_INTERESTED = "not_interested", _("Not interested")
     TOO_EXPENSIVE = "too_expensive", _("Too expensive")

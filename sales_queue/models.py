@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.models import DealLostReason
 from salesdesk.models import UUIDModel
 from salesdesk.tenancy import PartnerScopedQuerySet
 
@@ -131,14 +132,9 @@ class Outcome(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
-class LostReason(models.TextChoices):
-    NOT_INTERESTED = "not_interested", _("Not interested")
-    TOO_EXPENSIVE = "too_expensive", _("Too expensive")
-    NO_TIME = "no_time", _("No time")
-    BOUGHT_ELSEWHERE = "bought_elsewhere", _("Bought elsewhere")
-    OTHER = "other", _("Other")
-    # Set by the system, not chosen by a manager:
-    UNREACHABLE = "unreachable", _("Unreachable")
+# Why an item (and its deal) was lost: one list, defined by crm, the floor below, where the
+# deal's lost stage records it too. ``unreachable`` is set by the system, not by a manager.
+LostReason = DealLostReason
 
 
 class Touch(models.Model):
