@@ -9,17 +9,19 @@ those reads live in :mod:`sales_queue.selectors` (``contact_orders``, ``contact_
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 import uuid
 from typing import Any
 
 from django.db.models import Count, F, Max, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import SELLER_ROLES, Role, User
 from crm.models import Contact, Deal, DealSettings, Stage, StageChange, Task
 from crm.normalizers import ContactError, normalize_phone
 from crm.services import stages_ensure
-from partners.models import Partner
+from partners.models import Partner, Product
 from salesdesk.tenancy import get_object_or_404
 
 
@@ -44,15 +46,31 @@ def deals_filter(
     status: str = "",
     responsible: Any = None,
     search: str = "",
+    partner: Any = None,
+    product: Any = None,
+    idle_days: int = 0,
+    now: dt.datetime | None = None,
 ) -> QuerySet[Deal]:
-    """Narrow a list: ``stage`` by id or name, ``status``, ``responsible`` (a user id),
-    ``search`` in the contact's name, phone and email. Values are checked by the caller."""
+    """Narrow a list: ``stage`` by id or name, ``status``, ``responsible``, ``partner`` and
+    ``product`` (ids), ``search`` in the contact's name, phone and email, ``idle_days``: open
+    deals whose buyer has waited at least that many days since the last touch (or, before the
+    first, since the deal opened) — the lists' «N дн. без касаний» mark. Values are checked by
+    the caller."""
     if stage:
         deals = deals.filter(stage_id=stage) if _is_uuid(stage) else deals.filter(stage__name=stage)
     if status:
         deals = deals.filter(status=status)
     if responsible:
         deals = deals.filter(responsible_id=responsible)
+    if partner:
+        deals = deals.filter(partner_id=partner)
+    if product:
+        deals = deals.filter(product_id=product)
+    if idle_days:
+        since = (now or timezone.now()) - dt.timedelta(days=idle_days)
+        deals = deals.filter(status=Deal.Status.OPEN).filter(
+            Q(last_touch_at__lte=since) | Q(last_touch_at__isnull=True, created_at__lte=since)
+        )
     search = search.strip()
     if search:
         digits = "".join(c for c in search if c.isdigit())
@@ -107,23 +125,46 @@ def contact_search_filter(q: str) -> Q:
     return condition
 
 
-def contact_list(*, partner: Partner, q: str = "") -> QuerySet[Contact]:
-    """The partner's contacts, newest first, searched by name, phone or email."""
-    contacts = Contact.objects.for_partner(partner)
+def contacts_visible(*, partner: Partner | None = None, user: Any = None) -> QuerySet[Contact]:
+    """The contacts a caller may see: a partner its own buyers, a seller the buyers of the
+    deals they are responsible for, the head every one; anyone else none (so a 404)."""
+    contacts = Contact.objects.all()
+    if partner is not None:
+        return contacts.for_partner(partner)
+    role = getattr(user, "role", None)
+    if role == Role.HEAD:
+        return contacts
+    if role in SELLER_ROLES:
+        return contacts.filter(pk__in=Deal.objects.filter(responsible=user).values("contact_id"))
+    return contacts.none()
+
+
+def contact_list(
+    *, partner: Partner | None = None, user: Any = None, q: str = ""
+) -> QuerySet[Contact]:
+    """The contacts the caller sees (:func:`contacts_visible`), newest first, searched by name,
+    phone or email."""
+    contacts = contacts_visible(partner=partner, user=user)
     if q.strip():
         contacts = contacts.filter(contact_search_filter(q))
     return contacts.order_by("-created_at", "-id")
 
 
-def contact_get(*, partner: Partner, contact_id: Any) -> Contact:
-    """The partner's contact, or a 404 (another partner's, or a malformed id)."""
-    return get_object_or_404(Contact.objects.for_partner(partner), pk=contact_id)
+def contact_get(*, contact_id: Any, partner: Partner | None = None, user: Any = None) -> Contact:
+    """A contact the caller sees, or a 404 (another partner's, a buyer of another manager's
+    deals, or a malformed id)."""
+    return get_object_or_404(
+        contacts_visible(partner=partner, user=user).select_related("partner"), pk=contact_id
+    )
 
 
-def contact_deals(*, partner: Partner, contact: Contact) -> QuerySet[Deal]:
-    """The contact's deals, newest first, with their manager and product."""
+def contact_deals(
+    *, contact: Contact, partner: Partner | None = None, user: Any = None
+) -> QuerySet[Deal]:
+    """The contact's deals the caller sees (a seller: their own), newest first, with their
+    manager and product."""
     return (
-        Deal.objects.for_partner(partner)
+        deals_visible(partner=partner, user=user)
         .filter(contact=contact)
         .select_related("responsible", "product")
         .order_by("-created_at", "-id")
@@ -183,6 +224,26 @@ def task_monitor(*, now: Any) -> list[dict[str, Any]]:
         }
         for user in rows
     ]
+
+
+def deal_filter_choices(*, deals: QuerySet[Deal]) -> dict[str, list[tuple[str, str]]]:
+    """The partners and products the given deals belong to, by name, for the lists' filters
+    (a seller chooses among their own deals' partners and products). Two queries."""
+    partners = Partner.objects.filter(pk__in=deals.values("partner_id")).order_by("name", "id")
+    products = (
+        Product.objects.filter(pk__in=deals.values("product_id"))
+        .select_related("partner")
+        .order_by("name", "partner__name", "id")
+    )
+    names = [p.name for p in products]
+    return {
+        "partners": [(str(p.pk), p.name) for p in partners],
+        # Two partners may sell products of the same name: then the partner tells them apart.
+        "products": [
+            (str(p.pk), p.name if names.count(p.name) == 1 else f"{p.name} ({p.partner.name})")
+            for p in products
+        ],
+    }
 
 
 def stage_names() -> list[str]:

@@ -213,11 +213,14 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "head/deals/<uuid:deal_id>/stage/": StaffRoute(_deal_page, head_only=True),
     "head/deals/<uuid:deal_id>/next-step/": StaffRoute(_deal_page, head_only=True),
     "head/stages/<uuid:partner_id>/": StaffRoute(_partner_id, head_only=True),
+    "head/contacts/<str:contact_id>/": StaffRoute(_contact, head_only=True),
     # the manager's workspace (another manager's deal is a 404: tests/crm/test_deal_pages.py)
     "workspace/deals/<uuid:deal_id>/": StaffRoute(_deal_page, head_only=False),
     "workspace/deals/<uuid:deal_id>/stage/": StaffRoute(_deal_page, head_only=False),
     "workspace/deals/<uuid:deal_id>/next-step/": StaffRoute(_deal_page, head_only=False),
     "workspace/deals/<uuid:deal_id>/description/": StaffRoute(_deal_page, head_only=False),
+    # (a buyer of another manager's deals is a 404: tests/crm/test_contact_reads.py)
+    "workspace/contacts/<str:contact_id>/": StaffRoute(_contact, head_only=False),
     "workspace/items/<uuid:item_id>/touch/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/release/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/payment-link/": StaffRoute(_item, head_only=False),

@@ -27,6 +27,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if role in SELLER_ROLES:
         items.append((_("Workspace"), reverse("queue:workspace")))
         items.append((_("My deals"), reverse("deals:list")))
+        items.append((_("Buyers"), reverse("contacts:contacts")))
         items.append((_("Tasks"), reverse("tasks:list")))
     if role in (Role.HEAD, Role.QA):
         items.append((_("Head of sales"), reverse("head-home")))
@@ -36,6 +37,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Deal stages"), reverse("stages:index")))
     if role == Role.HEAD:
         items.append((_("Deals"), reverse("deals_head:list")))
+        items.append((_("Buyers"), reverse("contacts_head:contacts")))
         items.append((_("Fees"), reverse("billing_head:fees")))
         items.append((_("Task monitor"), reverse("tasks_head:monitor")))
     if role not in PARTNER_ROLES:

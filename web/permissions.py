@@ -55,3 +55,10 @@ class IsHead(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return getattr(request.user, "role", None) == Role.HEAD
+
+
+class IsPartnerOrStaff(BasePermission):
+    """A partner key (or partner login) or a staff member; the view narrows what each sees."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return IsPartner().has_permission(request, view) or IsStaff().has_permission(request, view)

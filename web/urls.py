@@ -10,6 +10,7 @@ from web.accounts.urls import auth_patterns
 from web.accounts.views import HeadHomeView, home
 from web.crm import deals_urls, tasks_urls
 from web.crm import settings_urls as crm_settings_urls
+from web.crm import urls as contacts_urls
 from web.errors import api_not_found
 
 handler400 = "web.errors.handler400"
@@ -42,6 +43,7 @@ urlpatterns = [
     path("head/tasks/", include((tasks_urls.head_urlpatterns, "tasks_head"))),
     path("head/deals/", include((deals_urls.head_urlpatterns, "deals_head"))),
     path("head/stages/", include("web.crm.stages_urls")),
+    path("head/contacts/", include((contacts_urls.head_urlpatterns, "contacts_head"))),
     path("cabinet/orders/", include("web.orders.urls")),
     path("cabinet/billing/", include("web.billing.urls")),
     path("cabinet/contacts/", include("web.crm.urls")),
@@ -51,6 +53,7 @@ urlpatterns = [
     path("cabinet/", include("web.partners.urls")),
     path("workspace/tasks/", include("web.crm.tasks_urls")),
     path("workspace/deals/", include("web.crm.deals_urls")),
+    path("workspace/contacts/", include((contacts_urls.seller_urlpatterns, "contacts"))),
     path("workspace/", include("web.sales_queue.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),

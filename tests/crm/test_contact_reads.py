@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from orders.models import Order
 from sales_queue.models import Touch
-from tests.accounts.factories import UserFactory
-from tests.crm.factories import ContactFactory
+from tests.accounts.factories import PersonalTokenFactory, UserFactory
+from tests.crm.factories import ContactFactory, DealFactory
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import QueueItemFactory, manager
@@ -107,10 +108,41 @@ def test_the_list_runs_a_bounded_number_of_queries(
     assert len(response.json()["results"]) == 30
 
 
-def test_staff_tokens_are_refused(staff_client) -> None:
-    client, _user = staff_client(role="head")
+def test_staff_see_the_buyers_of_the_deals_they_may_see(staff_client) -> None:
+    # given Анна (a buyer of Вера's deal), Борис (of Олег's deal), and a buyer of another partner
+    vera, oleg = manager(), manager()
+    anna = ContactFactory.create(name="Анна")
+    boris = ContactFactory.create(name="Борис", partner=anna.partner)
+    vika = ContactFactory.create(name="Вика")
+    product = ProductFactory.create(partner=anna.partner)
+    DealFactory.create(product=product, responsible=vera, contact=anna, title="Курс Анны")
+    DealFactory.create(product=product, responsible=oleg, contact=anna, title="Олег и Анна")
+    DealFactory.create(product=product, responsible=oleg, contact=boris)
+    DealFactory.create(responsible=vera, contact=vika, title="Вика")
 
-    assert client.get(LIST).status_code == 403
+    def names(client: Any) -> list[str]:
+        response = client.get(LIST)
+        assert response.status_code == 200, response.json()
+        return sorted(c["name"] for c in response.json()["results"])
+
+    head, _ = staff_client(role="head")
+    _token, raw = PersonalTokenFactory.issue(user=vera)
+    vera_api = APIClient()
+    vera_api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    qa, _ = staff_client(role="qa")
+
+    # then the head sees everyone, Вера her deals' buyers of both partners, QA nobody
+    assert names(head) == ["Анна", "Борис", "Вика"]
+    assert names(vera_api) == ["Анна", "Вика"]
+    assert names(qa) == []
+    # Вера opens Анна and sees only her own deal with her; Борис is a 404 to her
+    detail = vera_api.get(f"{LIST}{anna.pk}/").json()
+    assert [d["title"] for d in detail["deals"]] == ["Курс Анны"]
+    assert detail["partner"] == str(anna.partner_id)
+    assert vera_api.get(f"{LIST}{boris.pk}/").status_code == 404
+    assert qa.get(f"{LIST}{anna.pk}/").status_code == 404
+    # the head sees both deals with Анна
+    assert len(head.get(f"{LIST}{anna.pk}/").json()["deals"]) == 2
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -194,3 +226,44 @@ def test_the_contact_page_runs_a_bounded_number_of_queries(
 
     assert page.count('data-testid="contact-order"') == 23
     assert page.count('data-testid="contact-touch"') == 20
+
+
+# --- staff pages -------------------------------------------------------------------------------
+
+
+def test_a_seller_and_the_head_have_their_contact_pages(client: Client, buyer) -> None:
+    # given Вера works a deal with the buyer; Олег does not
+    vera, oleg = manager(), manager()
+    product = ProductFactory.create(partner=buyer.partner)
+    deal = DealFactory.create(product=product, responsible=vera, contact=buyer, title="Сделка Веры")
+
+    # when / then Вера finds the buyer in her list and opens the card, which links her deal
+    client.force_login(vera)
+    listing = client.get("/workspace/contacts/", {"q": "смирнова"})
+    assert [c.name for c in listing.context["page"].object_list] == ["Анна Смирнова"]
+    page = client.get(f"/workspace/contacts/{buyer.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'href="/workspace/deals/{deal.pk}/"' in html
+    assert "pending-1" in html  # the buyer's orders, without links to the cabinet's pages
+    assert "/cabinet/orders/" not in html
+    assert client.get("/head/contacts/").status_code == 403
+
+    # Олег does not see the buyer
+    client.force_login(oleg)
+    assert client.get(f"/workspace/contacts/{buyer.pk}/").status_code == 404
+    assert list(client.get("/workspace/contacts/").context["page"].object_list) == []
+
+    # the head sees the buyer and links to the head's deal page
+    client.force_login(UserFactory.create(role="head"))
+    html = client.get(f"/head/contacts/{buyer.pk}/").content.decode()
+    assert f'href="/head/deals/{deal.pk}/"' in html
+
+    # the deal page links the buyer's card
+    client.force_login(vera)
+    html = client.get(f"/workspace/deals/{deal.pk}/").content.decode()
+    assert f'href="/workspace/contacts/{buyer.pk}/"' in html
+
+    # a partner's people cannot use the staff pages
+    client.force_login(UserFactory.create(role="partner_owner", partner=buyer.partner))
+    assert client.get("/workspace/contacts/").status_code == 403

@@ -108,6 +108,53 @@ def test_filters_stage_status_and_search_by_name_phone_email() -> None:
     assert anna.pk
 
 
+def test_filters_partner_product_and_days_without_touches() -> None:
+    # given Вера's deals: two of one school's products, one of a shop, one of Олег's
+    vera = manager()
+    school, shop = PartnerFactory.create(name="Школа"), PartnerFactory.create(name="Магазин")
+    python_course = ProductFactory.create(partner=school, name="Python")
+    go_course = ProductFactory.create(partner=school, name="Go")
+    lamp = ProductFactory.create(partner=shop, name="Лампа")
+    now = dt.datetime.now(dt.UTC)
+    touched_today = DealFactory.create(
+        responsible=vera, partner=school, product=python_course, title="Сегодня"
+    )
+    waited_3 = DealFactory.create(responsible=vera, partner=school, product=go_course, title="3")
+    waited_8 = DealFactory.create(responsible=vera, partner=shop, product=lamp, title="8")
+    never_touched_5 = DealFactory.create(responsible=vera, partner=shop, product=lamp, title="5")
+    won_long_ago = DealFactory.create(
+        responsible=vera, partner=shop, product=lamp, title="Выиграна", status=Deal.Status.WON
+    )
+    DealFactory.create(responsible=manager(), partner=shop, product=lamp, title="Олега")
+    Deal.objects.filter(pk=touched_today.pk).update(last_touch_at=now - dt.timedelta(hours=3))
+    Deal.objects.filter(pk=waited_3.pk).update(last_touch_at=now - dt.timedelta(days=3, hours=1))
+    Deal.objects.filter(pk=waited_8.pk).update(last_touch_at=now - dt.timedelta(days=8))
+    # never touched: the wait counts from the deal's opening
+    Deal.objects.filter(pk=never_touched_5.pk).update(
+        last_touch_at=None, created_at=now - dt.timedelta(days=5, hours=2)
+    )
+    Deal.objects.filter(pk=won_long_ago.pk).update(last_touch_at=now - dt.timedelta(days=30))
+    client = logged_in(vera)
+
+    # when / then: the partner and product choices are those of Вера's own deals
+    form = client.get(MY).context["form"]
+    assert [label for _v, label in form.fields["partner"].choices][1:] == ["Магазин", "Школа"]
+    assert [label for _v, label in form.fields["product"].choices][1:] == [
+        "Go",
+        "Python",
+        "Лампа",
+    ]
+    assert sorted(titles(client.get(MY, {"partner": str(school.pk)}))) == ["3", "Сегодня"]
+    assert sorted(titles(client.get(MY, {"product": str(lamp.pk)}))) == ["5", "8", "Выиграна"]
+    # idle: open deals only, at least N whole days since the last touch (or the opening)
+    assert sorted(titles(client.get(MY, {"idle": "2"}))) == ["3", "5", "8"]
+    assert sorted(titles(client.get(MY, {"idle": "5"}))) == ["5", "8"]
+    assert titles(client.get(MY, {"idle": "7"})) == ["8"]
+    # a product of another partner's deals is not a choice: the filter is dropped, not a 500
+    other = ProductFactory.create()
+    assert client.get(MY, {"product": str(other.pk), "idle": "x"}).status_code == 200
+
+
 def test_the_list_is_paginated_by_50_with_bounded_queries(django_assert_max_num_queries) -> None:
     # given 60 deals of one manager
     vera = manager()

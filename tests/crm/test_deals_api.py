@@ -172,12 +172,28 @@ def test_lists_hold_what_the_caller_sees_and_filter() -> None:
     assert ids(staff_api(ivan), "?stage=Новая") == {str(a.pk)}
     assert ids(partner_api(product.partner), "?status=won") == set()
     assert ids(staff_api(UserFactory.create(role="qa"))) == set()
+    # by product, and by the days the buyer has waited since the last touch
+    lamp = ProductFactory.create(partner=product.partner)
+    d = DealFactory.create(product=lamp, responsible=ivan)
+    assert ids(staff_api(ivan), f"?product={lamp.pk}") == {str(d.pk)}
+    Deal.objects.filter(pk=a.pk).update(
+        last_touch_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3, minutes=1)
+    )
+    assert ids(staff_api(ivan), "?idle_days=3") == {str(a.pk)}
+    assert ids(staff_api(ivan), "?idle_days=4") == set()
 
 
 def test_bad_filters_are_400() -> None:
     api = staff_api(UserFactory.create(role="head"))
 
-    for query in ("?status=maybe", "?responsible=nobody"):
+    for query in (
+        "?status=maybe",
+        "?responsible=nobody",
+        "?product=lamp",
+        "?idle_days=0",
+        "?idle_days=many",
+        "?idle_days=366",
+    ):
         response = api.get(f"/api/v1/deals/{query}")
         assert response.status_code == 400, query
         assert response.json()["code"] == "validation_error"

@@ -10,7 +10,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,7 +28,7 @@ from web.crm.deals_serializers import (
     DealStageMoveInputSerializer,
     deal_payload,
 )
-from web.permissions import IsPartner, IsStaff, request_partner
+from web.permissions import IsPartnerOrStaff, request_partner
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="`validation_error`."),
@@ -40,15 +39,12 @@ ERRORS = {
 }
 
 
-class IsPartnerOrStaff(BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return IsPartner().has_permission(request, view) or IsStaff().has_permission(request, view)
-
-
 class DealListQuerySerializer(serializers.Serializer[Any]):
     stage = serializers.CharField(required=False, allow_blank=True, max_length=100)
     status = serializers.ChoiceField(choices=Deal.Status.choices, required=False, allow_blank=True)
     responsible = serializers.UUIDField(required=False, allow_null=True)
+    product = serializers.UUIDField(required=False, allow_null=True)
+    idle_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
 
 
 class DealsApiMixin(APIView):
@@ -69,11 +65,18 @@ class DealListApi(DealsApiMixin):
         summary="List deals",
         description="Newest first, in cursor pages. A partner key sees its own deals, a "
         "manager's token those they are responsible for, the head's all. `stage` is a stage "
-        "id or name; a bad `status` or `responsible` is a 400.",
+        "id or name; a bad `status`, `responsible`, `product` or `idle_days` is a 400.",
         parameters=[
             OpenApiParameter("stage", str, description="Stage id or name."),
             OpenApiParameter("status", str, enum=[c for c, _l in Deal.Status.choices]),
             OpenApiParameter("responsible", OpenApiTypes.UUID, description="A user's id."),
+            OpenApiParameter("product", OpenApiTypes.UUID, description="A product's id."),
+            OpenApiParameter(
+                "idle_days",
+                int,
+                description="Open deals whose buyer has waited at least this many days since "
+                "the last touch (or, before the first one, since the deal opened); 1–365.",
+            ),
         ],
         responses={200: DealSerializer(many=True), **ERRORS},
     )
@@ -86,6 +89,8 @@ class DealListApi(DealsApiMixin):
             stage=params.get("stage") or "",
             status=params.get("status") or "",
             responsible=params.get("responsible"),
+            product=params.get("product"),
+            idle_days=params.get("idle_days") or 0,
         )
         return paginated_response(self, deals, DealSerializer)
 

@@ -29,6 +29,7 @@ from crm.models import Deal, DealLostReason, Stage
 from crm.selectors import (
     board_partners,
     deal_board,
+    deal_filter_choices,
     deal_stage_history,
     deals_filter,
     deals_visible,
@@ -121,30 +122,33 @@ class DealListView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        visible = deals_visible(user=self.request.user)
+        choices = deal_filter_choices(deals=visible)
         form = DealFilterForm(
             self.request.GET,
             stage_names=stage_names(),
-            partners=(
-                [(str(p.pk), p.name) for p in partners_for_head()] if self.for_head else None
-            ),
+            partners=choices["partners"],
+            products=choices["products"],
             people=(
                 [(str(u.pk), u.full_name or u.email) for u in sellers()] if self.for_head else None
             ),
         )
+        now = timezone.now()
         deals = deals_filter(
-            deals_visible(user=self.request.user).select_related("partner"),
+            visible.select_related("partner"),
             stage=form.value("stage"),
             status=form.value("status"),
             responsible=form.value("responsible") or None,
             search=form.value("q"),
+            partner=form.value("partner") or None,
+            product=form.value("product") or None,
+            idle_days=form.idle_days(),
+            now=now,
         )
-        if form.value("partner"):
-            deals = deals.filter(partner_id=form.value("partner"))
         # Open deals by their next step, overdue first; then the closed ones, last change first.
         next_step = Case(When(status=Deal.Status.OPEN, then=F("next_step_at")), default=None)
         deals = deals.order_by(next_step.asc(nulls_last=True), "-updated_at", "-id")
         page = Paginator(deals, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        now = timezone.now()
         context.update(
             form=form,
             page=page,
@@ -267,6 +271,7 @@ class CabinetDealListView(PartnerRequiredMixin, TemplateView):
 class DealAccessMixin(RoleRequiredMixin):
     allowed_roles = frozenset(SELLER_ROLES)
     namespace = "deals"
+    contacts_namespace = "contacts"
     request: HttpRequest
 
     def get_deal(self, deal_id: Any) -> Deal:
@@ -325,6 +330,11 @@ class DealAccessMixin(RoleRequiredMixin):
             "channel_labels": dict(Channel.choices),
             "paid_order": order if order is not None and order.paid_at is not None else None,
             "list_route": f"{self.namespace}:list",
+            "contact_url": (
+                reverse(f"{self.contacts_namespace}:contact", args=[deal.contact_id])
+                if deal.contact_id
+                else ""
+            ),
             "contact_deals_url": (
                 f"{reverse(f'{self.namespace}:list')}?{urlencode({'q': search})}" if search else ""
             ),
@@ -449,16 +459,19 @@ class DealNextStepView(DealAccessMixin, View):
 class HeadDealNextStepView(DealNextStepView):
     allowed_roles = frozenset({Role.HEAD})
     namespace = "deals_head"
+    contacts_namespace = "contacts_head"
 
 
 class HeadDealDetailView(DealDetailView):
     allowed_roles = frozenset({Role.HEAD})
     namespace = "deals_head"
+    contacts_namespace = "contacts_head"
 
 
 class HeadDealStageView(DealStageView):
     allowed_roles = frozenset({Role.HEAD})
     namespace = "deals_head"
+    contacts_namespace = "contacts_head"
 
 
 class DealDescriptionView(DealAccessMixin, View):

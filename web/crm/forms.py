@@ -19,6 +19,20 @@ class DealFilterForm(forms.Form):
     stage = forms.ChoiceField(label=_("Stage"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
     partner = forms.ChoiceField(label=_("Partner"), required=False)
+    product = forms.ChoiceField(label=_("Product"), required=False)
+    idle = forms.TypedChoiceField(
+        label=_("Without touches"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", _("No matter")),
+            (2, _("2 days or more")),
+            (3, _("3 days or more")),
+            (5, _("5 days or more")),
+            (7, _("7 days or more")),
+        ],
+    )
     responsible = forms.ChoiceField(label=_("Responsible"), required=False)
 
     def __init__(
@@ -27,13 +41,18 @@ class DealFilterForm(forms.Form):
         *,
         stage_names: list[str],
         partners: list[tuple[str, str]] | None = None,
+        products: list[tuple[str, str]] | None = None,
         people: list[tuple[str, str]] | None = None,
     ) -> None:
         super().__init__(data)
         everything: list[tuple[str, Any]] = [("", _("All"))]
         self._choices("stage", everything + [(n, n) for n in stage_names])
         self._choices("status", everything + list(Deal.Status.choices))
-        for name, given in (("partner", partners), ("responsible", people)):
+        for name, given in (
+            ("partner", partners),
+            ("product", products),
+            ("responsible", people),
+        ):
             if given is None:
                 del self.fields[name]
             else:
@@ -46,6 +65,10 @@ class DealFilterForm(forms.Form):
         """A valid filter's value, or "" (an invalid one is dropped, not a 500)."""
         self.is_valid()
         return str(self.cleaned_data.get(name) or "")
+
+    def idle_days(self) -> int:
+        self.is_valid()
+        return int(self.cleaned_data.get("idle") or 0)
 
 
 class StatusFilterForm(forms.Form):

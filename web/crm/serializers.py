@@ -11,6 +11,9 @@ from salesdesk.money import MoneyField
 
 class ContactOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
+    partner = serializers.UUIDField(
+        source="partner_id", help_text="The partner whose buyer this is (staff see several)."
+    )
     name = serializers.CharField()
     email = serializers.CharField(help_text="Lower-cased, or empty.")
     phone = serializers.CharField(help_text="E.164, or empty.")
