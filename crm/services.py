@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import SELLER_ROLES, Role, User
 from crm.models import (
     REMINDER_EMAILS_MAX,
     SCRIPT_STEP_TEXT_MAX,
@@ -657,9 +657,11 @@ def task_for_deal(
     to_stage: Stage | None = None,
     due_at: dt.datetime | None = None,
     words: dict[str, str] | None = None,
+    text: str = "",
 ) -> Task:
     """Write the task telling the deal's responsible employee about one change of the deal.
-    Called by the deal services inside their transaction, only when something changed."""
+    Called by the deal services inside their transaction, only when something changed.
+    ``text``, when given, is the change in words already (a field change names its field)."""
     previous = ""
     if previous_id is not None:
         user = User.objects.filter(pk=previous_id).first()
@@ -672,7 +674,7 @@ def task_for_deal(
         deal=deal,
         assignee_id=deal.responsible_id,
         kind=kind,
-        text=_task_text(kind, **params, **(words or {})),
+        text=text[:500] or _task_text(kind, **params, **(words or {})),
         due_at=due_at,
         created_at=now or timezone.now(),
     )
@@ -793,6 +795,99 @@ def deal_description_set(*, deal: Deal, actor: Any, text: str) -> Deal:
     locked.description = text
     locked.save(update_fields=["description", "updated_at"])
     task_for_deal(deal=locked, kind=Task.Kind.FIELD_CHANGED)
+    return locked
+
+
+DEAL_TITLE_MAX = 200
+DEAL_SOURCE_MAX = 100
+# A field change in words, for the responsible employee's task.
+FIELD_TASK_TEXTS: dict[str, Any] = {
+    "title": _("The deal «%(previous)s» is now called «%(value)s»"),
+    "source": _("The ad channel of the deal «%(title)s» is now «%(value)s»"),
+}
+
+
+def _deal_fields_clean(*, title: str | None, source: str | None) -> dict[str, str]:
+    """The given fields, whitespace folded, or a 400 naming each bad one."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, str] = {}
+    if title is not None:
+        title = " ".join(str(title).split())
+        if not title:
+            errors["title"] = [gettext("Give the deal a name.")]
+        elif len(title) > DEAL_TITLE_MAX:
+            errors["title"] = [gettext("Up to %d characters.") % DEAL_TITLE_MAX]
+        else:
+            clean["title"] = title
+    if source is not None:
+        source = " ".join(str(source).split())
+        if len(source) > DEAL_SOURCE_MAX:
+            errors["source"] = [gettext("Up to %d characters.") % DEAL_SOURCE_MAX]
+        else:
+            clean["source"] = source
+    if errors:
+        raise ApplicationError(
+            gettext("Check the deal's fields."), code="validation_error", details=errors
+        )
+    return clean
+
+
+@transaction.atomic
+def deal_fields_set(
+    *, deal: Deal, actor: Any, title: str | None = None, source: str | None = None
+) -> Deal:
+    """Rename the deal or change its ad channel (``None``: leave as it is). Each changed field
+    writes one task; the same values write none. Who may edit which deal is the caller's check
+    (:func:`crm.selectors.deals_visible`)."""
+    clean = _deal_fields_clean(title=title, source=source)
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
+    changed = {name: value for name, value in clean.items() if getattr(locked, name) != value}
+    if not changed:
+        return locked
+    previous_title = locked.title
+    for name, value in changed.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*changed, "updated_at"])
+    now = timezone.now()
+    for name, value in changed.items():
+        with translation.override(settings.LANGUAGE_CODE):
+            text = str(FIELD_TASK_TEXTS[name]) % {
+                "title": locked.title,
+                "previous": previous_title,
+                "value": value or "—",
+            }
+        task_for_deal(deal=locked, kind=Task.Kind.FIELD_CHANGED, now=now, text=text)
+    return locked
+
+
+@transaction.atomic
+def deal_responsible_set(*, deal: Deal, responsible: User, now: dt.datetime | None = None) -> Deal:
+    """Hand an open deal to another active seller, who gets a task saying so. A deal whose
+    queue item is still open goes through the queue's reassign instead (the use case in
+    :mod:`sales_queue.services.supervision`), so the item's holder and the deal's responsible
+    stay one person."""
+    if responsible.role not in SELLER_ROLES or not responsible.is_active:
+        raise ApplicationError(
+            gettext("Deals go to active managers only."),
+            code="validation_error",
+            details={"responsible": [gettext("Choose an active manager.")]},
+        )
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
+    if locked.status != Deal.Status.OPEN:
+        raise ConflictError(
+            gettext("The deal is closed; it stays with its manager."), code="deal_closed"
+        )
+    if locked.responsible_id == responsible.pk:
+        return locked
+    previous_id = locked.responsible_id
+    locked.responsible = responsible
+    locked.save(update_fields=["responsible", "updated_at"])
+    task_for_deal(
+        deal=locked,
+        kind=Task.Kind.RESPONSIBLE_CHANGED,
+        previous_id=previous_id,
+        now=now or timezone.now(),
+    )
     return locked
 
 

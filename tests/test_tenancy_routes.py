@@ -171,7 +171,7 @@ PARTNER_ROUTES: dict[str, Route] = {
     "api/v1/orders/<str:order_id>/cancel/": Route(_order),
     "api/v1/orders/<str:order_id>/refund/": Route(_order, {"amount": "100.00"}),
     "api/v1/contacts/<str:contact_id>/": Route(_contact),
-    "api/v1/deals/<uuid:pk>/": Route(_deal),
+    "api/v1/deals/<uuid:pk>/": Route(_deal, {"title": "взлом", "source": "взлом"}),
     "api/v1/deals/<uuid:pk>/stage/": Route(_deal, {"stage": "", "reason": "other"}),
     # cabinet pages
     "cabinet/orders/<str:order_id>/": Route(_order),
@@ -212,6 +212,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "head/deals/<uuid:deal_id>/": StaffRoute(_deal_page, head_only=True),
     "head/deals/<uuid:deal_id>/stage/": StaffRoute(_deal_page, head_only=True),
     "head/deals/<uuid:deal_id>/next-step/": StaffRoute(_deal_page, head_only=True),
+    "head/deals/<uuid:deal_id>/fields/": StaffRoute(_deal_page, head_only=True),
     "head/stages/<uuid:partner_id>/": StaffRoute(_partner_id, head_only=True),
     "head/contacts/<str:contact_id>/": StaffRoute(_contact, head_only=True),
     # the manager's workspace (another manager's deal is a 404: tests/crm/test_deal_pages.py)
@@ -219,6 +220,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "workspace/deals/<uuid:deal_id>/stage/": StaffRoute(_deal_page, head_only=False),
     "workspace/deals/<uuid:deal_id>/next-step/": StaffRoute(_deal_page, head_only=False),
     "workspace/deals/<uuid:deal_id>/description/": StaffRoute(_deal_page, head_only=False),
+    "workspace/deals/<uuid:deal_id>/fields/": StaffRoute(_deal_page, head_only=False),
     # (a buyer of another manager's deals is a 404: tests/crm/test_contact_reads.py)
     "workspace/contacts/<str:contact_id>/": StaffRoute(_contact, head_only=False),
     "workspace/items/<uuid:item_id>/touch/": StaffRoute(_item, head_only=False),

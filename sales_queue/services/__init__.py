@@ -3,7 +3,8 @@
 - :mod:`.sweep` — the grace-period sweep that queues unpaid orders;
 - :mod:`.take` — take next;
 - :mod:`.touches` — touches and their outcomes;
-- :mod:`.supervision` — release, the head's release and reassign, auto-release;
+- :mod:`.supervision` — release, the head's release and reassign (of an item or a deal),
+  auto-release;
 - :mod:`.closing` — items closed by a payment or cancellation, withdrawn and restored;
 - :mod:`.supply` — use cases that change what feeds the queue (blocks, switching on and off);
 - :mod:`.deals` and :mod:`.common` — the steps the others share.
@@ -18,6 +19,7 @@ from sales_queue.services.closing import (
     queue_withdraw_waiting,
 )
 from sales_queue.services.supervision import (
+    deal_hand_over,
     queue_auto_release,
     queue_head_release,
     queue_reassign,
@@ -32,6 +34,7 @@ __all__ = [
     "MANAGER_LOST_REASONS",
     "RESTORABLE_REASONS",
     "SWEEP_BATCH_SIZE",
+    "deal_hand_over",
     "order_cancel",
     "queue_auto_release",
     "queue_close_for_cancel",

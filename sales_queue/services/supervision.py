@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from crm.services import deal_reassign
+from crm.models import Deal
+from crm.services import deal_reassign, deal_responsible_set
 from sales_queue.models import QueueEvent, QueueItem
 from sales_queue.services.common import record_event, require_seller
 from sales_queue.services.deals import open_deal
@@ -106,6 +107,25 @@ def queue_reassign(*, head: User, item_id: Any, to_manager: User) -> QueueItem:
     else:
         deal_reassign(queue_item_id=item.pk, responsible=to_manager, now=now)
     return item
+
+
+@transaction.atomic
+def deal_hand_over(*, head: User, deal: Deal, to_manager: User) -> Deal:
+    """The head gives a deal to another seller. While its queue item is open (waiting, held or
+    a callback) the item goes along (:func:`queue_reassign`), so the order's holder and the
+    deal's responsible stay one person; otherwise only the deal changes hands."""
+    open_item = (
+        QueueItem.objects.filter(pk=deal.queue_item_id, state__in=QueueItem.OPEN_STATES)
+        .values_list("pk", flat=True)
+        .first()
+        if deal.queue_item_id
+        else None
+    )
+    if open_item is None:
+        return deal_responsible_set(deal=deal, responsible=to_manager)
+    if deal.responsible_id != to_manager.pk:
+        queue_reassign(head=head, item_id=open_item, to_manager=to_manager)
+    return Deal.objects.get(pk=deal.pk)
 
 
 def queue_auto_release(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:

@@ -3,8 +3,9 @@ head every one; the responsible manager and the head move a deal along the funne
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,11 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
+from accounts.models import Role, User
 from crm.models import Deal, Stage
 from crm.selectors import deals_filter, deals_visible
-from crm.services import deal_stage_move
-from sales_queue.selectors import deal_touches
+from crm.services import deal_fields_set, deal_stage_move
+from sales_queue.selectors import deal_touches, sellers
+from sales_queue.services import deal_hand_over
 from salesdesk.errors import ApplicationError
 from salesdesk.pagination import paginated_response
 from salesdesk.serializers import ErrorSerializer
@@ -95,6 +97,27 @@ class DealListApi(DealsApiMixin):
         return paginated_response(self, deals, DealSerializer)
 
 
+class DealPatchSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, help_text="1–200 characters."
+    )
+    source = serializers.CharField(  # type: ignore[assignment]
+        required=False, allow_blank=True, max_length=1000, help_text="The ad channel, ≤ 100."
+    )
+    responsible = serializers.UUIDField(
+        required=False, help_text="Head only: hand the open deal to this active seller."
+    )
+
+
+def _may_work_deals(request: Request) -> bool:
+    return request_partner(request) is None and getattr(request.user, "role", None) in (
+        Role.HEAD,
+        Role.MANAGER,
+        Role.CALLER,
+        Role.ACCOUNT_MANAGER,
+    )
+
+
 class DealDetailApi(DealsApiMixin):
     @extend_schema(
         summary="A deal",
@@ -105,6 +128,57 @@ class DealDetailApi(DealsApiMixin):
         deal = self.deal(pk)
         payload = deal_payload(deal, deal_touches(deals=[deal])[deal.pk])
         return Response(DealSerializer(payload).data)
+
+    @extend_schema(
+        summary="Change a deal's fields",
+        description="For the responsible manager and the head: `title`, `source` (the ad "
+        "channel). The head may also hand an open deal to another active seller "
+        "(`responsible`); while the deal's order is still in the queue, the queue item goes "
+        "along. Each changed field writes a task for the responsible employee. All or nothing: "
+        "a refused field changes nothing.",
+        parameters=[_deal_id],
+        request=DealPatchSerializer,
+        responses={
+            200: DealSerializer,
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="A partner reads deals only; only the head hands deals over.",
+            ),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`deal_closed` (a closed deal stays with its manager), "
+                "`manager_busy` (the new manager already holds an order).",
+            ),
+            **ERRORS,
+        },
+    )
+    def patch(self, request: Request, pk: Any) -> Response:
+        deal = self.deal(pk)
+        if not _may_work_deals(request):
+            raise PermissionDenied
+        data = DealPatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = data.validated_data
+        user = request.user
+        if "responsible" in given and getattr(user, "role", None) != Role.HEAD:
+            raise PermissionDenied(_("Only the head of sales hands deals over."))
+        with transaction.atomic():
+            deal_fields_set(
+                deal=deal, actor=user, title=given.get("title"), source=given.get("source")
+            )
+            if "responsible" in given:
+                to_manager = sellers().filter(pk=given["responsible"]).first()
+                if to_manager is None:
+                    raise ApplicationError(
+                        _("Choose an active manager."),
+                        code="validation_error",
+                        details={"responsible": [_("Choose an active manager.")]},
+                    )
+                deal_hand_over(head=cast(User, user), deal=deal, to_manager=to_manager)
+        deal = self.deal(pk)
+        return Response(
+            DealSerializer(deal_payload(deal, deal_touches(deals=[deal])[deal.pk])).data
+        )
 
 
 class DealStageApi(DealsApiMixin):
@@ -126,12 +200,7 @@ class DealStageApi(DealsApiMixin):
     def post(self, request: Request, pk: Any) -> Response:
         deal = self.deal(pk)
         user = request.user
-        if request_partner(request) is not None or getattr(user, "role", None) not in (
-            Role.HEAD,
-            Role.MANAGER,
-            Role.CALLER,
-            Role.ACCOUNT_MANAGER,
-        ):
+        if not _may_work_deals(request):
             raise PermissionDenied
         data = DealStageMoveInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

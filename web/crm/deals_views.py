@@ -43,7 +43,13 @@ from sales_queue.selectors import deal_touches, sellers
 from salesdesk.errors import ApplicationError
 from salesdesk.tenancy import get_object_or_404
 from web.crm.deals_serializers import deal_after_seconds
-from web.crm.forms import DealFilterForm, DealNextStepForm, DealStageForm, StatusFilterForm
+from web.crm.forms import (
+    DealFieldsForm,
+    DealFilterForm,
+    DealNextStepForm,
+    DealStageForm,
+    StatusFilterForm,
+)
 from web.sales_queue.presenters import Contact, contact_links
 from web.tenancy import PartnerRequiredMixin, RoleRequiredMixin
 
@@ -308,6 +314,29 @@ class DealAccessMixin(RoleRequiredMixin):
             **extra,
         }
 
+    def people(self) -> list[tuple[str, str]] | None:
+        """Whom the deal may be handed to: the head chooses among the active sellers."""
+        if self.namespace != "deals_head":
+            return None
+        return [(str(u.pk), u.full_name or u.email) for u in sellers()]
+
+    def fields_context(self, deal: Deal, **extra: Any) -> dict[str, Any]:
+        form = extra.pop("fields_form", None) or DealFieldsForm(
+            initial={
+                "title": deal.title,
+                "source": deal.source,
+                "responsible": str(deal.responsible_id),
+            },
+            people=self.people(),
+        )
+        return {
+            "deal": deal,
+            "deal_after": duration_words(deal_after_seconds(deal)),
+            "fields_form": form,
+            "fields_route": f"{self.namespace}:fields",
+            **extra,
+        }
+
     def page_context(self, deal: Deal, **extra: Any) -> dict[str, Any]:
         contact = Contact(
             name=deal.contact_name,
@@ -321,11 +350,16 @@ class DealAccessMixin(RoleRequiredMixin):
         step_extra = {
             k: extra.pop(k) for k in ("step_form", "step_error", "step_errors") if k in extra
         }
+        fields_extra = {
+            k: extra.pop(k)
+            for k in ("fields_form", "fields_error", "fields_errors", "fields_saved")
+            if k in extra
+        }
         return {
+            **self.fields_context(deal, **fields_extra),
             **self.next_step_context(deal, **step_extra),
             **self.stage_context(deal, **extra),
             "links": contact_links(contact, ALL_CHANNELS),
-            "deal_after": duration_words(deal_after_seconds(deal)),
             "touches": deal_touches(deals=[deal])[deal.pk],
             "channel_labels": dict(Channel.choices),
             "paid_order": order if order is not None and order.paid_at is not None else None,

@@ -107,3 +107,19 @@ class DealNextStepForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+
+class DealFieldsForm(forms.Form):
+    """The deal's own fields; the lengths and the required title are checked by
+    ``crm.services.deal_fields_set``. The head also hands the deal to another seller."""
+
+    title = forms.CharField(label=_("Title"), required=False, max_length=1000)
+    source = forms.CharField(label=_("Ad channel"), required=False, max_length=1000)
+    responsible = forms.ChoiceField(label=_("Responsible"), required=False)
+
+    def __init__(self, *args: Any, people: list[tuple[str, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if people is None:
+            del self.fields["responsible"]
+        else:
+            cast(forms.ChoiceField, self.fields["responsible"]).choices = people
