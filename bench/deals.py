@@ -55,13 +55,12 @@ def _best(rounds: int, work: Callable[[], Any]) -> float:
 def _bench(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.db import connection
-    from django.db.models import Case, F, When
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from accounts.models import Role, User
     from crm.models import Deal, Stage, Task
-    from crm.selectors import deal_board, deals_filter, deals_visible, task_monitor
+    from crm.selectors import deal_board, deals_filter, deals_listed, deals_visible, task_monitor
     from crm.services import stages_ensure
     from partners.models import Partner
 
@@ -131,11 +130,8 @@ def _bench(args: argparse.Namespace) -> int:
     page_size = 50
 
     def my_deals() -> list[Any]:
-        # As web.crm.deals_views.DealListView orders its page.
-        next_step = Case(When(status=Deal.Status.OPEN, then=F("next_step_at")), default=None)
-        qs = deals_filter(deals_visible(user=manager).select_related("partner")).order_by(
-            next_step.asc(nulls_last=True), "-updated_at", "-id"
-        )
+        # As web.crm.deals_views.DealListView reads its first page.
+        qs = deals_listed(deals_filter(deals_visible(user=manager)))
         return list(qs[:page_size])
 
     def monitor() -> list[Any]:

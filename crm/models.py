@@ -1,10 +1,12 @@
-"""The deal pipeline. This first cut holds what the queue needs: a deal opened when a manager
-takes an item. Stages, tasks, lead lists and settings arrive with the CRM issue."""
+"""The CRM: contacts (a partner's buyers), deals on a per-partner funnel of stages with their
+history, the tasks every change of a deal writes, deal settings and touch scripts. Only
+:mod:`crm.services` writes these tables."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, F, OrderBy, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +66,14 @@ class Contact(UUIDModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+def deal_list_order() -> list[OrderBy]:
+    """How the deal lists sort: open deals by their next step (the earliest, so the overdue,
+    first), then the closed ones, last change first. ``deal_my_deals_idx`` indexes exactly
+    these expressions after the responsible, so a seller's page is read from the index."""
+    next_step = Case(When(status="open", then=F("next_step_at")), default=None)
+    return [next_step.asc(nulls_last=True), F("updated_at").desc(), F("id").desc()]
 
 
 class Deal(UUIDModel):
@@ -144,10 +154,12 @@ class Deal(UUIDModel):
             models.Index(fields=["responsible", "-updated_at"], name="deal_responsible_upd_idx"),
             models.Index(fields=["partner", "-updated_at"], name="deal_partner_updated_idx"),
             models.Index(fields=["stage", "-updated_at"], name="deal_stage_updated_idx"),
-            # «Мои сделки»: a seller's open deals by their next step.
+            # The board: a seller's open deals by their next step.
             models.Index(
                 fields=["responsible", "status", "next_step_at"], name="deal_resp_next_step_idx"
             ),
+            # «Мои сделки»: a seller's deals in the lists' order (deal_list_order).
+            models.Index(F("responsible"), *deal_list_order(), name="deal_my_deals_idx"),
         ]
 
     def __str__(self) -> str:

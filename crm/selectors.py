@@ -18,7 +18,7 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import SELLER_ROLES, Role, User
-from crm.models import Contact, Deal, DealSettings, Stage, StageChange, Task
+from crm.models import Contact, Deal, DealSettings, Stage, StageChange, Task, deal_list_order
 from crm.normalizers import ContactError, normalize_phone
 from crm.services import stages_ensure
 from partners.models import Partner, Product
@@ -226,6 +226,18 @@ def task_monitor(*, now: Any) -> list[dict[str, Any]]:
     ]
 
 
+def deals_listed(deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    """A deal list's page as the lists read it: in the lists' order (:func:`deal_list_order`,
+    indexed after the responsible), with the stage, partner and responsible a row shows, and
+    without the order, the product and the description (up to 10 000 characters)."""
+    return (
+        deals.select_related(None)
+        .select_related("stage", "responsible", "partner")
+        .defer("description")
+        .order_by(*deal_list_order())
+    )
+
+
 def deal_filter_choices(*, deals: QuerySet[Deal]) -> dict[str, list[tuple[str, str]]]:
     """The partners and products the given deals belong to, by name, for the lists' filters
     (a seller chooses among their own deals' partners and products). Two queries."""
@@ -271,7 +283,11 @@ def deal_board(*, deals: QuerySet[Deal], partner_id: Any) -> list[tuple[Stage, l
     cards = (
         deals.filter(partner_id=partner_id, status=Deal.Status.OPEN)
         .order_by(F("next_step_at").asc(nulls_last=True), "-updated_at", "-id")
-        .select_related("stage", "responsible")[:BOARD_MAX]
+        # A card shows the title, the buyer, the next step and the responsible: no order,
+        # product or description (up to 10 000 characters) for each of up to 500 cards.
+        .select_related(None)
+        .select_related("stage", "responsible")
+        .defer("description")[:BOARD_MAX]
     )
     for deal in cards:
         if deal.stage_id in columns:

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Case, F, When
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,6 +31,7 @@ from crm.selectors import (
     deal_filter_choices,
     deal_stage_history,
     deals_filter,
+    deals_listed,
     deals_visible,
     stage_names,
     stages_for,
@@ -141,7 +141,7 @@ class DealListView(RoleRequiredMixin, TemplateView):
         )
         now = timezone.now()
         deals = deals_filter(
-            visible.select_related("partner"),
+            visible,
             stage=form.value("stage"),
             status=form.value("status"),
             responsible=form.value("responsible") or None,
@@ -151,9 +151,7 @@ class DealListView(RoleRequiredMixin, TemplateView):
             idle_days=form.idle_days(),
             now=now,
         )
-        # Open deals by their next step, overdue first; then the closed ones, last change first.
-        next_step = Case(When(status=Deal.Status.OPEN, then=F("next_step_at")), default=None)
-        deals = deals.order_by(next_step.asc(nulls_last=True), "-updated_at", "-id")
+        deals = deals_listed(deals)
         page = Paginator(deals, PAGE_SIZE).get_page(self.request.GET.get("page"))
         context.update(
             form=form,
