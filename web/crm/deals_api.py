@@ -19,7 +19,6 @@ from accounts.models import Role
 from crm.models import Deal, Stage
 from crm.selectors import deals_filter, deals_visible
 from crm.services import deal_stage_move
-from sales_queue.selectors import deal_touches
 from salesdesk.errors import ApplicationError
 from salesdesk.pagination import paginated_response
 from salesdesk.serializers import ErrorSerializer
@@ -27,7 +26,7 @@ from salesdesk.tenancy import get_object_or_404
 from web.crm.deals_serializers import (
     DealSerializer,
     DealStageMoveInputSerializer,
-    deal_payload,
+    deal_payloads,
 )
 from web.permissions import IsPartner, IsStaff, request_partner
 
@@ -60,8 +59,18 @@ class DealsApiMixin(APIView):
     def deal(self, pk: Any) -> Deal:
         return get_object_or_404(self.visible(), message=_("Deal not found."), pk=pk)
 
+    def writable_deal(self, pk: Any) -> Deal:
+        """The deal, for a change by the sales department: a partner reads deals only (403
+        once the deal is its own; another's is a 404 first)."""
+        deal = self.deal(pk)
+        if request_partner(self.request) is not None or getattr(
+            self.request.user, "role", None
+        ) not in (Role.HEAD, Role.MANAGER, Role.CALLER, Role.ACCOUNT_MANAGER):
+            raise PermissionDenied
+        return deal
 
-_deal_id = OpenApiParameter("pk", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+DEAL_ID = OpenApiParameter("pk", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
 class DealListApi(DealsApiMixin):
@@ -93,13 +102,11 @@ class DealListApi(DealsApiMixin):
 class DealDetailApi(DealsApiMixin):
     @extend_schema(
         summary="A deal",
-        parameters=[_deal_id],
+        parameters=[DEAL_ID],
         responses={200: DealSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: Any) -> Response:
-        deal = self.deal(pk)
-        payload = deal_payload(deal, deal_touches(deals=[deal])[deal.pk])
-        return Response(DealSerializer(payload).data)
+        return Response(DealSerializer(deal_payloads([self.deal(pk)])[0]).data)
 
 
 class DealStageApi(DealsApiMixin):
@@ -109,7 +116,7 @@ class DealStageApi(DealsApiMixin):
         "a `reason` (400 without). 409 `deal_closed` on a won, lost or withdrawn deal; 409 "
         "`deal_in_queue` when moving to won or lost a deal whose order is still in the queue "
         "(its payment wins it, a refusal touch loses it).",
-        parameters=[_deal_id],
+        parameters=[DEAL_ID],
         request=DealStageMoveInputSerializer,
         responses={
             200: DealSerializer,
@@ -119,15 +126,8 @@ class DealStageApi(DealsApiMixin):
         },
     )
     def post(self, request: Request, pk: Any) -> Response:
-        deal = self.deal(pk)
+        deal = self.writable_deal(pk)
         user = request.user
-        if request_partner(request) is not None or getattr(user, "role", None) not in (
-            Role.HEAD,
-            Role.MANAGER,
-            Role.CALLER,
-            Role.ACCOUNT_MANAGER,
-        ):
-            raise PermissionDenied
         data = DealStageMoveInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         stage = Stage.objects.filter(
@@ -142,6 +142,4 @@ class DealStageApi(DealsApiMixin):
         deal_stage_move(
             deal=deal, stage=stage, actor=user, reason=data.validated_data.get("reason", "")
         )
-        deal = self.deal(pk)
-        payload = deal_payload(deal, deal_touches(deals=[deal])[deal.pk])
-        return Response(DealSerializer(payload).data)
+        return Response(DealSerializer(deal_payloads([self.deal(pk)])[0]).data)
