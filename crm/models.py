@@ -331,6 +331,7 @@ class Task(UUIDModel):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         NEXT_STEP = "next_step", _("Next step")
         FIELD_CHANGED = "field_changed", _("Field changed")
+        ORDER_LINKED = "order_linked", _("Paid order linked")
 
     partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="tasks")
     deal = models.ForeignKey(

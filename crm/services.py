@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -38,6 +39,7 @@ from crm.normalizers import ContactError, normalize_email, normalize_phone
 from crm.scripts import kind_for, touch_script_default, touch_script_for
 from partners.models import Channel, Partner, Product
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+from salesdesk.money import format_money
 from salesdesk.timezones import MOSCOW
 
 if TYPE_CHECKING:
@@ -613,6 +615,9 @@ TASK_TEXTS: dict[str, Any] = {
     ),
     Task.Kind.NEXT_STEP: _("Next step on the deal «%(title)s»: %(step)s"),
     Task.Kind.FIELD_CHANGED: _("The description of the deal «%(title)s» was changed"),
+    Task.Kind.ORDER_LINKED: _(
+        "Paid order %(order)s for %(amount)s ₽ is linked to the deal «%(title)s»"
+    ),
 }
 # Touch outcomes as the queue names them (crm sits below the queue and cannot import them).
 TOUCH_OUTCOMES: dict[str, Any] = {
@@ -727,6 +732,20 @@ def deal_touch_recorded(
         due_at=callback_at if callback else None,
         words=words,
     )
+
+
+@transaction.atomic
+def deal_order_linked(
+    *, deal: Deal, external_id: str, amount: Decimal, now: dt.datetime | None = None
+) -> Task:
+    """A manager linked another paid order of the buyer to the deal (the link itself is the
+    orders app's row, :func:`orders.services.order_link_to_deal`): the deal counts as changed
+    and its responsible gets a task saying which order."""
+    now = now or timezone.now()
+    Deal.objects.filter(pk=deal.pk).update(updated_at=now)
+    with translation.override(settings.LANGUAGE_CODE):
+        words = {"order": external_id, "amount": format_money(amount)}
+    return task_for_deal(deal=deal, kind=Task.Kind.ORDER_LINKED, now=now, words=words)
 
 
 def task_done(*, task: Task, actor: User, now: dt.datetime | None = None) -> Task:

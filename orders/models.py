@@ -83,6 +83,19 @@ class Order(UUIDModel):
     )
     # The intake body as first received (normalised), to tell a retry from a conflicting resend.
     intake_payload = models.JSONField(default=dict, editable=False)
+    # The deal this paid order is linked to: its own deal when it is paid, or another deal of
+    # the same buyer a manager linked it to (orders.services.order_link_to_deal). One deal at
+    # most by construction; it counts for that deal's manager's statistics and commission
+    # (not for fees). A refund does not unlink it.
+    deal = models.ForeignKey(
+        "crm.Deal",
+        verbose_name=_("linked deal"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=True,
+        related_name="linked_orders",
+    )
 
     objects = PartnerScopedQuerySet["Order"].as_manager()
 

@@ -1,4 +1,5 @@
-"""Reads for orders. Every selector takes the partner first.
+"""Reads for orders. Every selector takes the partner first (the deal's linked orders: the deals
+the caller may see, which carry their partner).
 
 An order as the partner sees it also carries its fee and the queue's story: those reads live
 with billing, the app above both (:func:`billing.selectors.order_list_with_fee`,
@@ -17,6 +18,7 @@ from django.db.models import Case, CharField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.models import Deal
 from orders.models import Order, Refund
 from partners.models import Partner, Product
 from salesdesk.tenancy import get_object_or_404
@@ -147,3 +149,36 @@ def order_events(*, order: Order, now: dt.datetime | None = None) -> list[Timeli
             )
         )
     return entries
+
+
+# --- paid orders linked to deals -------------------------------------------------------------
+
+
+def deal_linked_orders(*, deals: Any) -> dict[Any, list[Order]]:
+    """The orders linked to each deal (``Order.deal``), first paid first, in one query for a
+    page of deals; ``deals`` are the ones the caller may see (``crm.selectors.deals_visible``),
+    so nothing of another partner is read."""
+    deals = list(deals)
+    by_deal: dict[Any, list[Order]] = {d.pk: [] for d in deals}
+    if not deals:
+        return by_deal
+    for order in Order.objects.filter(deal_id__in=list(by_deal)).order_by("paid_at", "id"):
+        by_deal[order.deal_id].append(order)
+    return by_deal
+
+
+def deal_linkable_orders(*, deal: Deal) -> QuerySet[Order]:
+    """The paid orders of the deal's buyer (of its partner) that no deal holds yet: what the
+    manager may link to it. None when the deal has no contact."""
+    if deal.contact_id is None:
+        return Order.objects.none()
+    return (
+        Order.objects.filter(
+            partner_id=deal.partner_id,
+            contact_id=deal.contact_id,
+            status=Order.Status.PAID,
+            deal__isnull=True,
+        )
+        .select_related("product")
+        .order_by("-paid_at", "-id")
+    )

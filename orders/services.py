@@ -1,4 +1,6 @@
-"""Writes for orders: idempotent intake and recording the storefront's payment events.
+"""Writes for orders: idempotent intake, recording the storefront's payment events, and
+linking paid orders to deals (the order's own deal when it is paid; another deal of the same
+buyer by a manager: :func:`order_link_to_deal`).
 
 Intake is idempotent on ``(partner, external_id)`` through the database's unique constraint:
 two storefront retries racing each other make one order, and the loser compares its body with
@@ -25,12 +27,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.services import contact_find_or_create
+from accounts.models import Role
+from crm.models import Deal
+from crm.services import contact_find_or_create, deal_order_linked
 from orders.contacts import Customer
 from orders.models import Order, Refund
 from partners.models import Partner, Product
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
 from salesdesk.money import MoneyError, parse_money
+from salesdesk.tenancy import get_object_or_404
 
 logger = logging.getLogger(__name__)
 
@@ -321,7 +326,26 @@ def order_payment_record(
         paid_amount=amount if amount is not None else locked.amount,
     )
     logger.info("order %s paid %s at %s", locked.pk, locked.paid_amount, locked.paid_at)
+    _link_to_own_deal(locked)
     return Recorded(locked, changed=True)
+
+
+def _link_to_own_deal(order: Order) -> None:
+    """The order just paid links itself to its own deal (the most recent one whose ``order``
+    it is), unless it is linked already — a compare-and-swap on ``deal IS NULL``, so a repeated
+    or concurrent payment links it once. It writes no task: the payment's own (the deal won,
+    or won after closing) tells the responsible. Refunds leave the link alone (see
+    :func:`order_link_to_deal`)."""
+    deal_id = (
+        Deal.objects.filter(order_id=order.pk)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if deal_id is None:
+        return
+    if Order.objects.filter(pk=order.pk, deal__isnull=True).update(deal_id=deal_id):
+        order.deal_id = deal_id
 
 
 @transaction.atomic
@@ -334,6 +358,83 @@ def order_cancel_record(*, order: Order, now: dt.datetime | None = None) -> Reco
         raise ConflictError(_("A paid order cannot be cancelled."), code="order_paid")
     locked = _cas(locked, status=Order.Status.CANCELLED, cancelled_at=now or timezone.now())
     return Recorded(locked, changed=True)
+
+
+@dataclass(frozen=True)
+class Linked:
+    """An order as linked to a deal, and whether this call linked it (a repeat links nothing)."""
+
+    order: Order
+    created: bool
+
+
+def _may_work_deal(actor: Any, deal: Deal) -> bool:
+    return getattr(actor, "role", None) == Role.HEAD or actor.pk == deal.responsible_id
+
+
+@transaction.atomic
+def order_link_to_deal(
+    *, deal: Deal, order_id: Any, actor: Any, now: dt.datetime | None = None
+) -> Linked:
+    """Link another paid order of the deal's buyer to the deal: it then counts for the deal's
+    manager's statistics and commission (never for the fee, which is the payment's own rule).
+
+    Only the deal's responsible seller or the head may (anyone else: 404, as if the deal were
+    not there), and not on a withdrawn deal (409 ``deal_withdrawn``). The order must be one of
+    the deal partner's (else 404: another partner's order is not confirmed to exist), paid
+    (409 ``order_not_paid``; a fully refunded one is not), of the deal's contact (409
+    ``other_contact``) and linked to no other deal (409 ``already_linked``). Linking it again
+    to the same deal changes nothing (``created`` is false). An order is linked to one deal at
+    most: the link is a compare-and-swap on ``deal IS NULL``, so two deals racing for one order
+    get exactly one link. The deal's responsible gets a task per link.
+
+    A refund later leaves the link in place: what a refunded order counts for is the
+    statistics' decision, not the link's. There is no unlinking.
+    """
+    if not _may_work_deal(actor, deal):
+        raise NotFoundError(_("Deal not found."))
+    deal = Deal.objects.get(pk=deal.pk)
+    if deal.status == Deal.Status.WITHDRAWN:
+        raise ConflictError(
+            _("The deal is closed without a result; orders cannot be linked to it."),
+            code="deal_withdrawn",
+        )
+    order = get_object_or_404(
+        Order.objects.filter(partner_id=deal.partner_id),
+        message=_("Order not found."),
+        pk=order_id,
+    )
+    if order.deal_id == deal.pk:
+        return Linked(order, created=False)
+    _check_linkable(order, deal)
+    linked = Order.objects.filter(
+        pk=order.pk, partner_id=deal.partner_id, status=Order.Status.PAID, deal__isnull=True
+    ).update(deal=deal)
+    order.refresh_from_db()
+    if not linked:
+        # Changed since we read it: linked meanwhile (to this deal by a concurrent repeat, or
+        # to another one), or refunded.
+        if order.deal_id == deal.pk:
+            return Linked(order, created=False)
+        _check_linkable(order, deal)
+        raise ConflictError(_("The order changed meanwhile; try again."), code="order_changed")
+    deal_order_linked(deal=deal, external_id=order.external_id, amount=order.amount, now=now)
+    logger.info("order %s linked to deal %s by %s", order.pk, deal.pk, actor.pk)
+    return Linked(order, created=True)
+
+
+def _check_linkable(order: Order, deal: Deal) -> None:
+    if order.status != Order.Status.PAID:
+        raise ConflictError(_("The order is not paid."), code="order_not_paid")
+    if deal.contact_id is None or order.contact_id != deal.contact_id:
+        raise ConflictError(
+            _("The order is another buyer's: link only orders of the deal's buyer."),
+            code="other_contact",
+        )
+    if order.deal_id is not None:
+        raise ConflictError(
+            _("The order is already linked to another deal."), code="already_linked"
+        )
 
 
 REFUND_ID_MAX = 100

@@ -9,6 +9,9 @@ walking ``get_resolver()``. Each one must be in exactly one of two registries:
 * ``STAFF_ROUTES``: routes for the sales department. A partner gets 403 or 404; on the head's
   routes a manager gets 403; nothing changes either way.
 
+A builder returns the route's ids and, if the request names further objects in its body (the
+order a deal link takes), a ``body`` with them: the refused request names partner A's real ones.
+
 A new route with an id that is in neither fails ``test_every_route_with_an_id_is_covered``,
 naming the route: decide which registry it belongs to and give it a builder.
 """
@@ -18,12 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, User
@@ -129,6 +134,23 @@ def _deal(partner: Partner) -> dict[str, Any]:
     return {"pk": DealFactory.create(product=ProductFactory.create(partner=partner)).pk}
 
 
+def _deal_with_a_paid_order(partner: Partner) -> dict[str, Any]:
+    """A deal and a paid, unlinked order of its buyer: what a link would take (the order goes
+    in the body, so the refused request names partner A's real order)."""
+    deal = DealFactory.create(
+        product=ProductFactory.create(partner=partner),
+        contact=ContactFactory.create(partner=partner),
+    )
+    order = OrderFactory.create(
+        product=deal.product,
+        contact=deal.contact,
+        status="paid",
+        paid_at=timezone.now(),
+        paid_amount=Decimal("1000.00"),
+    )
+    return {"pk": deal.pk, "body": {"order": str(order.pk)}}
+
+
 def _task(partner: Partner) -> dict[str, Any]:
     deal = DealFactory.create(product=ProductFactory.create(partner=partner))
     return {"pk": TaskFactory.create(deal=deal, assignee=deal.responsible).pk}
@@ -136,6 +158,11 @@ def _task(partner: Partner) -> dict[str, Any]:
 
 def _deal_page(partner: Partner) -> dict[str, Any]:
     return {"deal_id": DealFactory.create(product=ProductFactory.create(partner=partner)).pk}
+
+
+def _deal_page_with_a_paid_order(partner: Partner) -> dict[str, Any]:
+    built = _deal_with_a_paid_order(partner)
+    return {"deal_id": built["pk"], "body": built["body"]}
 
 
 def _partner_id(partner: Partner) -> dict[str, Any]:
@@ -173,6 +200,7 @@ PARTNER_ROUTES: dict[str, Route] = {
     "api/v1/contacts/<str:contact_id>/": Route(_contact),
     "api/v1/deals/<uuid:pk>/": Route(_deal, {"title": "взлом", "source": "взлом"}),
     "api/v1/deals/<uuid:pk>/stage/": Route(_deal, {"stage": "", "reason": "other"}),
+    "api/v1/deals/<uuid:pk>/orders/": Route(_deal_with_a_paid_order),
     # cabinet pages
     "cabinet/orders/<str:order_id>/": Route(_order),
     "cabinet/contacts/<str:contact_id>/": Route(_contact),
@@ -213,6 +241,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "head/deals/<uuid:deal_id>/stage/": StaffRoute(_deal_page, head_only=True),
     "head/deals/<uuid:deal_id>/next-step/": StaffRoute(_deal_page, head_only=True),
     "head/deals/<uuid:deal_id>/fields/": StaffRoute(_deal_page, head_only=True),
+    "head/deals/<uuid:deal_id>/orders/": StaffRoute(_deal_page_with_a_paid_order, head_only=True),
     "head/stages/<uuid:partner_id>/": StaffRoute(_partner_id, head_only=True),
     "head/contacts/<str:contact_id>/": StaffRoute(_contact, head_only=True),
     # the manager's workspace (another manager's deal is a 404: tests/crm/test_deal_pages.py)
@@ -223,6 +252,9 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "workspace/deals/<uuid:deal_id>/fields/": StaffRoute(_deal_page, head_only=False),
     # (a buyer of another manager's deals is a 404: tests/crm/test_contact_reads.py)
     "workspace/contacts/<str:contact_id>/": StaffRoute(_contact, head_only=False),
+    "workspace/deals/<uuid:deal_id>/orders/": StaffRoute(
+        _deal_page_with_a_paid_order, head_only=False
+    ),
     "workspace/items/<uuid:item_id>/touch/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/release/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/payment-link/": StaffRoute(_item, head_only=False),
@@ -323,14 +355,16 @@ def test_a_second_partner_gets_404_and_changes_nothing(route: str) -> None:
     # given
     entry = PARTNER_ROUTES[route]
     owner = PartnerFactory.create()
-    url = url_for(route, entry.build(owner))
+    built = entry.build(owner)
+    url = url_for(route, built)
+    body = {**entry.body, **built.get("body", {})}
     methods = allowed_methods(routes_with_an_id()[route])
     intruder = partner_caller(route)
     before = snapshot(owner)
 
     for method in methods:
         # when
-        response = call(intruder, route, method, url, entry.body)
+        response = call(intruder, route, method, url, body)
 
         # then
         assert response.status_code == 404, f"{method.upper()} {url}: {response.status_code}"
@@ -344,7 +378,8 @@ def test_staff_routes_refuse_the_wrong_role_and_change_nothing(route: str) -> No
     # given
     entry = STAFF_ROUTES[route]
     owner = PartnerFactory.create()
-    url = url_for(route, entry.build(owner))
+    built = entry.build(owner)
+    url = url_for(route, built)
     methods = allowed_methods(routes_with_an_id()[route])
     callers: list[tuple[str, Client | APIClient, set[int]]] = [
         ("a partner", partner_caller(route), {403, 404})
@@ -356,7 +391,7 @@ def test_staff_routes_refuse_the_wrong_role_and_change_nothing(route: str) -> No
     for who, client, expected in callers:
         for method in methods:
             # when
-            response = call(client, route, method, url, {})
+            response = call(client, route, method, url, built.get("body", {}))
 
             # then
             assert response.status_code in expected, (

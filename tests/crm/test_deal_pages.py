@@ -218,6 +218,7 @@ def test_the_deal_page_shows_the_deal() -> None:
     deal = DealFactory.create(
         responsible=vera, product=order.product, order=order, contact_whatsapp="+79123456789"
     )
+    Order.objects.filter(pk=order.pk).update(deal=deal)  # linked when paid (built paid here)
     Deal.objects.filter(pk=deal.pk).update(
         lead_created_at=deal.created_at - dt.timedelta(hours=2, minutes=15)
     )
@@ -234,7 +235,7 @@ def test_the_deal_page_shows_the_deal() -> None:
     assert "https://t.me/anna_smirnova" in html
     assert "mailto:anna@example.com" in html
     assert "vk_ads" in html
-    assert "ord-77" in html and "15000,00 ₽" in html
+    assert "ord-77" in html and "15\xa0000,00 ₽" in html
     assert "02.03.2026 12:00" in html  # paid at 09:00 UTC, shown in Moscow time
     assert "Вера Лебедева" in html
 

@@ -19,7 +19,7 @@ from accounts.models import Role, User
 from crm.models import Deal, Stage
 from crm.selectors import deals_filter, deals_visible
 from crm.services import deal_fields_set, deal_stage_move
-from sales_queue.selectors import deal_touches, sellers
+from sales_queue.selectors import sellers
 from sales_queue.services import deal_hand_over
 from salesdesk.errors import ApplicationError
 from salesdesk.pagination import paginated_response
@@ -28,7 +28,7 @@ from salesdesk.tenancy import get_object_or_404
 from web.crm.deals_serializers import (
     DealSerializer,
     DealStageMoveInputSerializer,
-    deal_payload,
+    deal_payloads,
 )
 from web.permissions import IsPartnerOrStaff, request_partner
 
@@ -58,8 +58,18 @@ class DealsApiMixin(APIView):
     def deal(self, pk: Any) -> Deal:
         return get_object_or_404(self.visible(), message=_("Deal not found."), pk=pk)
 
+    def writable_deal(self, pk: Any) -> Deal:
+        """The deal, for a change by the sales department: a partner reads deals only (403
+        once the deal is its own; another's is a 404 first)."""
+        deal = self.deal(pk)
+        if request_partner(self.request) is not None or getattr(
+            self.request.user, "role", None
+        ) not in (Role.HEAD, Role.MANAGER, Role.CALLER, Role.ACCOUNT_MANAGER):
+            raise PermissionDenied
+        return deal
 
-_deal_id = OpenApiParameter("pk", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+DEAL_ID = OpenApiParameter("pk", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
 class DealListApi(DealsApiMixin):
@@ -109,25 +119,14 @@ class DealPatchSerializer(serializers.Serializer[Any]):
     )
 
 
-def _may_work_deals(request: Request) -> bool:
-    return request_partner(request) is None and getattr(request.user, "role", None) in (
-        Role.HEAD,
-        Role.MANAGER,
-        Role.CALLER,
-        Role.ACCOUNT_MANAGER,
-    )
-
-
 class DealDetailApi(DealsApiMixin):
     @extend_schema(
         summary="A deal",
-        parameters=[_deal_id],
+        parameters=[DEAL_ID],
         responses={200: DealSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: Any) -> Response:
-        deal = self.deal(pk)
-        payload = deal_payload(deal, deal_touches(deals=[deal])[deal.pk])
-        return Response(DealSerializer(payload).data)
+        return Response(DealSerializer(deal_payloads([self.deal(pk)])[0]).data)
 
     @extend_schema(
         summary="Change a deal's fields",
@@ -136,7 +135,7 @@ class DealDetailApi(DealsApiMixin):
         "(`responsible`); while the deal's order is still in the queue, the queue item goes "
         "along. Each changed field writes a task for the responsible employee. All or nothing: "
         "a refused field changes nothing.",
-        parameters=[_deal_id],
+        parameters=[DEAL_ID],
         request=DealPatchSerializer,
         responses={
             200: DealSerializer,
@@ -153,9 +152,7 @@ class DealDetailApi(DealsApiMixin):
         },
     )
     def patch(self, request: Request, pk: Any) -> Response:
-        deal = self.deal(pk)
-        if not _may_work_deals(request):
-            raise PermissionDenied
+        deal = self.writable_deal(pk)
         data = DealPatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         given = data.validated_data
@@ -175,10 +172,7 @@ class DealDetailApi(DealsApiMixin):
                         details={"responsible": [_("Choose an active manager.")]},
                     )
                 deal_hand_over(head=cast(User, user), deal=deal, to_manager=to_manager)
-        deal = self.deal(pk)
-        return Response(
-            DealSerializer(deal_payload(deal, deal_touches(deals=[deal])[deal.pk])).data
-        )
+        return Response(DealSerializer(deal_payloads([self.deal(pk)])[0]).data)
 
 
 class DealStageApi(DealsApiMixin):
@@ -188,7 +182,7 @@ class DealStageApi(DealsApiMixin):
         "a `reason` (400 without). 409 `deal_closed` on a won, lost or withdrawn deal; 409 "
         "`deal_in_queue` when moving to won or lost a deal whose order is still in the queue "
         "(its payment wins it, a refusal touch loses it).",
-        parameters=[_deal_id],
+        parameters=[DEAL_ID],
         request=DealStageMoveInputSerializer,
         responses={
             200: DealSerializer,
@@ -198,10 +192,8 @@ class DealStageApi(DealsApiMixin):
         },
     )
     def post(self, request: Request, pk: Any) -> Response:
-        deal = self.deal(pk)
+        deal = self.writable_deal(pk)
         user = request.user
-        if not _may_work_deals(request):
-            raise PermissionDenied
         data = DealStageMoveInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         stage = Stage.objects.filter(
@@ -216,6 +208,4 @@ class DealStageApi(DealsApiMixin):
         deal_stage_move(
             deal=deal, stage=stage, actor=user, reason=data.validated_data.get("reason", "")
         )
-        deal = self.deal(pk)
-        payload = deal_payload(deal, deal_touches(deals=[deal])[deal.pk])
-        return Response(DealSerializer(payload).data)
+        return Response(DealSerializer(deal_payloads([self.deal(pk)])[0]).data)

@@ -7,6 +7,8 @@ from typing import Any
 from rest_framework import serializers
 
 from crm.models import Deal, DealLostReason, Stage
+from orders.models import Order
+from orders.selectors import deal_linked_orders
 from sales_queue.selectors import deal_touches
 
 
@@ -23,6 +25,9 @@ class DealOrderSerializer(serializers.Serializer[Any]):
     external_id = serializers.CharField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     paid_at = serializers.DateTimeField()
+    own = serializers.BooleanField(
+        help_text="The deal's own order (linked when it was paid), not one a manager linked."
+    )
 
 
 class DealTouchSerializer(serializers.Serializer[Any]):
@@ -35,12 +40,11 @@ class DealTouchSerializer(serializers.Serializer[Any]):
 
 
 class DealListSerializer(serializers.ListSerializer[Any]):
-    """A page of deals: their touches are read in one query for the whole page."""
+    """A page of deals: their touches and linked orders are read in one query each for the
+    whole page."""
 
     def to_representation(self, data: Any) -> list[Any]:
-        deals = list(data)
-        touches = deal_touches(deals=deals)
-        return [self.child.to_representation(deal_payload(d, touches[d.pk])) for d in deals]  # type: ignore[union-attr]
+        return [self.child.to_representation(p) for p in deal_payloads(list(data))]  # type: ignore[union-attr]
 
 
 class DealSerializer(serializers.Serializer[Any]):
@@ -68,7 +72,11 @@ class DealSerializer(serializers.Serializer[Any]):
     deal_after_seconds = serializers.IntegerField(
         help_text="Seconds from the lead or order to the deal (`created_at - lead_created_at`)."
     )
-    orders = DealOrderSerializer(many=True, help_text="Paid orders linked to the deal.")
+    orders = DealOrderSerializer(
+        many=True,
+        help_text="Paid orders linked to the deal, first paid first: its own order once paid, "
+        "and the buyer's other paid orders a manager linked.",
+    )
     touches = DealTouchSerializer(many=True, help_text="The buyer's touches, newest first.")
 
 
@@ -80,9 +88,16 @@ def deal_after_seconds(deal: Deal) -> int:
     return max(0, int((deal.created_at - deal.lead_created_at).total_seconds()))
 
 
-def deal_payload(deal: Deal, touches: list[Any]) -> dict[str, Any]:
-    """A deal (loaded by ``crm.selectors.deals_visible``) with its queue item's touches."""
-    order = deal.order
+def deal_payloads(deals: list[Deal]) -> list[dict[str, Any]]:
+    """Payloads of a page of deals: touches and linked orders in one query each."""
+    touches = deal_touches(deals=deals)
+    linked = deal_linked_orders(deals=deals)
+    return [deal_payload(d, touches[d.pk], linked[d.pk]) for d in deals]
+
+
+def deal_payload(deal: Deal, touches: list[Any], linked: list[Order]) -> dict[str, Any]:
+    """A deal (loaded by ``crm.selectors.deals_visible``) with its queue item's touches and its
+    linked paid orders (``orders.selectors.deal_linked_orders``)."""
     stage = deal.stage
     product = deal.product
     return {
@@ -109,18 +124,7 @@ def deal_payload(deal: Deal, touches: list[Any]) -> dict[str, Any]:
         "lead_created_at": deal.lead_created_at,
         "created_at": deal.created_at,
         "deal_after_seconds": deal_after_seconds(deal),
-        "orders": (
-            [
-                {
-                    "id": order.pk,
-                    "external_id": order.external_id,
-                    "amount": order.amount,
-                    "paid_at": order.paid_at,
-                }
-            ]
-            if order is not None and order.paid_at is not None
-            else []
-        ),
+        "orders": linked_orders_payload(deal, linked),
         "touches": [
             {
                 "channel": t.channel,
@@ -133,6 +137,19 @@ def deal_payload(deal: Deal, touches: list[Any]) -> dict[str, Any]:
             for t in touches
         ],
     }
+
+
+def linked_orders_payload(deal: Deal, linked: list[Order]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": order.pk,
+            "external_id": order.external_id,
+            "amount": order.amount,
+            "paid_at": order.paid_at,
+            "own": order.pk == deal.order_id,
+        }
+        for order in linked
+    ]
 
 
 class DealStageMoveInputSerializer(serializers.Serializer[Any]):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -37,6 +38,7 @@ from crm.selectors import (
     stages_for,
 )
 from crm.services import deal_description_set, deal_next_step_set, deal_stage_move
+from orders.selectors import deal_linkable_orders, deal_linked_orders
 from partners.models import Channel
 from partners.selectors import partners_for_head
 from sales_queue.selectors import deal_touches, sellers
@@ -335,6 +337,24 @@ class DealAccessMixin(RoleRequiredMixin):
             **extra,
         }
 
+    def orders_context(self, deal: Deal, **extra: Any) -> dict[str, Any]:
+        """The deal's linked paid orders and, for whoever may link (the responsible seller or
+        the head, on a deal not withdrawn), the buyer's paid orders no deal holds yet."""
+        linked = deal_linked_orders(deals=[deal])[deal.pk]
+        user = self.request.user
+        can_link = deal.status != Deal.Status.WITHDRAWN and (
+            getattr(user, "role", None) == Role.HEAD or user.pk == deal.responsible_id
+        )
+        return {
+            "deal": deal,
+            "linked_orders": linked,
+            "linked_total": sum((o.amount for o in linked), Decimal(0)),
+            "can_link": can_link,
+            "linkable_orders": list(deal_linkable_orders(deal=deal)) if can_link else [],
+            "orders_route": f"{self.namespace}:orders",
+            **extra,
+        }
+
     def page_context(self, deal: Deal, **extra: Any) -> dict[str, Any]:
         contact = Contact(
             name=deal.contact_name,
@@ -343,7 +363,6 @@ class DealAccessMixin(RoleRequiredMixin):
             telegram=deal.contact_telegram,
             whatsapp=deal.contact_whatsapp,
         )
-        order = deal.order
         search = deal.contact_phone or deal.contact_email
         step_extra = {
             k: extra.pop(k) for k in ("step_form", "step_error", "step_errors") if k in extra
@@ -353,14 +372,15 @@ class DealAccessMixin(RoleRequiredMixin):
             for k in ("fields_form", "fields_error", "fields_errors", "fields_saved")
             if k in extra
         }
+        orders_extra = {k: extra.pop(k) for k in ("orders_error",) if k in extra}
         return {
             **self.fields_context(deal, **fields_extra),
+            **self.orders_context(deal, **orders_extra),
             **self.next_step_context(deal, **step_extra),
             **self.stage_context(deal, **extra),
             "links": contact_links(contact, ALL_CHANNELS),
             "touches": deal_touches(deals=[deal])[deal.pk],
             "channel_labels": dict(Channel.choices),
-            "paid_order": order if order is not None and order.paid_at is not None else None,
             "list_route": f"{self.namespace}:list",
             "contact_url": (
                 reverse(f"{self.contacts_namespace}:contact", args=[deal.contact_id])

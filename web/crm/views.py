@@ -5,6 +5,7 @@ buyer (/head/contacts/). Who sees which contact is :func:`crm.selectors.contacts
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -13,6 +14,7 @@ from django.views.generic import TemplateView
 
 from accounts.models import SELLER_ROLES, Role
 from crm.selectors import SEARCH_MAX, contact_deals, contact_get, contact_list
+from orders.selectors import deal_linked_orders
 from partners.models import Channel
 from sales_queue.selectors import contact_orders, contact_purchased_products, contact_touches
 from web.tenancy import PartnerRequiredMixin, RoleRequiredMixin
@@ -62,11 +64,18 @@ class ContactDetailPage(ContactPages):
         caller = self.caller()
         contact = contact_get(**caller, contact_id=kwargs["contact_id"])
         partner = contact.partner
+        deals = list(contact_deals(**caller, contact=contact))
+        linked = deal_linked_orders(deals=deals)
         context.update(
             contact=contact,
             orders=list(contact_orders(partner=partner, contact=contact)),
             purchased_products=list(contact_purchased_products(partner=partner, contact=contact)),
-            deals=list(contact_deals(**caller, contact=contact)),
+            deals=deals,
+            # Each deal's linked paid orders: how many, and their sum.
+            deal_rows=[
+                (deal, len(linked[deal.pk]), sum((o.amount for o in linked[deal.pk]), Decimal(0)))
+                for deal in deals
+            ],
             touches=list(contact_touches(partner=partner, contact=contact)[:TOUCHES_SHOWN]),
             channel_labels=Channel.choices,
             **self.routes(),
