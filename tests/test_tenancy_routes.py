@@ -173,6 +173,9 @@ PARTNER_ROUTES: dict[str, Route] = {
     "api/v1/contacts/<str:contact_id>/": Route(_contact),
     "api/v1/deals/<uuid:pk>/": Route(_deal),
     "api/v1/deals/<uuid:pk>/stage/": Route(_deal, {"stage": "", "reason": "other"}),
+    "api/v1/deals/<uuid:pk>/touches/": Route(
+        _deal, {"channel": "phone", "outcome": "reached", "comment": "взлом"}
+    ),
     # cabinet pages
     "cabinet/orders/<str:order_id>/": Route(_order),
     "cabinet/contacts/<str:contact_id>/": Route(_contact),
@@ -212,12 +215,14 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "head/deals/<uuid:deal_id>/": StaffRoute(_deal_page, head_only=True),
     "head/deals/<uuid:deal_id>/stage/": StaffRoute(_deal_page, head_only=True),
     "head/deals/<uuid:deal_id>/next-step/": StaffRoute(_deal_page, head_only=True),
+    "head/deals/<uuid:deal_id>/touches/": StaffRoute(_deal_page, head_only=True),
     "head/stages/<uuid:partner_id>/": StaffRoute(_partner_id, head_only=True),
     # the manager's workspace (another manager's deal is a 404: tests/crm/test_deal_pages.py)
     "workspace/deals/<uuid:deal_id>/": StaffRoute(_deal_page, head_only=False),
     "workspace/deals/<uuid:deal_id>/stage/": StaffRoute(_deal_page, head_only=False),
     "workspace/deals/<uuid:deal_id>/next-step/": StaffRoute(_deal_page, head_only=False),
     "workspace/deals/<uuid:deal_id>/description/": StaffRoute(_deal_page, head_only=False),
+    "workspace/deals/<uuid:deal_id>/touches/": StaffRoute(_deal_page, head_only=False),
     "workspace/items/<uuid:item_id>/touch/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/release/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/payment-link/": StaffRoute(_item, head_only=False),

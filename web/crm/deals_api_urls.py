@@ -1,9 +1,12 @@
 from django.urls import path
 
-from web.crm import deals_api
+from web.crm import deal_touches_api, deals_api
 
 urlpatterns = [
     path("deals/", deals_api.DealListApi.as_view(), name="api-deals"),
     path("deals/<uuid:pk>/", deals_api.DealDetailApi.as_view(), name="api-deal"),
     path("deals/<uuid:pk>/stage/", deals_api.DealStageApi.as_view(), name="api-deal-stage"),
+    path(
+        "deals/<uuid:pk>/touches/", deal_touches_api.DealTouchApi.as_view(), name="api-deal-touches"
+    ),
 ]

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from crm.models import Deal, DealLostReason, Stage
+from sales_queue.models import Touch
 from sales_queue.selectors import deal_touches
 
 
@@ -26,9 +27,19 @@ class DealOrderSerializer(serializers.Serializer[Any]):
 
 
 class DealTouchSerializer(serializers.Serializer[Any]):
-    channel = serializers.CharField()
-    outcome = serializers.CharField()
+    id = serializers.IntegerField()
+    channel = serializers.CharField(help_text="`phone`, `whatsapp`, `telegram` or `email`.")
+    outcome = serializers.CharField(
+        help_text="`reached`, `no_answer`, `callback` or `refused` (see the touch endpoints)."
+    )
     comment = serializers.CharField()
+    callback_at = serializers.DateTimeField(
+        allow_null=True, help_text="The agreed time of a `callback`, otherwise null."
+    )
+    reason = serializers.CharField(help_text="A refusal's reason, otherwise empty.")
+    queue = serializers.BooleanField(
+        help_text="Logged on the deal's queue item (true) or on the deal outside the queue."
+    )
     manager = serializers.UUIDField(help_text="The manager's user id.")
     manager_name = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -81,7 +92,7 @@ def deal_after_seconds(deal: Deal) -> int:
 
 
 def deal_payload(deal: Deal, touches: list[Any]) -> dict[str, Any]:
-    """A deal (loaded by ``crm.selectors.deals_visible``) with its queue item's touches."""
+    """A deal (loaded by ``crm.selectors.deals_visible``) with its chronology of touches."""
     order = deal.order
     stage = deal.stage
     product = deal.product
@@ -121,17 +132,23 @@ def deal_payload(deal: Deal, touches: list[Any]) -> dict[str, Any]:
             if order is not None and order.paid_at is not None
             else []
         ),
-        "touches": [
-            {
-                "channel": t.channel,
-                "outcome": t.outcome,
-                "comment": t.comment,
-                "manager": t.manager_id,
-                "manager_name": _name(t.manager),
-                "created_at": t.created_at,
-            }
-            for t in touches
-        ],
+        "touches": [touch_payload(t) for t in touches],
+    }
+
+
+def touch_payload(touch: Touch) -> dict[str, Any]:
+    """One row of a deal's chronology (a queue touch or one logged on the deal)."""
+    return {
+        "id": touch.pk,
+        "channel": touch.channel,
+        "outcome": touch.outcome,
+        "comment": touch.comment,
+        "callback_at": touch.callback_at,
+        "reason": touch.reason,
+        "queue": touch.item_id is not None,
+        "manager": touch.manager_id,
+        "manager_name": _name(touch.manager),
+        "created_at": touch.created_at,
     }
 
 

@@ -3,6 +3,7 @@
 
 from django.urls import URLPattern, path
 
+from web.crm import deal_touch_views
 from web.crm import deals_views as views
 
 app_name = "deals"
@@ -14,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("<uuid:deal_id>/stage/", views.DealStageView.as_view(), name="stage"),
     path("<uuid:deal_id>/next-step/", views.DealNextStepView.as_view(), name="next_step"),
     path("<uuid:deal_id>/description/", views.DealDescriptionView.as_view(), name="description"),
+    path("<uuid:deal_id>/touches/", deal_touch_views.DealTouchView.as_view(), name="touch"),
 ]
 
 head_urlpatterns: list[URLPattern] = [
@@ -22,6 +24,7 @@ head_urlpatterns: list[URLPattern] = [
     path("<uuid:deal_id>/", views.HeadDealDetailView.as_view(), name="deal"),
     path("<uuid:deal_id>/stage/", views.HeadDealStageView.as_view(), name="stage"),
     path("<uuid:deal_id>/next-step/", views.HeadDealNextStepView.as_view(), name="next_step"),
+    path("<uuid:deal_id>/touches/", deal_touch_views.HeadDealTouchView.as_view(), name="touch"),
 ]
 
 cabinet_urlpatterns: list[URLPattern] = [
