@@ -702,29 +702,43 @@ def tasks_for_deals(
     )
 
 
+def _callback_step_text(channel_label: str) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return (gettext("Call the buyer back (%(channel)s)") % {"channel": channel_label})[
+            :NEXT_STEP_MAX
+        ]
+
+
 @transaction.atomic
 def deal_touch_recorded(
     *,
-    queue_item_id: Any,
     channel: str,
     outcome: str,
     now: dt.datetime,
     callback_at: dt.datetime | None = None,
+    deal: Deal | None = None,
+    queue_item_id: Any = None,
 ) -> Task | None:
-    """The queue logged a touch on this item: tell the deal's responsible employee. A callback
-    becomes a task due at the agreed time. ``None`` when the item has no deal."""
-    deal = Deal.objects.filter(queue_item_id=queue_item_id).first()
+    """A touch was logged on ``deal`` (or on the queue item ``queue_item_id``, for callers
+    that know only the item): remember it as the deal's last touch and tell the responsible
+    employee. An agreed callback becomes the deal's next step at that time, and its task is
+    due then (one task: the callback is the change). ``None`` when the item has no deal."""
+    if deal is None:
+        deal = Deal.objects.filter(queue_item_id=queue_item_id).first()
     if deal is None:
         return None
-    if deal.last_touch_at is None or deal.last_touch_at < now:
-        Deal.objects.filter(pk=deal.pk).update(last_touch_at=now)
-        deal.last_touch_at = now
     callback = outcome == "callback" and callback_at is not None
     with translation.override(settings.LANGUAGE_CODE):
         words = {
             "channel": str(dict(Channel.choices).get(channel, channel)),
             "outcome": str(TOUCH_OUTCOMES.get(outcome, outcome)),
         }
+    if deal.last_touch_at is None or deal.last_touch_at < now:
+        Deal.objects.filter(pk=deal.pk).update(last_touch_at=now)
+        deal.last_touch_at = now
+    if callback and deal.status == Deal.Status.OPEN:
+        deal.next_step, deal.next_step_at = _callback_step_text(words["channel"]), callback_at
+        deal.save(update_fields=["next_step", "next_step_at", "updated_at"])
     return task_for_deal(
         deal=deal,
         kind=Task.Kind.CALLBACK if callback else Task.Kind.TOUCH,

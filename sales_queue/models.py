@@ -138,9 +138,24 @@ LostReason = DealLostReason
 
 
 class Touch(models.Model):
-    """One contact attempt with the buyer, logged by the manager holding the item."""
+    """One contact attempt with the buyer: on a queue item by the manager holding it, or on a
+    deal without a held item (a lead's deal, a deal whose item is closed or back in the queue).
 
-    item = models.ForeignKey(QueueItem, on_delete=models.CASCADE, related_name="touches")
+    A queue touch carries its deal too when the item has one, so a deal's chronology is read by
+    ``deal`` alone. ``item`` is empty for a touch logged on the deal outside the queue."""
+
+    item = models.ForeignKey(
+        QueueItem, on_delete=models.CASCADE, null=True, blank=True, related_name="touches"
+    )
+    # Indexed together with ``created_at`` below (the chronology), not on its own.
+    deal = models.ForeignKey(
+        "crm.Deal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="touches",
+        db_index=False,
+    )
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="touches"
     )
@@ -158,6 +173,7 @@ class Touch(models.Model):
         indexes = [
             models.Index(fields=["item", "created_at"], name="touch_item_created_idx"),
             models.Index(fields=["manager", "created_at"], name="touch_manager_created_idx"),
+            models.Index(fields=["deal", "created_at"], name="touch_deal_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -167,6 +183,10 @@ class Touch(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(outcome="callback") | models.Q(callback_at__isnull=False),
                 name="touch_callback_has_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(item__isnull=False) | models.Q(deal__isnull=False),
+                name="touch_item_or_deal",
             ),
         ]
 

@@ -204,17 +204,29 @@ def sellers() -> QuerySet[User]:
 
 
 def deal_touches(*, deals: Any) -> dict[Any, list[Touch]]:
-    """The touches of each deal's queue item, newest first, in one query for a page of deals
-    (crm cannot read the queue's touches: it sits below it)."""
-    item_ids = [d.queue_item_id for d in deals if d.queue_item_id]
-    by_item: dict[Any, list[Touch]] = {}
+    """Each deal's chronology, newest first: the touches on its queue item and those logged on
+    the deal itself (each carries the deal), in one query for a page of deals (crm cannot read
+    the queue's touches: it sits below it)."""
+    by_deal: dict[Any, list[Touch]] = {d.pk: [] for d in deals}
+    if not by_deal:
+        return by_deal
     for t in (
-        Touch.objects.filter(item_id__in=item_ids)
+        Touch.objects.filter(deal_id__in=list(by_deal))
         .select_related("manager")
         .order_by("-created_at", "-id")
     ):
-        by_item.setdefault(t.item_id, []).append(t)
-    return {d.pk: by_item.get(d.queue_item_id, []) for d in deals}
+        by_deal[t.deal_id].append(t)
+    return by_deal
+
+
+def deal_item_held(*, deal: Any, user: Any) -> bool:
+    """Whether ``user`` holds the deal's queue item now (a touch on the deal is then the
+    queue's, and may be a refusal). No query for a deal without an item."""
+    if not deal.queue_item_id:
+        return False
+    return QueueItem.objects.filter(
+        pk=deal.queue_item_id, state=State.ACTIVE, holder_id=user.pk
+    ).exists()
 
 
 # --- a contact's orders, touches and purchased products --------------------------------------
@@ -232,10 +244,14 @@ def contact_orders(*, partner: Partner, contact: Contact) -> QuerySet[Order]:
 
 
 def contact_touches(*, partner: Partner, contact: Contact) -> QuerySet[Touch]:
-    """The touches on the queue items of the contact's orders, newest first."""
+    """The touches on the queue items of the contact's orders and on the contact's deals,
+    newest first."""
     return (
-        Touch.objects.filter(item__partner=partner, item__order__contact=contact)
-        .select_related("manager", "item__order")
+        Touch.objects.filter(
+            Q(item__partner=partner, item__order__contact=contact)
+            | Q(deal__partner=partner, deal__contact=contact)
+        )
+        .select_related("manager", "item__order", "deal__order")
         .order_by("-created_at", "-id")
     )
 

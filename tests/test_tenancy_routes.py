@@ -201,6 +201,9 @@ PARTNER_ROUTES: dict[str, Route] = {
     "api/v1/deals/<uuid:pk>/": Route(_deal, {"title": "взлом", "source": "взлом"}),
     "api/v1/deals/<uuid:pk>/stage/": Route(_deal, {"stage": "", "reason": "other"}),
     "api/v1/deals/<uuid:pk>/orders/": Route(_deal_with_a_paid_order),
+    "api/v1/deals/<uuid:pk>/touches/": Route(
+        _deal, {"channel": "phone", "outcome": "reached", "comment": "взлом"}
+    ),
     # cabinet pages
     "cabinet/orders/<str:order_id>/": Route(_order),
     "cabinet/contacts/<str:contact_id>/": Route(_contact),
@@ -242,6 +245,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "head/deals/<uuid:deal_id>/next-step/": StaffRoute(_deal_page, head_only=True),
     "head/deals/<uuid:deal_id>/fields/": StaffRoute(_deal_page, head_only=True),
     "head/deals/<uuid:deal_id>/orders/": StaffRoute(_deal_page_with_a_paid_order, head_only=True),
+    "head/deals/<uuid:deal_id>/touches/": StaffRoute(_deal_page, head_only=True),
     "head/stages/<uuid:partner_id>/": StaffRoute(_partner_id, head_only=True),
     "head/contacts/<str:contact_id>/": StaffRoute(_contact, head_only=True),
     # the manager's workspace (another manager's deal is a 404: tests/crm/test_deal_pages.py)
@@ -255,6 +259,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "workspace/deals/<uuid:deal_id>/orders/": StaffRoute(
         _deal_page_with_a_paid_order, head_only=False
     ),
+    "workspace/deals/<uuid:deal_id>/touches/": StaffRoute(_deal_page, head_only=False),
     "workspace/items/<uuid:item_id>/touch/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/release/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/payment-link/": StaffRoute(_item, head_only=False),

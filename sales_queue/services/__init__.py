@@ -2,7 +2,7 @@
 
 - :mod:`.sweep` — the grace-period sweep that queues unpaid orders;
 - :mod:`.take` — take next;
-- :mod:`.touches` — touches and their outcomes;
+- :mod:`.touches` — touches and their outcomes, on a held item or on a deal;
 - :mod:`.supervision` — release, the head's release and reassign (of an item or a deal),
   auto-release;
 - :mod:`.closing` — items closed by a payment or cancellation, withdrawn and restored;
@@ -27,14 +27,22 @@ from sales_queue.services.supervision import (
 )
 from sales_queue.services.sweep import SWEEP_BATCH_SIZE, queue_sweep_due_orders, sweep_params
 from sales_queue.services.take import queue_take_next, ready_items
-from sales_queue.services.touches import CALLBACK_HORIZON, MANAGER_LOST_REASONS, queue_touch
+from sales_queue.services.touches import (
+    CALLBACK_HORIZON,
+    DEAL_OUTCOMES,
+    MANAGER_LOST_REASONS,
+    deal_touch_log,
+    queue_touch,
+)
 
 __all__ = [
     "CALLBACK_HORIZON",
+    "DEAL_OUTCOMES",
     "MANAGER_LOST_REASONS",
     "RESTORABLE_REASONS",
     "SWEEP_BATCH_SIZE",
     "deal_hand_over",
+    "deal_touch_log",
     "order_cancel",
     "queue_auto_release",
     "queue_close_for_cancel",

@@ -1,5 +1,6 @@
 """Touches: the manager logs a contact attempt on the item they hold, and its outcome moves
-the item (back to the queue, to a callback, or closed)."""
+the item (back to the queue, to a callback, or closed); or logs one on a deal that has no held
+item (:func:`deal_touch_log`), which only the deal remembers."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Role, User
 from crm.models import Deal
 from crm.services import deal_touch_recorded, deals_close
 from partners.models import ALL_CHANNELS, Channel
@@ -19,12 +20,21 @@ from sales_queue.hours import next_working_time
 from sales_queue.models import LostReason, Outcome, QueueEvent, QueueItem, Touch
 from sales_queue.selectors import exhausted_channel, suggested_channel
 from sales_queue.services.common import record_event, require_seller
-from salesdesk.errors import ApplicationError, ConflictError
+from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
 from salesdesk.tenancy import get_object_or_404
 
 State = QueueItem.State
 CALLBACK_HORIZON = dt.timedelta(days=60)
 MANAGER_LOST_REASONS = [r.value for r in LostReason if r != LostReason.UNREACHABLE]
+# A touch on a deal outside the queue: a deal is lost by its stage move, with a reason.
+DEAL_OUTCOMES = [Outcome.REACHED.value, Outcome.NO_ANSWER.value, Outcome.CALLBACK.value]
+COMMENT_MAX = 5000
+
+
+def _one_of(choices: Any, values: list[str]) -> str:
+    """«One of: …» with the choices' labels, never their codes."""
+    labels = dict(choices)
+    return _("One of: %s.") % ", ".join(str(labels.get(v, v)) for v in values)
 
 
 def held_item(manager: User, item_id: Any) -> QueueItem:
@@ -50,20 +60,23 @@ def _touch_errors(
     callback_at: dt.datetime | None,
     reason: str,
     now: dt.datetime,
+    outcomes: list[str] | None = None,
 ) -> dict[str, list[str]]:
     """What is wrong with the touch as given, field by field (empty: nothing)."""
     errors: dict[str, list[str]] = {}
     if channel not in ALL_CHANNELS:
-        errors["channel"] = [_("One of: %s.") % ", ".join(ALL_CHANNELS)]
-    if outcome not in Outcome.values:
-        errors["outcome"] = [_("One of: %s.") % ", ".join(Outcome.values)]
+        errors["channel"] = [_one_of(Channel.choices, ALL_CHANNELS)]
+    if outcome not in (outcomes or Outcome.values):
+        errors["outcome"] = [_one_of(Outcome.choices, outcomes or Outcome.values)]
+    if len(comment) > COMMENT_MAX:
+        errors["comment"] = [_("At most %d characters.") % COMMENT_MAX]
     if outcome == Outcome.CALLBACK:
         problem = _callback_problem(callback_at, now=now)
         if problem:
             errors["callback_at"] = [problem]
     if outcome == Outcome.REFUSED:
         if reason not in MANAGER_LOST_REASONS:
-            errors["reason"] = [_("One of: %s.") % ", ".join(MANAGER_LOST_REASONS)]
+            errors["reason"] = [_one_of(LostReason.choices, MANAGER_LOST_REASONS)]
         elif reason == LostReason.OTHER and not comment.strip():
             errors["comment"] = [_("Required when the reason is «other».")]
     return errors
@@ -83,11 +96,17 @@ def _callback_problem(callback_at: dt.datetime | None, *, now: dt.datetime) -> s
 
 def _check_channel_allowed(item: QueueItem, channel: str) -> None:
     if channel not in item.product.channels:
+        labels = dict(Channel.choices)
         raise ApplicationError(
             _("The partner does not allow the channel «%(channel)s» for this product.")
-            % {"channel": channel},
+            % {"channel": labels.get(channel, channel)},
             code="channel_not_allowed",
-            details={"channel": [_("Allowed: %s.") % ", ".join(item.product.channels)]},
+            details={
+                "channel": [
+                    _("Allowed: %s.")
+                    % ", ".join(str(labels.get(c, c)) for c in item.product.channels)
+                ]
+            },
         )
 
 
@@ -186,8 +205,10 @@ def queue_touch(
     item = held_item(manager, item_id)
     _check_channel_allowed(item, channel)
     _check_channel_not_exhausted(item, channel)
+    deal = Deal.objects.filter(queue_item=item).first()
     touch = Touch.objects.create(
         item=item,
+        deal=deal,
         manager=manager,
         channel=channel,
         outcome=outcome,
@@ -197,7 +218,7 @@ def queue_touch(
         created_at=now,
     )
     deal_touch_recorded(
-        queue_item_id=item.pk,
+        deal=deal,
         channel=channel,
         outcome=outcome,
         now=now,
@@ -231,3 +252,87 @@ def _close(item: QueueItem, *, outcome: str, reason: str, now: dt.datetime) -> N
         now=now,
         reason=reason,
     )
+
+
+@transaction.atomic
+def deal_touch_log(
+    *,
+    deal: Deal,
+    actor: User,
+    channel: str,
+    outcome: str,
+    comment: str = "",
+    callback_at: dt.datetime | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Touch:
+    """Log a contact with the buyer from the deal's page (or the deal API).
+
+    Only the deal's responsible employee or the head may (anyone else: 404, as if the deal were
+    not there); a won, lost or withdrawn deal takes no touches (409 ``deal_closed``).
+
+    When the deal's queue item is active and held by ``actor``, this *is* a queue touch and goes
+    through :func:`queue_touch` — attempts, the channel switch, callbacks and refusals as in the
+    workspace. Otherwise (no item, a closed one, or one waiting in the queue) the touch belongs
+    to the deal alone: ``reached``, ``no_answer`` or ``callback`` (a time in the next 60 days,
+    which becomes the deal's next step); a refusal is not a touch there — a deal is lost by
+    moving it to the lost stage with a reason (400)."""
+    now = now or timezone.now()
+    if getattr(actor, "role", None) != Role.HEAD and actor.pk != deal.responsible_id:
+        raise NotFoundError(_("Deal not found."))
+    # The item first, then the deal: the order in which a queue touch locks them.
+    item = (
+        QueueItem.objects.select_for_update(of=("self",)).filter(pk=deal.queue_item_id).first()
+        if deal.queue_item_id
+        else None
+    )
+    deal = Deal.objects.select_for_update(of=("self",)).get(pk=deal.pk)
+    if deal.status != Deal.Status.OPEN:
+        raise ConflictError(_("The deal is closed; it takes no more touches."), code="deal_closed")
+    comment = comment or ""
+    if item is not None and item.state == State.ACTIVE and item.holder_id == actor.pk:
+        return queue_touch(
+            manager=actor,
+            item_id=item.pk,
+            channel=channel,
+            outcome=outcome,
+            comment=comment,
+            callback_at=callback_at,
+            reason=reason,
+            now=now,
+        )
+
+    if outcome == Outcome.REFUSED:
+        errors = {
+            "outcome": [
+                _(
+                    "A refusal is not logged as a touch here: move the deal to the lost stage "
+                    "and give the reason."
+                )
+            ]
+        }
+    else:
+        errors = _touch_errors(
+            channel=channel,
+            outcome=outcome,
+            comment=comment,
+            callback_at=callback_at,
+            reason="",
+            now=now,
+            outcomes=DEAL_OUTCOMES,
+        )
+    if errors:
+        raise ApplicationError(_("Invalid touch."), code="validation_error", details=errors)
+    touch = Touch.objects.create(
+        deal=deal,
+        manager=actor,
+        channel=channel,
+        outcome=outcome,
+        comment=comment.strip(),
+        callback_at=callback_at if outcome == Outcome.CALLBACK else None,
+        created_at=now,
+    )
+    deal_touch_recorded(
+        deal=deal, channel=channel, outcome=outcome, now=now, callback_at=touch.callback_at
+    )
+    return touch

@@ -1,12 +1,14 @@
 """Real Chromium, the whole deal flow of issue 11: a manager takes an order in the workspace,
-opens its deal, moves it on the board to the next stage, logs a touch, and finds the tasks of
-the take, the move and the touch in «Задачи»; the head sees the three open tasks in the monitor.
+opens its deal, moves it on the board to the next stage, logs a touch in the workspace and one
+from the deal's page (both in the deal's chronology), and finds the tasks of the take, the move
+and the touches in «Задачи»; the head sees the four open tasks in the monitor.
 
 Working hours round the clock and the real clock, so the test passes at any time of day."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 import pytest
@@ -27,6 +29,20 @@ def log_in(page: Page, base_url: str, email: str) -> None:
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
     page.wait_for_load_state("load")
+
+
+def shoot(page: Page, name: str, card: str = "") -> None:
+    """Screenshots at desktop width and 390 px to ``$SALESDESK_SCREENSHOTS`` when it is set
+    (and of the ``card`` test id alone)."""
+    folder = os.environ.get("SALESDESK_SCREENSHOTS")
+    if not folder:
+        return
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True)
+        if card:
+            page.get_by_test_id(card).screenshot(path=f"{folder}/{name}-card-{width}.png")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_a_manager_takes_an_order_works_its_deal_and_the_head_sees_the_tasks(
@@ -76,10 +92,32 @@ def test_a_manager_takes_an_order_works_its_deal_and_the_head_sees_the_tasks(
     page.get_by_test_id("outcome-reached").click()
     expect(page.get_by_test_id("touch-history")).to_contain_text("Обсудили программу курса")
 
-    # then: «Задачи» lists three open tasks: the take, the stage move and the touch
+    # when: on the deal's page he logs a message sent by WhatsApp (htmx, no reload)
+    page.goto(f"{live_server.url}/workspace/deals/")
+    page.get_by_role("link", name="Курс рисования").first.click()
+    expect(page.get_by_test_id("deal-touch")).to_have_count(1)
+    form = page.get_by_test_id("touch-form")
+    form.get_by_label("Канал").select_option(label="WhatsApp")
+    form.get_by_label("Итог").select_option(label="Дозвонились")
+    form.get_by_label("Комментарий").fill("Отправил программу в WhatsApp")
+    form.get_by_role("button", name="Записать касание").click()
+
+    # then: the chronology shows both touches, the newest first
+    expect(page.get_by_test_id("touch-notice")).to_have_text("Касание записано.")
+    touches = page.get_by_test_id("deal-touch")
+    expect(touches).to_have_count(2)
+    expect(touches.first).to_contain_text("Отправил программу в WhatsApp")
+    expect(touches.nth(1)).to_contain_text("Обсудили программу курса")
+    shoot(page, "deal-touches", card="deal-touches-card")
+    # and: a phone shows the page without scrolling sideways
+    page.set_viewport_size({"width": 390, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # then: «Задачи» lists four open tasks: the take, the stage move and the two touches
     page.get_by_role("link", name="Задачи").click()
     rows = page.get_by_test_id("task-row")
-    expect(rows).to_have_count(3)
+    expect(rows).to_have_count(4)
     expect(
         rows.filter(has_text="Новая сделка «Курс рисования»: свяжитесь с покупателем")
     ).to_have_count(1)
@@ -88,14 +126,14 @@ def test_a_manager_takes_an_order_works_its_deal_and_the_head_sees_the_tasks(
             has_text="Сделка «Курс рисования» перешла с этапа «Новая» на «Контакт установлен»"
         )
     ).to_have_count(1)
-    expect(rows.filter(has_text="Касание по сделке «Курс рисования»")).to_have_count(1)
+    expect(rows.filter(has_text="Касание по сделке «Курс рисования»")).to_have_count(2)
 
-    # and: the head's «Монитор задач» shows Иван with three open tasks, none overdue
+    # and: the head's «Монитор задач» shows Иван with four open tasks, none overdue
     page.context.clear_cookies()
     log_in(page, live_server.url, head.email)
     page.goto(f"{live_server.url}/head/tasks/")
     expect(page.get_by_role("heading", name="Монитор задач")).to_be_visible()
     row = page.locator(f'[data-testid="monitor-row"][data-manager="{ivan.pk}"]')
     expect(row).to_contain_text("Иван Менеджер")
-    expect(row.get_by_test_id("monitor-open")).to_have_text("3")
+    expect(row.get_by_test_id("monitor-open")).to_have_text("4")
     expect(row.get_by_test_id("monitor-overdue")).to_have_text("0")

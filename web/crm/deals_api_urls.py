@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web.crm import deal_orders_api, deals_api
+from web.crm import deal_orders_api, deal_touches_api, deals_api
 
 urlpatterns = [
     path("deals/", deals_api.DealListApi.as_view(), name="api-deals"),
@@ -8,5 +8,8 @@ urlpatterns = [
     path("deals/<uuid:pk>/stage/", deals_api.DealStageApi.as_view(), name="api-deal-stage"),
     path(
         "deals/<uuid:pk>/orders/", deal_orders_api.DealOrdersApi.as_view(), name="api-deal-orders"
+    ),
+    path(
+        "deals/<uuid:pk>/touches/", deal_touches_api.DealTouchApi.as_view(), name="api-deal-touches"
     ),
 ]

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from crm.models import Deal, DealLostReason, Stage
 from orders.models import Order
 from orders.selectors import deal_linked_orders
+from sales_queue.models import Touch
 from sales_queue.selectors import deal_touches
 
 
@@ -31,9 +32,19 @@ class DealOrderSerializer(serializers.Serializer[Any]):
 
 
 class DealTouchSerializer(serializers.Serializer[Any]):
-    channel = serializers.CharField()
-    outcome = serializers.CharField()
+    id = serializers.IntegerField()
+    channel = serializers.CharField(help_text="`phone`, `whatsapp`, `telegram` or `email`.")
+    outcome = serializers.CharField(
+        help_text="`reached`, `no_answer`, `callback` or `refused` (see the touch endpoints)."
+    )
     comment = serializers.CharField()
+    callback_at = serializers.DateTimeField(
+        allow_null=True, help_text="The agreed time of a `callback`, otherwise null."
+    )
+    reason = serializers.CharField(help_text="A refusal's reason, otherwise empty.")
+    queue = serializers.BooleanField(
+        help_text="Logged on the deal's queue item (true) or on the deal outside the queue."
+    )
     manager = serializers.UUIDField(help_text="The manager's user id.")
     manager_name = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -96,7 +107,7 @@ def deal_payloads(deals: list[Deal]) -> list[dict[str, Any]]:
 
 
 def deal_payload(deal: Deal, touches: list[Any], linked: list[Order]) -> dict[str, Any]:
-    """A deal (loaded by ``crm.selectors.deals_visible``) with its queue item's touches and its
+    """A deal (loaded by ``crm.selectors.deals_visible``) with its chronology of touches and its
     linked paid orders (``orders.selectors.deal_linked_orders``)."""
     stage = deal.stage
     product = deal.product
@@ -125,17 +136,23 @@ def deal_payload(deal: Deal, touches: list[Any], linked: list[Order]) -> dict[st
         "created_at": deal.created_at,
         "deal_after_seconds": deal_after_seconds(deal),
         "orders": linked_orders_payload(deal, linked),
-        "touches": [
-            {
-                "channel": t.channel,
-                "outcome": t.outcome,
-                "comment": t.comment,
-                "manager": t.manager_id,
-                "manager_name": _name(t.manager),
-                "created_at": t.created_at,
-            }
-            for t in touches
-        ],
+        "touches": [touch_payload(t) for t in touches],
+    }
+
+
+def touch_payload(touch: Touch) -> dict[str, Any]:
+    """One row of a deal's chronology (a queue touch or one logged on the deal)."""
+    return {
+        "id": touch.pk,
+        "channel": touch.channel,
+        "outcome": touch.outcome,
+        "comment": touch.comment,
+        "callback_at": touch.callback_at,
+        "reason": touch.reason,
+        "queue": touch.item_id is not None,
+        "manager": touch.manager_id,
+        "manager_name": _name(touch.manager),
+        "created_at": touch.created_at,
     }
 
 

@@ -3,7 +3,7 @@
 
 from django.urls import URLPattern, path
 
-from web.crm import deal_fields_views, deal_orders_views
+from web.crm import deal_fields_views, deal_orders_views, deal_touch_views
 from web.crm import deals_views as views
 
 app_name = "deals"
@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern] = [
     path("<uuid:deal_id>/description/", views.DealDescriptionView.as_view(), name="description"),
     path("<uuid:deal_id>/fields/", deal_fields_views.DealFieldsView.as_view(), name="fields"),
     path("<uuid:deal_id>/orders/", deal_orders_views.DealOrdersView.as_view(), name="orders"),
+    path("<uuid:deal_id>/touches/", deal_touch_views.DealTouchView.as_view(), name="touch"),
 ]
 
 head_urlpatterns: list[URLPattern] = [
@@ -27,6 +28,7 @@ head_urlpatterns: list[URLPattern] = [
     path("<uuid:deal_id>/next-step/", views.HeadDealNextStepView.as_view(), name="next_step"),
     path("<uuid:deal_id>/fields/", deal_fields_views.HeadDealFieldsView.as_view(), name="fields"),
     path("<uuid:deal_id>/orders/", deal_orders_views.HeadDealOrdersView.as_view(), name="orders"),
+    path("<uuid:deal_id>/touches/", deal_touch_views.HeadDealTouchView.as_view(), name="touch"),
 ]
 
 cabinet_urlpatterns: list[URLPattern] = [

@@ -41,7 +41,9 @@ from crm.services import deal_description_set, deal_next_step_set, deal_stage_mo
 from orders.selectors import deal_linkable_orders, deal_linked_orders
 from partners.models import Channel
 from partners.selectors import partners_for_head
-from sales_queue.selectors import deal_touches, sellers
+from sales_queue.models import LostReason, Outcome
+from sales_queue.selectors import deal_item_held, deal_touches, sellers
+from sales_queue.services import DEAL_OUTCOMES, MANAGER_LOST_REASONS
 from salesdesk.errors import ApplicationError
 from salesdesk.tenancy import get_object_or_404
 from web.crm.deals_serializers import deal_after_seconds
@@ -355,6 +357,34 @@ class DealAccessMixin(RoleRequiredMixin):
             **extra,
         }
 
+    def touch_context(self, deal: Deal, **extra: Any) -> dict[str, Any]:
+        """The chronology and the touch form. While the viewer holds the deal's queue item the
+        touch is the queue's, so a refusal (with its reason) is offered too."""
+        user = self.request.user
+        held = (
+            deal.status == Deal.Status.OPEN
+            and getattr(user, "role", None) in SELLER_ROLES
+            and deal_item_held(deal=deal, user=user)
+        )
+        outcomes = [*DEAL_OUTCOMES, Outcome.REFUSED.value] if held else DEAL_OUTCOMES
+        labels = dict(Outcome.choices)
+        values = extra.pop("touch_values", None) or {"channel": Channel.PHONE, "outcome": ""}
+        return {
+            "deal": deal,
+            "touches": deal_touches(deals=[deal])[deal.pk],
+            "channel_labels": dict(Channel.choices),
+            "touch_channels": list(Channel.choices),
+            "touch_outcomes": [(value, labels[value]) for value in outcomes],
+            "touch_reasons": [
+                (r.value, r.label) for r in LostReason if r.value in MANAGER_LOST_REASONS
+            ],
+            "touch_held": held,
+            "touch_values": values,
+            "can_touch": deal.status == Deal.Status.OPEN,
+            "touch_route": f"{self.namespace}:touch",
+            **extra,
+        }
+
     def page_context(self, deal: Deal, **extra: Any) -> dict[str, Any]:
         contact = Contact(
             name=deal.contact_name,
@@ -373,14 +403,14 @@ class DealAccessMixin(RoleRequiredMixin):
             if k in extra
         }
         orders_extra = {k: extra.pop(k) for k in ("orders_error",) if k in extra}
+        touch_extra = {k: extra.pop(k) for k in list(extra) if k.startswith("touch_")}
         return {
             **self.fields_context(deal, **fields_extra),
             **self.orders_context(deal, **orders_extra),
             **self.next_step_context(deal, **step_extra),
+            **self.touch_context(deal, **touch_extra),
             **self.stage_context(deal, **extra),
             "links": contact_links(contact, ALL_CHANNELS),
-            "touches": deal_touches(deals=[deal])[deal.pk],
-            "channel_labels": dict(Channel.choices),
             "list_route": f"{self.namespace}:list",
             "contact_url": (
                 reverse(f"{self.contacts_namespace}:contact", args=[deal.contact_id])

@@ -1,4 +1,5 @@
-"""Forms of the deal pages: the list's filters, the stage change, the head's stage editing."""
+"""Forms of the deal pages: the list's filters, the stage change, the head's stage editing,
+the next step and a touch."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Deal, DealLostReason
 from crm.selectors import SEARCH_MAX
+from web.sales_queue.forms import MoscowDateTimeField
 
 
 class DealFilterForm(forms.Form):
@@ -123,3 +125,30 @@ class DealFieldsForm(forms.Form):
             del self.fields["responsible"]
         else:
             cast(forms.ChoiceField, self.fields["responsible"]).choices = people
+
+
+class DealTouchForm(forms.Form):
+    """A touch logged on the deal's page. The form only parses: which channels and outcomes
+    are allowed, the callback's time and a refusal's reason are checked by
+    ``sales_queue.services.deal_touch_log``, which names the choices in words."""
+
+    channel = forms.CharField(label=_("Channel"), max_length=16)
+    outcome = forms.CharField(label=_("Outcome"), max_length=16)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=5000)
+    callback_at = MoscowDateTimeField(
+        label=_("Call back"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=32)
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        # One form holds every outcome's inputs: a half-typed callback time must not stop a
+        # «reached», so the inputs of the other outcomes are dropped.
+        if data is not None:
+            data = data.copy()
+            if data.get("outcome") != "callback":
+                data.pop("callback_at", None)
+            if data.get("outcome") != "refused":
+                data.pop("reason", None)
+        super().__init__(data, **kwargs)

@@ -97,9 +97,7 @@ class QueueTouchApi(APIView):
         touch = queue_touch(
             manager=cast(User, request.user), item_id=item_id, **data.validated_data
         )
-        item = QueueItem.objects.select_related("product", "partner", "holder").get(
-            pk=touch.item_id
-        )
+        item = QueueItem.objects.select_related("product", "partner", "holder").get(touches=touch)
         return Response(
             s.TouchResultSerializer({"touch": touch, "item": item}).data,
             status=status.HTTP_201_CREATED,

@@ -193,6 +193,7 @@ class TakeView(SellerPageMixin, View):
 
 def _touch_notice(touch: Touch) -> str:
     item = touch.item
+    assert item is not None  # noqa: S101 - a queue touch always has its item
     if touch.outcome == Outcome.REACHED:
         return _("Touch logged. The order stays with you.")
     if touch.outcome == Outcome.CALLBACK:
