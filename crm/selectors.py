@@ -14,7 +14,7 @@ import re
 import uuid
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import SELLER_ROLES, Role, User
@@ -112,17 +112,23 @@ SEARCH_MAX = 100
 _NOT_DIGITS = re.compile(r"\D")
 
 
+def buyer_search_filter(q: str, *, name: str, email: str, phone: str) -> Q:
+    """``q`` in a buyer's name, email or phone (the given fields); a full phone number in any
+    notation matches its E.164 form (``8 (916) 123-45-67`` finds ``+79161234567``)."""
+    q = q.strip()[:SEARCH_MAX]
+    condition = Q(**{f"{name}__icontains": q}) | Q(**{f"{email}__icontains": q})
+    digits = _NOT_DIGITS.sub("", q)
+    if len(digits) >= 3:
+        condition |= Q(**{f"{phone}__contains": digits})
+    with contextlib.suppress(ContactError):
+        condition |= Q(**{phone: normalize_phone(q)})
+    return condition
+
+
 def contact_search_filter(q: str) -> Q:
     """Name, email or phone containing ``q``; a full phone number in any notation matches its
     E.164 form (``8 (916) 123-45-67`` finds ``+79161234567``)."""
-    q = q.strip()[:SEARCH_MAX]
-    condition = Q(name__icontains=q) | Q(email__icontains=q)
-    digits = _NOT_DIGITS.sub("", q)
-    if len(digits) >= 3:
-        condition |= Q(phone__contains=digits)
-    with contextlib.suppress(ContactError):
-        condition |= Q(phone=normalize_phone(q))
-    return condition
+    return buyer_search_filter(q, name="name", email="email", phone="phone")
 
 
 def contacts_visible(*, partner: Partner | None = None, user: Any = None) -> QuerySet[Contact]:
@@ -169,6 +175,41 @@ def contact_deals(
         .select_related("responsible", "product")
         .order_by("-created_at", "-id")
     )
+
+
+# --- the staff's global search ---
+
+# A query shorter than this finds nothing (two letters already narrow a name enough to list).
+GLOBAL_SEARCH_MIN = 2
+# Each group of the search page shows at most this many; one more is read to say "there are more".
+GLOBAL_SEARCH_LIMIT = 20
+
+
+def deal_search(*, user: Any, q: str, limit: int = GLOBAL_SEARCH_LIMIT) -> list[Deal]:
+    """Deals the user may open whose buyer's name, email or phone matches ``q``, last changed
+    first; at most ``limit + 1`` (the extra one says the list was cut). One query."""
+    match = buyer_search_filter(
+        q, name="contact_name", email="contact_email", phone="contact_phone"
+    )
+    deals = deals_visible(user=user).select_related("partner").filter(match)
+    return list(deals.order_by("-updated_at", "-id")[: limit + 1])
+
+
+def contact_search(*, user: Any, q: str, limit: int = GLOBAL_SEARCH_LIMIT) -> list[Contact]:
+    """Buyers matching ``q``: for the head every one, for a seller those of the deals they are
+    responsible for. Each carries ``deal_id``, the newest such deal the user may open (``None``:
+    a buyer without a deal, whom only the head finds). At most ``limit + 1``; one query."""
+    newest = (
+        deals_visible(user=user)
+        .filter(contact=OuterRef("pk"))
+        .order_by("-updated_at", "-id")
+        .values("pk")[:1]
+    )
+    contacts = Contact.objects.filter(contact_search_filter(q))
+    if getattr(user, "role", None) != Role.HEAD:
+        contacts = contacts.filter(pk__in=deals_visible(user=user).values("contact_id"))
+    found = contacts.select_related("partner").annotate(deal_id=Subquery(newest))
+    return list(found.order_by("-created_at", "-id")[: limit + 1])
 
 
 # --- tasks ---

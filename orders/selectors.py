@@ -14,11 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Role
 from crm.models import Deal
+from crm.selectors import GLOBAL_SEARCH_LIMIT, SEARCH_MAX, buyer_search_filter, deals_visible
 from orders.models import Order, Refund
 from partners.models import Partner, Product
 from salesdesk.tenancy import get_object_or_404
@@ -66,6 +68,28 @@ def order_list(*, partner: Partner, search: str = "") -> QuerySet[Order]:
                 match |= Q(customer_phone__startswith="+7" + digits[1:])
         orders = orders.filter(match)
     return orders
+
+
+def order_search(*, user: Any, q: str, limit: int = GLOBAL_SEARCH_LIMIT) -> list[Order]:
+    """The staff's global search over orders: ``q`` in the external id, the buyer's name, email
+    or phone. The head finds every order, a seller the orders of the deals they are responsible
+    for. Each carries ``newest_deal_id``, the newest such deal the user may open (staff have no
+    order page; ``None``: an order without a deal, which only the head finds). At most
+    ``limit + 1`` (the extra one says the list was cut); one query."""
+    newest = (
+        deals_visible(user=user)
+        .filter(order=OuterRef("pk"))
+        .order_by("-updated_at", "-id")
+        .values("pk")[:1]
+    )
+    match = buyer_search_filter(
+        q, name="customer_name", email="customer_email", phone="customer_phone"
+    ) | Q(external_id__icontains=q.strip()[:SEARCH_MAX])
+    orders = Order.objects.filter(match)
+    if getattr(user, "role", None) != Role.HEAD:
+        orders = orders.filter(pk__in=deals_visible(user=user).values("order_id"))
+    found = orders.select_related("partner", "product").annotate(newest_deal_id=Subquery(newest))
+    return list(found.order_by("-created_at", "-id")[: limit + 1])
 
 
 def order_get(*, partner: Partner, order_id: Any) -> Order:

@@ -20,7 +20,7 @@ from crm.models import Contact
 from orders.models import Order
 from orders.selectors import TimelineEntry
 from partners.models import Channel, Partner, Product, Questionnaire
-from sales_queue.models import Outcome, QueueItem, Touch
+from sales_queue.models import Outcome, QueueEvent, QueueItem, Touch
 
 State = QueueItem.State
 CALLBACKS_SHOWN = 50
@@ -170,6 +170,76 @@ def item_questionnaire(*, item: QueueItem) -> Questionnaire | None:
 def item_touches(*, item: QueueItem) -> QuerySet[Touch]:
     """The item's touches, newest first, with their managers."""
     return item.touches.select_related("manager").order_by("-created_at", "-id")
+
+
+class HeldNews:
+    """What became of an item the workspace shows as held (:func:`held_item_news`)."""
+
+    HELD = "held"  # still the manager's active item: nothing to show
+    OWN_ACTION = "own_action"  # the manager moved it on (another tab): that answer shows it
+    PAID = "paid"  # the buyer paid: closed as won
+    PAID_UNWORKED = "paid_unworked"  # paid, but not the sales department's work (withdrawn)
+    CANCELLED = "cancelled"  # the storefront cancelled the order
+    WITHDRAWN = "withdrawn"  # the product or partner stopped feeding the queue
+    TAKEN_AWAY = "taken_away"  # released by the head, reassigned, or returned untouched
+
+
+@dataclass(frozen=True)
+class ItemNews:
+    kind: str
+    order_external_id: str = ""
+
+
+_OWN_EVENTS = (QueueEvent.Kind.RETRY, QueueEvent.Kind.CALLBACK)
+
+
+def held_item_news(*, manager: User, item_id: Any) -> ItemNews | None:
+    """Whether the item the manager's workspace shows is still theirs, and if not, why — for
+    the workspace's poll every few seconds, so one query while it is held, two once it is not.
+
+    ``None``: the manager never had the item (or a malformed id): nothing to tell them.
+    The reason is the last event naming the manager: a close by a payment or cancellation
+    (``record_closed`` names the holder), a release by someone else, an automatic release, or
+    their own take (when the head reassigned it, the event names the new manager).
+    """
+    row = (
+        QueueItem.objects.filter(pk=item_id)
+        .values("state", "holder_id", "order__external_id")
+        .first()
+    )
+    if row is None:
+        return None
+    external_id = row["order__external_id"] or ""
+    if row["state"] == State.ACTIVE and row["holder_id"] == manager.pk:
+        return ItemNews(HeldNews.HELD, external_id)
+    event = (
+        QueueEvent.objects.filter(item_id=item_id, manager=manager)
+        .order_by("-created_at", "-id")
+        .values("kind", "actor_id", "note")
+        .first()
+    )
+    if event is None:
+        return None
+    kind, note = event["kind"], event["note"]
+    if kind == QueueEvent.Kind.CLOSED:
+        outcome, _sep, reason = note.partition(":")
+        if outcome == QueueItem.Outcome.WON:
+            news = HeldNews.PAID
+        elif reason.startswith("paid_"):
+            news = HeldNews.PAID_UNWORKED
+        elif reason == "order_cancelled":
+            news = HeldNews.CANCELLED
+        elif outcome == QueueItem.Outcome.WITHDRAWN:
+            news = HeldNews.WITHDRAWN
+        else:
+            news = HeldNews.OWN_ACTION  # lost: the manager's refusal or last unanswered call
+    elif kind in _OWN_EVENTS or (
+        kind == QueueEvent.Kind.RELEASED and event["actor_id"] == manager.pk
+    ):
+        news = HeldNews.OWN_ACTION
+    else:
+        news = HeldNews.TAKEN_AWAY
+    return ItemNews(news, external_id)
 
 
 @dataclass(frozen=True)

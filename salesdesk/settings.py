@@ -239,6 +239,8 @@ SALES_RETRY_DELAY_MINUTES = env_int("SALES_RETRY_DELAY_MINUTES", 30, minimum=0)
 SALES_MAX_ATTEMPTS = env_int("SALES_MAX_ATTEMPTS", 6, minimum=1)
 SALES_AUTO_RELEASE_MINUTES = env_int("SALES_AUTO_RELEASE_MINUTES", 60, minimum=1)
 SALES_CHANNEL_SWITCH_AFTER = env_int("SALES_CHANNEL_SWITCH_AFTER", 3, minimum=1)
+# How often the workspace asks whether the held order is still the manager's (paid, taken away).
+SALES_WORKSPACE_POLL_SECONDS = 10
 
 # --- Static ---------------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -130,6 +130,13 @@ def _item(partner: Partner) -> dict[str, Any]:
     return {"item_id": queued_item(product=ProductFactory.create(partner=partner, on_sale=True)).pk}
 
 
+def _callback(partner: Partner) -> dict[str, Any]:
+    """A manager's scheduled callback: what «take now» takes."""
+    product = ProductFactory.create(partner=partner, on_sale=True)
+    item = queued_item(product=product, state="scheduled", holder=UserFactory.create())
+    return {"item_id": item.pk}
+
+
 def _deal(partner: Partner) -> dict[str, Any]:
     return {"pk": DealFactory.create(product=ProductFactory.create(partner=partner)).pk}
 
@@ -260,6 +267,8 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
         _deal_page_with_a_paid_order, head_only=False
     ),
     "workspace/deals/<uuid:deal_id>/touches/": StaffRoute(_deal_page, head_only=False),
+    "workspace/items/<uuid:item_id>/take/": StaffRoute(_callback, head_only=False),
+    "workspace/items/<uuid:item_id>/news/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/touch/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/release/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/payment-link/": StaffRoute(_item, head_only=False),
@@ -273,6 +282,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "api/v1/partners/<uuid:pk>/unblock/": StaffRoute(_partner, head_only=True),
     "api/v1/alignment-slots/<uuid:pk>/": StaffRoute(_slot, head_only=True),
     "api/v1/call-bookings/<uuid:pk>/held/": StaffRoute(_started_booking, head_only=True),
+    "api/v1/queue/items/<str:item_id>/take/": StaffRoute(_callback, head_only=False),
     "api/v1/queue/items/<str:item_id>/touches/": StaffRoute(_item, head_only=False),
     "api/v1/queue/items/<str:item_id>/release/": StaffRoute(_item, head_only=False),
     "api/v1/queue/items/<str:item_id>/reassign/": StaffRoute(_item, head_only=True),

@@ -11,7 +11,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     """The top menu for the logged-in user's role."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "search_url": ""}
     role = getattr(user, "role", None)
     items: list[tuple[str, str]] = []
     if role in PARTNER_ROLES:
@@ -42,4 +42,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Task monitor"), reverse("tasks_head:monitor")))
     if role not in PARTNER_ROLES:
         items.append((_("API tokens"), reverse("accounts:tokens")))
-    return {"nav_items": items}
+    # The global search, for those who work deals (web.search.SEARCH_ROLES).
+    searches = role in SELLER_ROLES or role == Role.HEAD
+    return {"nav_items": items, "search_url": reverse("search") if searches else ""}

@@ -12,6 +12,7 @@ from web.crm import deals_urls, tasks_urls
 from web.crm import settings_urls as crm_settings_urls
 from web.crm import urls as contacts_urls
 from web.errors import api_not_found
+from web.search import SearchView
 
 handler400 = "web.errors.handler400"
 handler403 = "web.errors.handler403"
@@ -37,6 +38,7 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("accounts/", include("web.accounts.urls")),
     path("head/", HeadHomeView.as_view(), name="head-home"),
+    path("search/", SearchView.as_view(), name="search"),
     path("head/sales-department/", include("web.partners.head_urls")),
     path("head/billing/", include("web.billing.head_urls")),
     path("head/queue/", include("web.sales_queue.head_urls")),

@@ -1,7 +1,7 @@
 """Writes for the sales queue, one module per concern:
 
 - :mod:`.sweep` — the grace-period sweep that queues unpaid orders;
-- :mod:`.take` — take next;
+- :mod:`.take` — take next, and take one's own callback now;
 - :mod:`.touches` — touches and their outcomes, on a held item or on a deal;
 - :mod:`.supervision` — release, the head's release and reassign (of an item or a deal),
   auto-release;
@@ -26,7 +26,7 @@ from sales_queue.services.supervision import (
     queue_release,
 )
 from sales_queue.services.sweep import SWEEP_BATCH_SIZE, queue_sweep_due_orders, sweep_params
-from sales_queue.services.take import queue_take_next, ready_items
+from sales_queue.services.take import queue_take_callback, queue_take_next, ready_items
 from sales_queue.services.touches import (
     CALLBACK_HORIZON,
     DEAL_OUTCOMES,
@@ -52,6 +52,7 @@ __all__ = [
     "queue_release",
     "queue_restore_withdrawn",
     "queue_sweep_due_orders",
+    "queue_take_callback",
     "queue_take_next",
     "queue_touch",
     "queue_withdraw_waiting",

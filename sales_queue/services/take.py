@@ -13,6 +13,7 @@ Invariants, enforced by the database and re-checked here:
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from sales_queue.hours import is_working_time, next_working_time
 from sales_queue.models import QueueEvent, QueueItem
 from sales_queue.services.common import feeding_products, record_event, require_seller
 from sales_queue.services.deals import open_deal
-from salesdesk.errors import ConflictError
+from salesdesk.errors import ConflictError, NotFoundError
 
 State = QueueItem.State
 _TAKE_RETRIES = 5  # CAS losses in a row before giving up (only ever reached on SQLite)
@@ -37,6 +38,31 @@ def _held_item_id(manager: User) -> Any:
         .values_list("pk", flat=True)
         .first()
     )
+
+
+def _require_working_time(now: dt.datetime) -> None:
+    if not is_working_time(now):
+        opens = next_working_time(now)
+        raise ConflictError(
+            _("Orders are taken only during working hours (%(hours)s Moscow time).")
+            % {"hours": settings.SALES_WORKING_HOURS},
+            code="outside_working_hours",
+            details={"opens_at": opens.isoformat(), "hours": str(settings.SALES_WORKING_HOURS)},
+        )
+
+
+def _already_holding(held_id: Any) -> ConflictError:
+    return ConflictError(
+        _("Finish your current order before taking the next one."),
+        code="already_holding",
+        details={"item": str(held_id) if held_id else None},
+    )
+
+
+def _refuse_if_holding(manager: User) -> None:
+    held_id = _held_item_id(manager)
+    if held_id is not None:
+        raise _already_holding(held_id)
 
 
 def _claim_candidate(manager: User, now: dt.datetime) -> QueueItem | None:
@@ -69,25 +95,12 @@ def queue_take_next(*, manager: User, now: dt.datetime | None = None) -> QueueIt
     """
     require_seller(manager)
     now = now or timezone.now()
-    if not is_working_time(now):
-        opens = next_working_time(now)
-        raise ConflictError(
-            _("Orders are taken only during working hours (%(hours)s Moscow time).")
-            % {"hours": settings.SALES_WORKING_HOURS},
-            code="outside_working_hours",
-            details={"opens_at": opens.isoformat(), "hours": str(settings.SALES_WORKING_HOURS)},
-        )
+    _require_working_time(now)
     for _attempt in range(_TAKE_RETRIES):
         with transaction.atomic():
             # Only the id: building the full current item (four joins) costs more than the
             # rest of the take together.
-            held_id = _held_item_id(manager)
-            if held_id is not None:
-                raise ConflictError(
-                    _("Finish your current order before taking the next one."),
-                    code="already_holding",
-                    details={"item": str(held_id)},
-                )
+            _refuse_if_holding(manager)
             candidate = _claim_candidate(manager, now)
             if candidate is None:
                 return None
@@ -98,12 +111,7 @@ def queue_take_next(*, manager: User, now: dt.datetime | None = None) -> QueueIt
                     ).update(state=State.ACTIVE, holder=manager, taken_at=now, updated_at=now)
             except IntegrityError:
                 # The same manager won another take a moment ago (the unique index said no).
-                held_id = _held_item_id(manager)
-                raise ConflictError(
-                    _("Finish your current order before taking the next one."),
-                    code="already_holding",
-                    details={"item": str(held_id) if held_id else None},
-                ) from None
+                raise _already_holding(_held_item_id(manager)) from None
             if claimed != 1:
                 continue  # another manager got it first (SQLite path): try the next one
             item = QueueItem.objects.select_related("order", "product", "partner").get(
@@ -113,3 +121,46 @@ def queue_take_next(*, manager: User, now: dt.datetime | None = None) -> QueueIt
             open_deal(item, manager)
             return item
     return None
+
+
+def queue_take_callback(
+    *, manager: User, item_id: Any, now: dt.datetime | None = None
+) -> QueueItem:
+    """Take one of the manager's own scheduled callbacks now, due or not (the workspace's
+    «Взять сейчас»): it becomes their active item, as take-next would make it when due.
+
+    The same rules as take-next: working hours (``outside_working_hours``), one active item per
+    manager (``already_holding``, also for the second of a double click: the compare-and-swap
+    lets one through, the other finds the item taken). Another manager's item, an item that is
+    not a scheduled callback, or a malformed id: ``not_found``.
+    """
+    require_seller(manager)
+    now = now or timezone.now()
+    _require_working_time(now)
+    try:
+        pk = uuid.UUID(str(item_id))
+    except ValueError:
+        raise NotFoundError(_("Callback not found.")) from None
+    mine = QueueItem.objects.filter(
+        pk=pk, holder=manager, state__in=(State.SCHEDULED, State.ACTIVE)
+    )
+    if not mine.exists():
+        raise NotFoundError(_("Callback not found."))
+    with transaction.atomic():
+        _refuse_if_holding(manager)
+        try:
+            with transaction.atomic():
+                claimed = QueueItem.objects.filter(
+                    pk=pk, holder=manager, state=State.SCHEDULED
+                ).update(state=State.ACTIVE, taken_at=now, updated_at=now)
+        except IntegrityError:
+            # A take of another item by the same manager committed a moment ago.
+            raise _already_holding(_held_item_id(manager)) from None
+        if claimed != 1:
+            # The other click of a double click took it (then the manager holds it now).
+            _refuse_if_holding(manager)
+            raise NotFoundError(_("Callback not found."))
+        item = QueueItem.objects.select_related("order", "product", "partner").get(pk=pk)
+        record_event(item, QueueEvent.Kind.TAKEN, manager=manager, actor=manager, note="callback")
+        open_deal(item, manager)
+        return item

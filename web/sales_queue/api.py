@@ -17,6 +17,7 @@ from sales_queue.services import (
     queue_head_release,
     queue_reassign,
     queue_release,
+    queue_take_callback,
     queue_take_next,
     queue_touch,
 )
@@ -66,6 +67,24 @@ class QueueTakeApi(APIView):
         item = queue_take_next(manager=cast(User, request.user))
         if item is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(_work_item(item))
+
+
+class QueueTakeCallbackApi(APIView):
+    permission_classes = [IsSeller]
+
+    @extend_schema(
+        request=None,
+        responses={200: s.WorkItemSerializer, **ERRORS},
+        summary="Take one of my scheduled callbacks now, due or not",
+        description=(
+            "The item must be the caller's own scheduled callback, else 404. 409 "
+            "`already_holding` while the caller holds an item, `outside_working_hours` outside "
+            "working hours."
+        ),
+    )
+    def post(self, request: Request, item_id: str) -> Response:
+        item = queue_take_callback(manager=cast(User, request.user), item_id=item_id)
         return Response(_work_item(item))
 
 

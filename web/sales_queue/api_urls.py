@@ -6,6 +6,11 @@ urlpatterns = [
     path("queue/take/", api.QueueTakeApi.as_view(), name="api-queue-take"),
     path("queue/current/", api.QueueCurrentApi.as_view(), name="api-queue-current"),
     path("queue/health/", api.QueueHealthApi.as_view(), name="api-queue-health"),
+    path(
+        "queue/items/<str:item_id>/take/",
+        api.QueueTakeCallbackApi.as_view(),
+        name="api-queue-take-callback",
+    ),
     path("queue/items/<str:item_id>/touches/", api.QueueTouchApi.as_view(), name="api-queue-touch"),
     path(
         "queue/items/<str:item_id>/release/",

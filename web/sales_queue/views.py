@@ -24,9 +24,14 @@ from django.views import View
 from accounts.models import SELLER_ROLES, User
 from partners.models import Channel
 from sales_queue.models import LostReason, Outcome, QueueItem, Touch
-from sales_queue.selectors import my_callbacks, queue_current
-from sales_queue.services import queue_release, queue_take_next, queue_touch
-from salesdesk.errors import ApplicationError
+from sales_queue.selectors import HeldNews, ItemNews, held_item_news, my_callbacks, queue_current
+from sales_queue.services import (
+    queue_release,
+    queue_take_callback,
+    queue_take_next,
+    queue_touch,
+)
+from salesdesk.errors import ApplicationError, NotFoundError
 from salesdesk.timezones import MOSCOW
 from web.sales_queue.forms import TouchForm
 from web.sales_queue.presenters import WorkItem, work_item
@@ -131,6 +136,7 @@ def render_workspace(
     form_data: Any = None,
     opens_at: dt.datetime | None = None,
     empty: bool = False,
+    news: str = "",
 ) -> HttpResponse:
     manager = cast(User, request.user)
     now = timezone.now()
@@ -142,6 +148,9 @@ def render_workspace(
         "payment": payment_link(work) if work else None,
         "callbacks": callbacks,
         "due_callbacks": sum(1 for c in callbacks if c.due),
+        "holding": held is not None,
+        "poll_seconds": settings.SALES_WORKSPACE_POLL_SECONDS,
+        "news": news,
         "notice": notice,
         "error": error,
         "field_errors": _touch_field_errors(field_errors or {}),
@@ -168,11 +177,18 @@ class CallbacksView(SellerPageMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         now = timezone.now()
-        callbacks = my_callbacks(manager=cast(User, request.user), now=now)
+        manager = cast(User, request.user)
+        callbacks = my_callbacks(manager=manager, now=now)
         return render(
             request,
             "sales_queue/_callbacks.html",
-            {"callbacks": callbacks, "due_callbacks": sum(1 for c in callbacks if c.due)},
+            {
+                "callbacks": callbacks,
+                "due_callbacks": sum(1 for c in callbacks if c.due),
+                "holding": QueueItem.objects.filter(
+                    holder=manager, state=QueueItem.State.ACTIVE
+                ).exists(),
+            },
         )
 
 
@@ -189,6 +205,60 @@ class TakeView(SellerPageMixin, View):
         if item is None:
             return render_workspace(request, empty=True)
         return render_workspace(request)
+
+
+class TakeCallbackView(SellerPageMixin, View):
+    """«Взять сейчас» on one of the manager's callbacks: it becomes the held order, due or not."""
+
+    def post(self, request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+        try:
+            queue_take_callback(manager=cast(User, request.user), item_id=item_id)
+        except NotFoundError:
+            raise
+        except ApplicationError as exc:
+            opens_at = None
+            if exc.code == "outside_working_hours":
+                opens_at = dt.datetime.fromisoformat(exc.details["opens_at"])
+            return render_workspace(request, error=exc.message, opens_at=opens_at)
+        return render_workspace(request)
+
+
+def news_message(news: ItemNews) -> str:
+    """What the workspace tells the manager when their held order left them without their
+    doing."""
+    ext = news.order_external_id
+    order = _("order No. %(number)s") % {"number": ext} if ext else _("the order")
+    messages = {
+        HeldNews.PAID: _("The buyer paid %(order)s — the deal is won. Take the next one."),
+        HeldNews.PAID_UNWORKED: _("The buyer paid %(order)s. Take the next one."),
+        HeldNews.CANCELLED: _("The buyer's %(order)s was cancelled. Take the next one."),
+        HeldNews.WITHDRAWN: _(
+            "%(order)s was withdrawn from the sales department: its product is paused. "
+            "Take the next one."
+        ),
+    }
+    default = _(
+        "%(order)s is no longer yours: the head of sales took it back or handed it to another "
+        "manager, or it went back to the queue untouched. Take the next one."
+    )
+    text = messages.get(news.kind, default) % {"order": order}
+    return text[:1].upper() + text[1:]
+
+
+class HeldNewsView(SellerPageMixin, View):
+    """Polled every few seconds while the workspace shows a held order: nothing (204) while it
+    is still the manager's, or after the manager moved it on themselves (in another tab: that
+    answer shows it); otherwise the workspace as it is now, with what happened in place of the
+    stale order. One query while held."""
+
+    def get(self, request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+        news = held_item_news(manager=cast(User, request.user), item_id=item_id)
+        if news is None:
+            # Gone altogether (or never theirs): show the workspace as it is.
+            return render_workspace(request, news=_("This order is no longer yours."))
+        if news.kind in (HeldNews.HELD, HeldNews.OWN_ACTION):
+            return HttpResponse(status=204)
+        return render_workspace(request, news=news_message(news))
 
 
 def _touch_notice(touch: Touch) -> str:
