@@ -68,12 +68,15 @@ class Contact(UUIDModel):
         return self.name
 
 
+def _next_step_first() -> Case:
+    return Case(When(status="open", then=F("next_step_at")), default=None)
+
+
 def deal_list_order() -> list[OrderBy]:
     """How the deal lists sort: open deals by their next step (the earliest, so the overdue,
     first), then the closed ones, last change first. ``deal_my_deals_idx`` indexes exactly
     these expressions after the responsible, so a seller's page is read from the index."""
-    next_step = Case(When(status="open", then=F("next_step_at")), default=None)
-    return [next_step.asc(nulls_last=True), F("updated_at").desc(), F("id").desc()]
+    return [_next_step_first().asc(nulls_last=True), F("updated_at").desc(), F("id").desc()]
 
 
 class Deal(UUIDModel):
@@ -158,8 +161,16 @@ class Deal(UUIDModel):
             models.Index(
                 fields=["responsible", "status", "next_step_at"], name="deal_resp_next_step_idx"
             ),
-            # «Мои сделки»: a seller's deals in the lists' order (deal_list_order).
-            models.Index(F("responsible"), *deal_list_order(), name="deal_my_deals_idx"),
+            # «Мои сделки»: a seller's deals in the lists' order (deal_list_order). PostgreSQL
+            # sorts ASC with NULLS LAST by default, so this is the lists' order there; SQLite
+            # cannot spell NULLS LAST in an index.
+            models.Index(
+                F("responsible"),
+                _next_step_first().asc(),
+                F("updated_at").desc(),
+                F("id").desc(),
+                name="deal_my_deals_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='deal',
-            index=models.Index(models.F('responsible'), models.OrderBy(models.Case(models.When(status='open', then=models.F('next_step_at')), default=None), nulls_last=True), models.OrderBy(models.F('updated_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='deal_my_deals_idx'),
+            index=models.Index(models.F('responsible'), models.OrderBy(models.Case(models.When(status='open', then=models.F('next_step_at')), default=None)), models.OrderBy(models.F('updated_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='deal_my_deals_idx'),
         ),
     ]
