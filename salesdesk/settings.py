@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "billing",
     "crm",
     "notifications",
+    "stats",
     "web",
 ]
 

@@ -22,6 +22,7 @@ APPS = [
     "orders",
     "sales_queue",
     "billing",
+    "stats",
     "web",
 ]
 
