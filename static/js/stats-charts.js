@@ -22,6 +22,15 @@
     return unit ? text + " " + unit : text;
   }
 
+  // Russian day.month, with the hour when the chart spans under three days.
+  function timeTicks(u, splits) {
+    var span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
+    var format = uPlot.fmtDate(span < 3 * 86400 ? "{DD}.{MM} {HH}:{mm}" : "{DD}.{MM}");
+    return splits.map(function (v) {
+      return format(uPlot.tzDate(new Date(v * 1e3), "Europe/Moscow"));
+    });
+  }
+
   function draw(el) {
     var source = el.querySelector('script[type="application/json"]');
     if (!source || el.dataset.drawn === "1") return;
@@ -29,7 +38,7 @@
     var bars = spec.kind === "bars";
     var labels = spec.x_labels || null;
     var series = [{
-      label: spec.time ? "" : (spec.x_label || ""),
+      label: spec.x_label || (spec.time ? "Время" : " "),
       value: function (u, v) {
         if (v === null) return "—";
         if (labels) return labels[v] || "";
@@ -58,7 +67,8 @@
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Europe/Moscow"); },
       scales: { x: { time: !!spec.time, distr: labels ? 2 : 1 } },
       axes: [
-        labels ? { values: function (u, splits) { return splits.map(function (i) { return labels[i] || ""; }); } } : {},
+        labels ? { values: function (u, splits) { return splits.map(function (i) { return labels[i] || ""; }); } }
+          : spec.time ? { values: timeTicks } : {},
         { values: function (u, splits) { return splits.map(function (v) { return number(v); }); }, size: 60 }
       ],
       legend: { show: true }
