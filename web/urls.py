@@ -42,6 +42,7 @@ urlpatterns = [
     path("head/sales-department/", include("web.partners.head_urls")),
     path("head/billing/", include("web.billing.head_urls")),
     path("head/queue/", include("web.sales_queue.head_urls")),
+    path("head/stats/queue/", include("web.stats.queue_urls")),
     path("head/tasks/", include((tasks_urls.head_urlpatterns, "tasks_head"))),
     path("head/deals/", include((deals_urls.head_urlpatterns, "deals_head"))),
     path("head/stages/", include("web.crm.stages_urls")),
