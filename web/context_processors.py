@@ -22,6 +22,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Buyers"), reverse("crm:contacts")))
         items.append((_("Deals"), reverse("deals_cabinet:list")))
         items.append((_("Billing"), reverse("billing:overview")))
+        items.append((_("Sales department results"), reverse("partner_stats:report")))
         items.append((_("Deal settings"), reverse("crm_settings:deal-settings")))
         items.append((_("Scripts"), reverse("scripts:list")))
     if role in SELLER_ROLES:

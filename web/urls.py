@@ -29,6 +29,7 @@ api_v1 = [
     path("", include(crm_settings_urls.api_urlpatterns)),
     path("", include("web.crm.deals_api_urls")),
     path("", include("web.crm.tasks_api_urls")),
+    path("", include("web.stats.partner_api_urls")),
 ]
 
 urlpatterns = [
@@ -49,6 +50,7 @@ urlpatterns = [
     path("head/contacts/", include((contacts_urls.head_urlpatterns, "contacts_head"))),
     path("cabinet/orders/", include("web.orders.urls")),
     path("cabinet/billing/", include("web.billing.urls")),
+    path("cabinet/stats/", include("web.stats.partner_urls")),
     path("cabinet/contacts/", include("web.crm.urls")),
     path("cabinet/deal-settings/", include("web.crm.settings_urls")),
     path("cabinet/scripts/", include("web.crm.scripts_urls")),

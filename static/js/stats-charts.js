@@ -65,7 +65,11 @@
       height: parseInt(el.dataset.height || "240", 10),
       series: series,
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Europe/Moscow"); },
-      scales: { x: { time: !!spec.time, distr: labels ? 2 : 1 } },
+      // Bars always stand on zero (uPlot would otherwise start the axis near the smallest bar).
+      scales: {
+        x: { time: !!spec.time, distr: labels ? 2 : 1 },
+        y: bars ? { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } } : {}
+      },
       axes: [
         labels ? { values: function (u, splits) { return splits.map(function (i) { return labels[i] || ""; }); } }
           : spec.time ? { values: timeTicks } : {},
