@@ -59,7 +59,7 @@ from accounts.models import SELLER_ROLES, User
 from billing.models import LedgerEntry
 from crm.models import Deal, Stage, StageChange, Task
 from orders.models import Order
-from sales_queue.models import QueueEvent, Touch
+from sales_queue.models import QueueEvent, QueueItem, Touch
 from salesdesk.money import KOPECK, ZERO
 from salesdesk.timezones import MOSCOW
 from stats.aggregates import Median
@@ -191,12 +191,15 @@ def lost_reason_expression() -> Case:
         .order_by("-created_at", "-id")
         .values("reason")[:1]
     )
+    # A correlated subquery, not a join: evaluated only for the rare loss without a stage
+    # change reason (COALESCE stops at the first value), it spares a scan of the queue.
+    queue_reason = QueueItem.objects.filter(pk=OuterRef("queue_item_id")).values("outcome_reason")
     return Case(
         When(
             status=Deal.Status.LOST,
             then=Coalesce(
                 Subquery(stage_reason, output_field=CharField()),
-                NullIf(F("queue_item__outcome_reason"), Value("")),
+                NullIf(Subquery(queue_reason, output_field=CharField()), Value("")),
                 Value(""),
             ),
         ),
