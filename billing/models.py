@@ -133,6 +133,8 @@ class LedgerEntry(UUIDModel):
         indexes = [
             models.Index(fields=["partner", "created_at"], name="ledger_partner_created_idx"),
             models.Index(fields=["order", "created_at"], name="ledger_order_created_idx"),
+            # The manager statistics: every partner's ledger rows of a period.
+            models.Index(fields=["created_at"], name="ledger_created_idx"),
         ]
 
     def __str__(self) -> str:

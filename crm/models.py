@@ -152,6 +152,13 @@ class Deal(UUIDModel):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["partner", "-created_at"], name="deal_partner_created_idx"),
+            # The manager statistics: deals opened and deals closed in a period.
+            models.Index(fields=["created_at"], name="deal_created_at_idx"),
+            models.Index(
+                fields=["closed_at"],
+                condition=models.Q(closed_at__isnull=False),
+                name="deal_closed_at_idx",
+            ),
             models.Index(fields=["responsible", "status"], name="deal_responsible_status_idx"),
             # The deal lists: a manager's own, a partner's, by stage; newest change first.
             models.Index(fields=["responsible", "-updated_at"], name="deal_responsible_upd_idx"),
@@ -378,6 +385,12 @@ class Task(UUIDModel):
             # A manager's list (open / done, newest first) and the monitor's counts per manager.
             models.Index(fields=["assignee", "done_at", "created_at"], name="task_assignee_idx"),
             models.Index(fields=["partner", "-created_at"], name="task_partner_created_idx"),
+            # The manager statistics: open (and overdue) tasks per manager.
+            models.Index(
+                fields=["assignee", "due_at"],
+                condition=models.Q(done_at__isnull=True),
+                name="task_open_assignee_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -157,6 +157,12 @@ class Order(UUIDModel):
             ),
             models.Index(fields=["partner", "-created_at"], name="order_partner_created_idx"),
             models.Index(fields=["partner", "status"], name="order_partner_status_idx"),
+            # The manager statistics: paid revenue of linked orders in a period.
+            models.Index(
+                fields=["paid_at"],
+                condition=models.Q(deal__isnull=False),
+                name="order_paid_linked_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -174,6 +174,8 @@ class Touch(models.Model):
             models.Index(fields=["item", "created_at"], name="touch_item_created_idx"),
             models.Index(fields=["manager", "created_at"], name="touch_manager_created_idx"),
             models.Index(fields=["deal", "created_at"], name="touch_deal_created_idx"),
+            # The manager statistics: every manager's touches of a period.
+            models.Index(fields=["created_at"], name="touch_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -48,6 +49,22 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
     return value
+
+
+def env_percent(name: str, default: Decimal) -> Decimal:
+    """A percentage from 0 to 100 with at most 2 decimal places (``5``, ``7.5``)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = Decimal(raw.strip().replace(",", "."))
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+        raise ImproperlyConfigured(f"{name}={raw!r} must be a percentage from 0 to 100.")
+    if value != value.quantize(Decimal("0.01")):
+        raise ImproperlyConfigured(f"{name}={raw!r} has more than 2 decimal places.")
+    return value.quantize(Decimal("0.01"))
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ See ``.env.example`` for every variable.
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -17,7 +18,14 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from salesdesk.config import env_bool, env_int, env_list, env_str, parse_working_hours
+from salesdesk.config import (
+    env_bool,
+    env_int,
+    env_list,
+    env_percent,
+    env_str,
+    parse_working_hours,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -242,6 +250,9 @@ SALES_AUTO_RELEASE_MINUTES = env_int("SALES_AUTO_RELEASE_MINUTES", 60, minimum=1
 SALES_CHANNEL_SWITCH_AFTER = env_int("SALES_CHANNEL_SWITCH_AFTER", 3, minimum=1)
 # How often the workspace asks whether the held order is still the manager's (paid, taken away).
 SALES_WORKSPACE_POLL_SECONDS = 10
+# A manager's commission: this percent of the paid revenue of their deals, unless the head set
+# the manager's own rate (stats.CommissionRate).
+SALES_COMMISSION_PERCENT = env_percent("SALES_COMMISSION_PERCENT", Decimal("5"))
 
 # --- Static ---------------------------------------------------------------------------------
 STATIC_URL = "static/"

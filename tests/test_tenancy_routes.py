@@ -163,6 +163,11 @@ def _task(partner: Partner) -> dict[str, Any]:
     return {"pk": TaskFactory.create(deal=deal, assignee=deal.responsible).pk}
 
 
+def _seller(partner: Partner) -> dict[str, Any]:
+    """A manager (no partner's object): what the head sets a commission rate for."""
+    return {"pk": UserFactory.create(role="manager").pk}
+
+
 def _deal_page(partner: Partner) -> dict[str, Any]:
     return {"deal_id": DealFactory.create(product=ProductFactory.create(partner=partner)).pk}
 
@@ -273,6 +278,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "workspace/items/<uuid:item_id>/release/": StaffRoute(_item, head_only=False),
     "workspace/items/<uuid:item_id>/payment-link/": StaffRoute(_item, head_only=False),
     "workspace/tasks/<uuid:pk>/done/": StaffRoute(_task, head_only=False),
+    "head/stats/managers/<uuid:pk>/rate/": StaffRoute(_seller, head_only=True),
     # staff API
     "api/v1/products/<uuid:pk>/sales-department/approve/": StaffRoute(_product, head_only=True),
     "api/v1/products/<uuid:pk>/sales-department/refuse/": StaffRoute(_product, head_only=True),

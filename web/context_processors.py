@@ -30,12 +30,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("My deals"), reverse("deals:list")))
         items.append((_("Buyers"), reverse("contacts:contacts")))
         items.append((_("Tasks"), reverse("tasks:list")))
+        items.append((_("My statistics"), reverse("stats_mine:mine")))
     if role in (Role.HEAD, Role.QA):
         items.append((_("Head of sales"), reverse("head-home")))
         items.append((_("Sales queue"), reverse("queue_head:queue")))
         items.append((_("Applications"), reverse("partners_head:applications")))
         items.append((_("Call slots"), reverse("partners_head:slots")))
         items.append((_("Deal stages"), reverse("stages:index")))
+        items.append((_("Statistics"), reverse("stats_head:managers")))
     if role == Role.HEAD:
         items.append((_("Deals"), reverse("deals_head:list")))
         items.append((_("Buyers"), reverse("contacts_head:contacts")))

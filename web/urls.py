@@ -13,6 +13,7 @@ from web.crm import settings_urls as crm_settings_urls
 from web.crm import urls as contacts_urls
 from web.errors import api_not_found
 from web.search import SearchView
+from web.stats import managers_urls as stats_managers_urls
 
 handler400 = "web.errors.handler400"
 handler403 = "web.errors.handler403"
@@ -30,6 +31,7 @@ api_v1 = [
     path("", include("web.crm.deals_api_urls")),
     path("", include("web.crm.tasks_api_urls")),
     path("", include("web.stats.partner_api_urls")),
+    path("", include("web.stats.managers_api_urls")),
 ]
 
 urlpatterns = [
@@ -56,6 +58,8 @@ urlpatterns = [
     path("cabinet/scripts/", include("web.crm.scripts_urls")),
     path("cabinet/deals/", include((deals_urls.cabinet_urlpatterns, "deals_cabinet"))),
     path("cabinet/", include("web.partners.urls")),
+    path("head/stats/", include((stats_managers_urls.head_urlpatterns, "stats_head"))),
+    path("workspace/stats/", include((stats_managers_urls.mine_urlpatterns, "stats_mine"))),
     path("workspace/tasks/", include("web.crm.tasks_urls")),
     path("workspace/deals/", include("web.crm.deals_urls")),
     path("workspace/contacts/", include((contacts_urls.seller_urlpatterns, "contacts"))),

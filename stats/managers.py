@@ -1,0 +1,417 @@
+"""Manager statistics: per seller and period, the head's dashboard, a manager's own page, the
+``/api/v1/stats/managers/`` endpoint and the exports all read :func:`manager_stats`.
+
+Every figure is an SQL aggregate grouped by manager; the number of queries is fixed (eight,
+plus one for the users) whatever the number of managers, deals or orders:
+
+* ``taken`` — ``QueueEvent(kind=taken)`` rows of the manager in the period; with it (same
+  query) ``first_touch_delay``: the median time from each of those takes to the taker's first
+  touch of the item after it (takes never touched do not count);
+* ``touches`` — ``Touch`` rows by the manager in the period (on queue items and on deals);
+* ``deal_after`` — the median «Сделка через» (``deal.created_at − deal.lead_created_at``) of
+  the deals opened in the period that the manager is responsible for;
+* ``won`` / ``lost`` — the manager's deals whose ``closed_at`` falls in the period with that
+  status now (a late win moves ``closed_at`` to the win, so it counts as won then and the
+  earlier loss no longer counts; withdrawn deals count neither way). A loss's reason is its
+  lost stage change's (``crm.StageChange.reason`` — written for refusals, ``unreachable``
+  and hand moves alike), else the queue item's ``outcome_reason``;
+* ``revenue`` — the paid orders linked to the manager's deals (``orders.Order.deal``) with
+  ``paid_at`` in the period, each counted at its amount net of refunds (``amount −
+  refunded_amount``; nothing for an order refunded in full);
+* ``fees`` — the billing ledger rows (fees, reversals, adjustments) created in the period for
+  orders linked to the manager's deals;
+* ``commission`` — ``revenue × rate / 100`` (the head's rate for the manager, else
+  ``SALES_COMMISSION_PERCENT``), rounded half up to the kopeck;
+* ``open_tasks`` / ``overdue_tasks`` — the manager's open tasks now, and those past due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.utils import timezone
+
+from accounts.models import SELLER_ROLES, User
+from billing.models import LedgerEntry
+from crm.models import Deal, Stage, StageChange, Task
+from orders.models import Order
+from sales_queue.models import QueueEvent, QueueItem, Touch
+from salesdesk.money import KOPECK, ZERO
+from salesdesk.timezones import MOSCOW
+from stats.aggregates import Median
+from stats.models import CommissionRate
+from stats.periods import Period
+
+HUNDRED = Decimal(100)
+RATIO = Decimal("0.0001")
+MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
+
+
+@dataclass
+class ManagerStats:
+    """One manager's figures over a period (see the module's docstring for each)."""
+
+    manager_id: Any
+    name: str
+    email: str
+    is_active: bool
+    taken: int = 0
+    touches: int = 0
+    first_touch_delay: dt.timedelta | None = None
+    deal_after: dt.timedelta | None = None
+    won: int = 0
+    lost: int = 0
+    lost_reasons: dict[str, int] = field(default_factory=dict)
+    revenue: Decimal = ZERO
+    fees: Decimal = ZERO
+    commission_percent: Decimal = ZERO
+    open_tasks: int = 0
+    overdue_tasks: int = 0
+
+    @property
+    def conversion(self) -> Decimal | None:
+        """won ÷ (won + lost), four places; ``None`` with neither."""
+        closed = self.won + self.lost
+        if not closed:
+            return None
+        return (Decimal(self.won) / Decimal(closed)).quantize(RATIO, rounding=ROUND_HALF_UP)
+
+    @property
+    def commission(self) -> Decimal:
+        return (self.revenue * self.commission_percent / HUNDRED).quantize(
+            KOPECK, rounding=ROUND_HALF_UP
+        )
+
+    @property
+    def first_touch_delay_seconds(self) -> int | None:
+        return _seconds(self.first_touch_delay)
+
+    @property
+    def deal_after_seconds(self) -> int | None:
+        return _seconds(self.deal_after)
+
+
+def _seconds(value: dt.timedelta | None) -> int | None:
+    return None if value is None else round(value.total_seconds())
+
+
+def _within(name: str, period: Period) -> Q:
+    return Q(**{f"{name}__gte": period.start, f"{name}__lt": period.end})
+
+
+def _only(qs: QuerySet[Any], name: str, manager_ids: Iterable[Any] | None) -> QuerySet[Any]:
+    return qs if manager_ids is None else qs.filter(**{f"{name}__in": manager_ids})
+
+
+def _takes(period: Period, manager_ids: Iterable[Any] | None) -> QuerySet[Any]:
+    """Per manager: takes in the period and the median delay to the taker's first touch."""
+    first_touch = (
+        Touch.objects.filter(
+            item_id=OuterRef("item_id"),
+            manager_id=OuterRef("manager_id"),
+            created_at__gte=OuterRef("created_at"),
+        )
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    takes = QueueEvent.objects.filter(
+        _within("created_at", period), kind=QueueEvent.Kind.TAKEN, manager__isnull=False
+    )
+    return (
+        _only(takes, "manager_id", manager_ids)
+        .annotate(first_touch_at=Subquery(first_touch))
+        .order_by()
+        .values("manager_id")
+        .annotate(
+            n=Count("id"),
+            delay=Median(
+                ExpressionWrapper(
+                    F("first_touch_at") - F("created_at"), output_field=DurationField()
+                )
+            ),
+        )
+    )
+
+
+def _touches(period: Period, manager_ids: Iterable[Any] | None) -> QuerySet[Any]:
+    touches = Touch.objects.filter(_within("created_at", period))
+    return (
+        _only(touches, "manager_id", manager_ids)
+        .order_by()
+        .values("manager_id")
+        .annotate(n=Count("id"))
+    )
+
+
+def _deals_opened(period: Period, manager_ids: Iterable[Any] | None) -> QuerySet[Any]:
+    deals = Deal.objects.filter(_within("created_at", period))
+    return (
+        _only(deals, "responsible_id", manager_ids)
+        .order_by()
+        .values("responsible_id")
+        .annotate(
+            after=Median(
+                ExpressionWrapper(
+                    F("created_at") - F("lead_created_at"), output_field=DurationField()
+                )
+            )
+        )
+    )
+
+
+def lost_reason_expression() -> Case:
+    """A lost deal's reason: its latest lost stage change's, else its queue item's outcome."""
+    stage_reason = (
+        StageChange.objects.filter(deal_id=OuterRef("pk"), to_stage__kind=Stage.Kind.LOST)
+        .exclude(reason="")
+        .order_by("-created_at", "-id")
+        .values("reason")[:1]
+    )
+    # A correlated subquery, not a join: evaluated only for the rare loss without a stage
+    # change reason (COALESCE stops at the first value), it spares a scan of the queue.
+    queue_reason = QueueItem.objects.filter(pk=OuterRef("queue_item_id")).values("outcome_reason")
+    return Case(
+        When(
+            status=Deal.Status.LOST,
+            then=Coalesce(
+                Subquery(stage_reason, output_field=CharField()),
+                NullIf(Subquery(queue_reason, output_field=CharField()), Value("")),
+                Value(""),
+            ),
+        ),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def _deals_closed(period: Period, manager_ids: Iterable[Any] | None) -> QuerySet[Any]:
+    deals = Deal.objects.filter(
+        _within("closed_at", period), status__in=(Deal.Status.WON, Deal.Status.LOST)
+    )
+    return (
+        _only(deals, "responsible_id", manager_ids)
+        .annotate(reason=lost_reason_expression())
+        .order_by()
+        .values("responsible_id", "status", "reason")
+        .annotate(n=Count("id"))
+    )
+
+
+def net_paid_amount() -> Case:
+    """What an order brought: its amount net of refunds (nothing once refunded in full)."""
+    return Case(
+        When(status=Order.Status.REFUNDED, then=Value(ZERO)),
+        default=F("amount") - F("refunded_amount"),
+        output_field=MONEY,
+    )
+
+
+def _revenue(period: Period, manager_ids: Iterable[Any] | None) -> QuerySet[Any]:
+    orders = Order.objects.filter(_within("paid_at", period), deal__isnull=False)
+    return (
+        _only(orders, "deal__responsible_id", manager_ids)
+        .order_by()
+        .values(manager_id=F("deal__responsible_id"))
+        .annotate(total=Sum(net_paid_amount()))
+    )
+
+
+def _fees(period: Period, manager_ids: Iterable[Any] | None) -> QuerySet[Any]:
+    entries = LedgerEntry.objects.filter(_within("created_at", period), order__deal__isnull=False)
+    return (
+        _only(entries, "order__deal__responsible_id", manager_ids)
+        .order_by()
+        .values(manager_id=F("order__deal__responsible_id"))
+        .annotate(total=Sum("amount"))
+    )
+
+
+def _tasks(now: dt.datetime, manager_ids: Iterable[Any] | None) -> QuerySet[Any]:
+    tasks = Task.objects.filter(done_at__isnull=True)
+    return (
+        _only(tasks, "assignee_id", manager_ids)
+        .order_by()
+        .values("assignee_id")
+        .annotate(
+            n=Count("id"),
+            overdue=Count("id", filter=Q(due_at__lt=now), output_field=IntegerField()),
+        )
+    )
+
+
+def commission_percent_default() -> Decimal:
+    return Decimal(settings.SALES_COMMISSION_PERCENT)
+
+
+def manager_stats(
+    *, period: Period, manager_ids: Iterable[Any] | None = None, now: dt.datetime | None = None
+) -> list[ManagerStats]:
+    """Each seller's figures over ``period``: every seller with a figure in it, and every
+    active seller (with zeros); ``manager_ids`` narrows to those managers. Sorted by name.
+    Nine queries, whatever the number of managers and rows."""
+    now = now or timezone.now()
+    ids = None if manager_ids is None else list(manager_ids)
+    figures: dict[Any, dict[str, Any]] = defaultdict(dict)
+    for row in _takes(period, ids):
+        figures[row["manager_id"]].update(taken=row["n"], first_touch_delay=row["delay"])
+    for row in _touches(period, ids):
+        figures[row["manager_id"]]["touches"] = row["n"]
+    for row in _deals_opened(period, ids):
+        figures[row["responsible_id"]]["deal_after"] = row["after"]
+    for row in _deals_closed(period, ids):
+        mine = figures[row["responsible_id"]]
+        mine[row["status"]] = mine.get(row["status"], 0) + row["n"]
+        if row["status"] == Deal.Status.LOST:
+            reasons = mine.setdefault("lost_reasons", {})
+            reasons[row["reason"]] = reasons.get(row["reason"], 0) + row["n"]
+    for row in _revenue(period, ids):
+        figures[row["manager_id"]]["revenue"] = row["total"] or ZERO
+    for row in _fees(period, ids):
+        figures[row["manager_id"]]["fees"] = row["total"] or ZERO
+    tasks = {row["assignee_id"]: row for row in _tasks(now, ids)}
+    rates = dict(CommissionRate.objects.values_list("user_id", "percent"))
+    default_rate = commission_percent_default()
+
+    users = User.objects.filter(role__in=SELLER_ROLES).filter(
+        Q(is_active=True) | Q(pk__in=list(figures))
+    )
+    if ids is not None:
+        users = users.filter(pk__in=ids)
+    result = []
+    for user in users.order_by("full_name", "email").only("id", "full_name", "email", "is_active"):
+        mine = figures.get(user.pk, {})
+        task_row = tasks.get(user.pk, {})
+        result.append(
+            ManagerStats(
+                manager_id=user.pk,
+                name=user.full_name or user.email,
+                email=user.email,
+                is_active=user.is_active,
+                taken=mine.get("taken", 0),
+                touches=mine.get("touches", 0),
+                first_touch_delay=mine.get("first_touch_delay"),
+                deal_after=mine.get("deal_after"),
+                won=mine.get(Deal.Status.WON, 0),
+                lost=mine.get(Deal.Status.LOST, 0),
+                lost_reasons=mine.get("lost_reasons", {}),
+                revenue=Decimal(mine.get("revenue", ZERO)).quantize(KOPECK),
+                fees=Decimal(mine.get("fees", ZERO)).quantize(KOPECK),
+                commission_percent=rates.get(user.pk, default_rate),
+                open_tasks=task_row.get("n", 0),
+                overdue_tasks=task_row.get("overdue", 0),
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class Totals:
+    taken: int
+    touches: int
+    won: int
+    lost: int
+    lost_reasons: dict[str, int]
+    revenue: Decimal
+    fees: Decimal
+    commission: Decimal
+    open_tasks: int
+    overdue_tasks: int
+
+    @property
+    def conversion(self) -> Decimal | None:
+        closed = self.won + self.lost
+        if not closed:
+            return None
+        return (Decimal(self.won) / Decimal(closed)).quantize(RATIO, rounding=ROUND_HALF_UP)
+
+
+def totals(rows: list[ManagerStats]) -> Totals:
+    """The sums of the table's rows (medians do not add up, so they are left out)."""
+    reasons: dict[str, int] = defaultdict(int)
+    for row in rows:
+        for reason, n in row.lost_reasons.items():
+            reasons[reason] += n
+    return Totals(
+        taken=sum(r.taken for r in rows),
+        touches=sum(r.touches for r in rows),
+        won=sum(r.won for r in rows),
+        lost=sum(r.lost for r in rows),
+        lost_reasons=dict(reasons),
+        revenue=sum((r.revenue for r in rows), ZERO),
+        fees=sum((r.fees for r in rows), ZERO),
+        commission=sum((r.commission for r in rows), ZERO),
+        open_tasks=sum(r.open_tasks for r in rows),
+        overdue_tasks=sum(r.overdue_tasks for r in rows),
+    )
+
+
+@dataclass(frozen=True)
+class DailyPoint:
+    day: dt.date
+    won: int
+    revenue: Decimal
+
+
+def manager_daily(*, period: Period, manager_ids: Iterable[Any] | None = None) -> list[DailyPoint]:
+    """Deals won and paid revenue per Moscow day of the period (every day, zeros included),
+    in one query: the two per-day aggregates joined by a ``UNION ALL``."""
+    ids = None if manager_ids is None else list(manager_ids)
+    won = _only(
+        Deal.objects.filter(_within("closed_at", period), status=Deal.Status.WON),
+        "responsible_id",
+        ids,
+    )
+    paid = _only(
+        Order.objects.filter(_within("paid_at", period), deal__isnull=False),
+        "deal__responsible_id",
+        ids,
+    )
+    won_days = (
+        won.order_by()
+        .annotate(day=TruncDate("closed_at", tzinfo=MOSCOW))
+        .values("day")
+        .annotate(won=Count("id"), revenue=Value(ZERO, output_field=MONEY))
+        .values_list("day", "won", "revenue")
+    )
+    paid_days = (
+        paid.order_by()
+        .annotate(day=TruncDate("paid_at", tzinfo=MOSCOW))
+        .values("day")
+        .annotate(won=Value(0, output_field=IntegerField()), revenue=Sum(net_paid_amount()))
+        .values_list("day", "won", "revenue")
+    )
+    by_day: dict[dt.date, list[Any]] = {d: [0, ZERO] for d in period.dates()}
+    for day, n, revenue in won_days.union(paid_days, all=True):
+        if isinstance(day, str):  # SQLite returns the union's dates as text
+            day = dt.date.fromisoformat(day)
+        point = by_day.setdefault(day, [0, ZERO])
+        point[0] += n
+        point[1] += Decimal(revenue or 0)
+    return [
+        DailyPoint(day, n, Decimal(revenue).quantize(KOPECK))
+        for day, (n, revenue) in sorted(by_day.items())
+    ]
