@@ -143,6 +143,9 @@ class Deal(UUIDModel):
     next_step_at = models.DateTimeField(_("next step at"), null=True, blank=True)
     # The last touch with the buyer (kept by crm.services.deal_touch_recorded).
     last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True)
+    # The stale period last reminded of, named by the ``updated_at`` it started from
+    # (crm.reminders): a change moves ``updated_at`` on and so starts a new period.
+    stale_reminded_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PartnerScopedQuerySet["Deal"].as_manager()
 
@@ -164,6 +167,12 @@ class Deal(UUIDModel):
             models.Index(fields=["responsible", "-updated_at"], name="deal_responsible_upd_idx"),
             models.Index(fields=["partner", "-updated_at"], name="deal_partner_updated_idx"),
             models.Index(fields=["stage", "-updated_at"], name="deal_stage_updated_idx"),
+            # Stale-deal reminders: open deals by their last change.
+            models.Index(
+                fields=["updated_at"],
+                condition=models.Q(status="open"),
+                name="deal_open_updated_idx",
+            ),
             # The board: a seller's open deals by their next step.
             models.Index(
                 fields=["responsible", "status", "next_step_at"], name="deal_resp_next_step_idx"

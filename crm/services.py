@@ -1040,3 +1040,9 @@ def touch_script_step_delete(*, step: TouchScriptStep) -> None:
 def touch_script_delete(*, script: TouchScript) -> None:
     """The partner's script goes; the managers read the next one (the partner's or built-in)."""
     script.delete()
+
+
+def deals_stale_reminded(*, deal_ids: Iterable[Any]) -> int:
+    """Record that the deals' current stale period has been reminded of (crm.reminders, with
+    the deals locked). Not a change of the deal: ``updated_at`` stays, so no new period."""
+    return Deal.objects.filter(pk__in=list(deal_ids)).update(stale_reminded_for=F("updated_at"))

@@ -146,7 +146,16 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": 3600,
+        # Publishing gives up after one quick retry (~0.3 s) instead of kombu's default of
+        # several seconds: a task enqueued from a request must not hold the request while
+        # Redis is down (the outbox's periodic job sends what could not be enqueued).
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     _broker_dir = VAR_DIR / "celery-broker"
@@ -199,6 +208,19 @@ CELERY_BEAT_SCHEDULE["queue-auto-release"] = {
     "schedule": 60.0,
     "options": {"expires": 60.0},
 }
+# The outbox (notifications): due messages, retries and rows a dead worker left behind.
+CELERY_BEAT_SCHEDULE["notifications-deliver-pending"] = {
+    "task": "notifications.tasks.deliver_pending_task",
+    "schedule": 60.0,
+    "options": {"expires": 60.0},
+}
+# Stale-deal reminders (crm.reminders), once a minute; the outbox's unique keys keep a
+# reminder from going out twice even when two runs overlap.
+CELERY_BEAT_SCHEDULE["crm-stale-deal-reminders"] = {
+    "task": "crm.tasks.stale_deal_reminders_task",
+    "schedule": 60.0,
+    "options": {"expires": 60.0},
+}
 # Tests run tasks inline unless they exercise the broker on purpose.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -206,6 +228,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # --- Email ----------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+    # Decoded subjects and text instead of raw MIME (base64 Cyrillic) in `make run`'s output.
+    EMAIL_BACKEND = "salesdesk.mail.ConsoleEmailBackend"
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = int(_email.get("EMAIL_PORT") or 25)
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
@@ -218,6 +243,19 @@ if _email.get("EMAIL_FILE_PATH"):
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SalesDesk <noreply@salesdesk.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in emails are absolute: the site's address as its users reach it.
+SITE_URL = (env_str("SITE_URL", "http://localhost:8000") or "").rstrip("/")
+
+# --- Notifications (the outbox) -------------------------------------------------------------
+# Attempts before a message is marked failed; the wait after the n-th failure is
+# base × 2^(n-1) seconds (1, 2, 4, 8, 16 minutes by default), at most the cap.
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 60, minimum=1)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 3600, minimum=1)
+# A row still "sending" this long after its claim was left by a worker that died.
+NOTIFICATIONS_SENDING_TIMEOUT_SECONDS = env_int(
+    "NOTIFICATIONS_SENDING_TIMEOUT_SECONDS", 600, minimum=60
+)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -38,6 +38,7 @@ from partners.models import SalesStatus as S
 from partners.services import call_book
 from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
 from tests.crm.factories import ContactFactory, DealFactory, TaskFactory
+from tests.notifications.factories import NotificationFactory
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import (
     PartnerFactory,
@@ -190,6 +191,13 @@ def _script(partner: Partner) -> dict[str, Any]:
     return {"script_id": script.pk, "step_id": script.steps.first().pk}  # type: ignore[union-attr]
 
 
+def _notification(partner: Partner) -> dict[str, Any]:
+    """A partner's failed email: what «send again» takes (the outbox is the head's, not the
+    partner's: a partner gets 403)."""
+    owner = UserFactory.create(role="partner_owner", partner=partner)
+    return {"pk": NotificationFactory.create(status="failed", recipient=owner.email, user=owner).pk}
+
+
 @dataclass(frozen=True)
 class Route:
     build: Callable[[Partner], dict[str, Any]]
@@ -260,6 +268,7 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "head/deals/<uuid:deal_id>/touches/": StaffRoute(_deal_page, head_only=True),
     "head/stages/<uuid:partner_id>/": StaffRoute(_partner_id, head_only=True),
     "head/contacts/<str:contact_id>/": StaffRoute(_contact, head_only=True),
+    "head/notifications/<uuid:pk>/resend/": StaffRoute(_notification, head_only=True),
     # the manager's workspace (another manager's deal is a 404: tests/crm/test_deal_pages.py)
     "workspace/deals/<uuid:deal_id>/": StaffRoute(_deal_page, head_only=False),
     "workspace/deals/<uuid:deal_id>/stage/": StaffRoute(_deal_page, head_only=False),

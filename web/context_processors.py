@@ -43,6 +43,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Buyers"), reverse("contacts_head:contacts")))
         items.append((_("Fees"), reverse("billing_head:fees")))
         items.append((_("Task monitor"), reverse("tasks_head:monitor")))
+        items.append((_("Notifications"), reverse("notifications_head:list")))
     if role not in PARTNER_ROLES:
         items.append((_("API tokens"), reverse("accounts:tokens")))
     # The global search, for those who work deals (web.search.SEARCH_ROLES).

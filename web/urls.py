@@ -49,6 +49,7 @@ urlpatterns = [
     path("head/tasks/", include((tasks_urls.head_urlpatterns, "tasks_head"))),
     path("head/deals/", include((deals_urls.head_urlpatterns, "deals_head"))),
     path("head/stages/", include("web.crm.stages_urls")),
+    path("head/notifications/", include("web.notifications.urls")),
     path("head/contacts/", include((contacts_urls.head_urlpatterns, "contacts_head"))),
     path("cabinet/orders/", include("web.orders.urls")),
     path("cabinet/billing/", include("web.billing.urls")),

@@ -8,17 +8,19 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import PARTNER_ROLES, User
+from notifications.models import Notification
+from notifications.services import notification_render, notification_write
 from partners.models import (
     Partner,
     Product,
     SalesStatus,
     StatusChange,
 )
-from partners.tasks import notify_partner_of_decision_task
 from salesdesk.errors import ConflictError
 
 logger = logging.getLogger(__name__)
@@ -54,8 +56,33 @@ def audit_write(
     )
 
 
-def notify_partner(change: StatusChange) -> None:
-    transaction.on_commit(lambda: notify_partner_of_decision_task.delay(change.pk))
+def notify_partner(change: StatusChange) -> int:
+    """Email the partner's active people about a decision of the head of sales: one outbox
+    row each, written in the decision's transaction and sent after it commits (a rolled-back
+    decision sends nothing; writing it twice sends once). Returns the rows written now."""
+    recipients = User.objects.filter(
+        partner=change.partner, role__in=sorted(PARTNER_ROLES), is_active=True
+    ).order_by("email")
+    context = {
+        "change": change,
+        "partner": change.partner,
+        "product": change.product,
+        "cabinet_url": settings.SITE_URL + reverse("partners:cabinet"),
+    }
+    subject, text, html = notification_render("partner_decision", context)
+    written = 0
+    for user in recipients:
+        _notification, created = notification_write(
+            key=f"decision:{change.pk}:{user.email.lower()}",
+            kind=Notification.Kind.PARTNER_DECISION,
+            recipient=user.email,
+            user=user,
+            subject=subject,
+            text=text,
+            html=html,
+        )
+        written += created
+    return written
 
 
 def product_lock(product: Product) -> Product:

@@ -1,14 +1,18 @@
-"""The partner's people are emailed about the head of sales' decisions — once each."""
+"""The partner's people are emailed about the head of sales' decisions — once each, through
+the outbox (notifications)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from unittest import mock
 
 import pytest
-from celery.exceptions import Retry
 from django.core import mail
+from django.utils import timezone
 
+from notifications.delivery import notification_deliver, notifications_due
+from notifications.models import Notification
 from partners import services
 from partners.models import SalesStatus, StatusChange
 from partners.tasks import notify_partner_of_decision_task
@@ -51,12 +55,15 @@ def test_approval_emails_the_partners_active_people(
             product=product, actor=head, comment="Всё понятно", call_notes=ADHOC_CALL_NOTES
         )
 
-    assert len(mail.outbox) == 1
+    # one message per person: one bad address cannot hold up the others, nor shows the others
+    assert len(mail.outbox) == 2
+    assert [m.to for m in mail.outbox if len(m.to) != 1] == []
     assert _recipients() == {people["owner"].email, people["staff"].email}
     message = mail.outbox[0]
     assert product.name in message.subject
     assert "Всё понятно" in message.body
-    assert StatusChange.objects.get(product=product, to_status="approved").notified_at is not None
+    assert "<html" in message.alternatives[0][0]  # type: ignore[attr-defined]
+    assert Notification.objects.filter(status="sent").count() == 2
 
 
 def test_a_refusal_email_carries_the_comment(
@@ -69,7 +76,7 @@ def test_a_refusal_email_carries_the_comment(
             product=product, actor=head, reason="unacceptable_price", comment="Цена завышена"
         )
 
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2
     assert "Цена завышена" in mail.outbox[0].body
     assert "unacceptable_price" not in mail.outbox[0].body  # the label, not the code
 
@@ -85,7 +92,7 @@ def test_product_blocks_and_unblocks_are_emailed(
     with django_capture_on_commit_callbacks(execute=True):
         getattr(services, action)(product=product, actor=head)
 
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2
     assert product.name in mail.outbox[0].subject
     assert "unblocked" not in mail.outbox[0].body
 
@@ -96,7 +103,7 @@ def test_partner_blocks_are_emailed(head, people, django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         services.partner_unblock(partner=people["partner"], actor=head)
 
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 4
     assert all(people["partner"].name in m.subject for m in mail.outbox)
     assert _recipients() == {people["owner"].email, people["staff"].email}
 
@@ -122,34 +129,67 @@ def test_nothing_is_sent_when_the_decision_is_rolled_back(
     assert mail.outbox == []
 
 
-def test_running_the_task_twice_sends_once(head, people) -> None:
-    product = product_in_status(SalesStatus.SUBMITTED, partner=people["partner"], head=head)
-    # on_commit never fires here
-    services.product_approve(product=product, actor=head, call_notes=ADHOC_CALL_NOTES)
-    change = StatusChange.objects.get(product=product, to_status="approved")
-
-    first = notify_partner_of_decision_task.delay(change.pk).get()
-    second = notify_partner_of_decision_task.delay(change.pk).get()
-
-    assert (first, second) == (2, 0)
-    assert len(mail.outbox) == 1
-
-
-def test_a_failed_send_gives_the_claim_back_for_the_retry(head, people) -> None:
+def test_the_decision_writes_one_outbox_row_per_person_in_its_transaction(head, people) -> None:
     # given
     product = product_in_status(SalesStatus.SUBMITTED, partner=people["partner"], head=head)
+
+    # when: on_commit never fires here, so nothing is handed to a worker
+    services.product_approve(product=product, actor=head, call_notes=ADHOC_CALL_NOTES)
+
+    # then: the rows wait in the outbox, with the Russian text and an HTML version
+    change = StatusChange.objects.get(product=product, to_status="approved")
+    rows = Notification.objects.filter(kind="partner_decision").order_by("recipient")
+    assert [(n.recipient, n.status) for n in rows] == sorted(
+        [(people["owner"].email, "pending"), (people["staff"].email, "pending")]
+    )
+    assert {n.key for n in rows} == {
+        f"decision:{change.pk}:{people['owner'].email.lower()}",
+        f"decision:{change.pk}:{people['staff'].email.lower()}",
+    }
+    assert all("Новый статус" in n.text and "<html" in n.html for n in rows)
+    assert mail.outbox == []
+
+
+def test_an_old_queued_task_writes_nothing_twice(head, people) -> None:
+    # given: a decision whose notifications were written with it
+    product = product_in_status(SalesStatus.SUBMITTED, partner=people["partner"], head=head)
     services.product_approve(product=product, actor=head, call_notes=ADHOC_CALL_NOTES)
     change = StatusChange.objects.get(product=product, to_status="approved")
 
-    # when: the mail server is down
-    with (
-        mock.patch("partners.tasks.send_mail", side_effect=ConnectionError("SMTP is down")),
-        pytest.raises(Retry),
-    ):
-        notify_partner_of_decision_task.delay(change.pk)
+    # when: a task message from before the outbox arrives
+    written = notify_partner_of_decision_task.delay(change.pk).get()
 
-    # then: not marked as notified, so the retry sends it
-    change.refresh_from_db()
-    assert change.notified_at is None
-    assert notify_partner_of_decision_task.delay(change.pk).get() == 2
-    assert len(mail.outbox) == 1
+    # then
+    assert written == 0
+    assert Notification.objects.filter(kind="partner_decision").count() == 2
+
+
+def test_a_failed_send_is_retried_and_sent_once(
+    head, people, django_capture_on_commit_callbacks
+) -> None:
+    # given: the mail server is down when the decision is made
+    product = product_in_status(SalesStatus.SUBMITTED, partner=people["partner"], head=head)
+    with (
+        mock.patch(
+            "notifications.channels.EmailMultiAlternatives.send",
+            side_effect=ConnectionError("SMTP is down"),
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.product_approve(product=product, actor=head, call_notes=ADHOC_CALL_NOTES)
+
+    # then: nothing sent, the rows wait for their retry with the error recorded
+    rows = list(Notification.objects.filter(kind="partner_decision"))
+    assert mail.outbox == []
+    assert {(n.status, n.attempts) for n in rows} == {("pending", 1)}
+    assert all("SMTP is down" in n.last_error for n in rows)
+
+    # when: the periodic job runs after the backoff
+    later = timezone.now() + dt.timedelta(minutes=2)
+    for notification_id in notifications_due(now=later):
+        notification_deliver(notification_id=notification_id, now=later)
+
+    # then: each person gets it once
+    assert sorted(_recipients()) == sorted([people["owner"].email, people["staff"].email])
+    assert len(mail.outbox) == 2
+    assert {(n.status, n.attempts) for n in Notification.objects.all()} == {("sent", 2)}

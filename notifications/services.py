@@ -1,0 +1,101 @@
+"""Writing notifications (in the caller's transaction) and sending one again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from accounts.models import User
+from notifications.models import Notification
+from notifications.tasks import enqueue
+
+SUBJECT_MAX = 255
+
+
+def notification_write(
+    *,
+    key: str,
+    kind: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    channel: str = Notification.Channel.EMAIL,
+    user: User | None = None,
+) -> tuple[Notification, bool]:
+    """The row for ``key`` and whether this call created it. It is written in the caller's
+    transaction and handed to a worker when that commits; a key written before (also by a
+    concurrent transaction: the unique constraint decides) is left as it is."""
+    notification, created = Notification.objects.get_or_create(
+        key=key,
+        defaults={
+            "kind": kind,
+            "channel": channel,
+            "recipient": recipient,
+            "user": user,
+            # A header: one line.
+            "subject": " ".join(subject.split())[:SUBJECT_MAX],
+            "text": text,
+            "html": html,
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: enqueue(notification.pk))
+    return notification, created
+
+
+def notify(
+    *,
+    key: str,
+    kind: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    channel: str = Notification.Channel.EMAIL,
+    user: User | None = None,
+) -> Notification:
+    """Write a notification in the caller's transaction; deliver it after commit. Nothing
+    here waits on the broker or the mail server. A duplicate key returns the existing row."""
+    notification, _created = notification_write(
+        key=key,
+        kind=kind,
+        recipient=recipient,
+        subject=subject,
+        text=text,
+        html=html,
+        channel=channel,
+        user=user,
+    )
+    return notification
+
+
+def notification_render(
+    template: str, context: Mapping[str, Any], *, language: str | None = None
+) -> tuple[str, str, str]:
+    """Subject, text and HTML of ``templates/notifications/<template>{_subject.txt,.txt,.html}``
+    in ``language`` (the site's, Russian, by default)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"notifications/{template}_subject.txt", context).strip()
+        context = {**context, "subject": subject}
+        text = render_to_string(f"notifications/{template}.txt", context)
+        html = render_to_string(f"notifications/{template}.html", context)
+    return subject, text, html
+
+
+def notification_resend(*, notification: Notification, now: dt.datetime | None = None) -> bool:
+    """Send a failed (or still pending) notification again: attempts start over and a worker
+    gets it after commit. False if it was sent or is being sent meanwhile."""
+    now = now or timezone.now()
+    changed = Notification.objects.filter(
+        pk=notification.pk, status__in=[Notification.Status.FAILED, Notification.Status.PENDING]
+    ).update(status=Notification.Status.PENDING, attempts=0, next_attempt_at=now, last_error="")
+    if changed:
+        transaction.on_commit(lambda: enqueue(notification.pk))
+    return bool(changed)
