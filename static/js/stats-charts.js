@@ -60,6 +60,14 @@
       });
       data.push(s.values);
     });
+    // Counts get whole-number ticks (no «0,5 заказа»).
+    var whole = (spec.series || []).every(function (s) {
+      return s.values.every(function (v) { return v === null || Number.isInteger(v); });
+    });
+    var yAxis = { values: function (u, splits) { return splits.map(function (v) { return number(v); }); }, size: 60 };
+    if (whole) {
+      yAxis.incrs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 1000000];
+    }
     var opts = {
       width: Math.max(260, el.clientWidth),
       height: parseInt(el.dataset.height || "240", 10),
@@ -73,7 +81,7 @@
       axes: [
         labels ? { values: function (u, splits) { return splits.map(function (i) { return labels[i] || ""; }); } }
           : spec.time ? { values: timeTicks } : {},
-        { values: function (u, splits) { return splits.map(function (v) { return number(v); }); }, size: 60 }
+        yAxis
       ],
       legend: { show: true }
     };
