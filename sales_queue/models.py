@@ -225,6 +225,9 @@ class QueueEvent(models.Model):
     )
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # For a take: when the taker first touched the item at or after it (the statistics'
+    # first-touch delay), kept by the touch service so no statistic has to look it up per take.
+    first_touch_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("queue event")

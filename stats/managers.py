@@ -128,22 +128,13 @@ def _only(qs: QuerySet[Any], name: str, manager_ids: Iterable[Any] | None) -> Qu
 
 
 def _takes(period: Period, manager_ids: Iterable[Any] | None) -> QuerySet[Any]:
-    """Per manager: takes in the period and the median delay to the taker's first touch."""
-    first_touch = (
-        Touch.objects.filter(
-            item_id=OuterRef("item_id"),
-            manager_id=OuterRef("manager_id"),
-            created_at__gte=OuterRef("created_at"),
-        )
-        .order_by("created_at")
-        .values("created_at")[:1]
-    )
+    """Per manager: takes in the period and the median delay to the taker's first touch (kept
+    on the take's event by the touch service, ``QueueEvent.first_touch_at``)."""
     takes = QueueEvent.objects.filter(
         _within("created_at", period), kind=QueueEvent.Kind.TAKEN, manager__isnull=False
     )
     return (
         _only(takes, "manager_id", manager_ids)
-        .annotate(first_touch_at=Subquery(first_touch))
         .order_by()
         .values("manager_id")
         .annotate(

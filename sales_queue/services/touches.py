@@ -217,6 +217,14 @@ def queue_touch(
         reason=reason if outcome == Outcome.REFUSED else "",
         created_at=now,
     )
+    # The first touch after each of this manager's takes of the item not touched yet.
+    QueueEvent.objects.filter(
+        item=item,
+        kind=QueueEvent.Kind.TAKEN,
+        manager=manager,
+        first_touch_at__isnull=True,
+        created_at__lte=now,
+    ).update(first_touch_at=now)
     deal_touch_recorded(
         deal=deal,
         channel=channel,

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -87,13 +88,29 @@ def _item(product: Product, holder: User, taken_at: dt.datetime, **fields: Any) 
 
 
 def _take(item: QueueItem, manager: User, at: dt.datetime) -> None:
-    QueueEvent.objects.create(item=item, kind=QueueEvent.Kind.TAKEN, manager=manager, created_at=at)
+    # The take's first touch, as the touch service keeps it (whichever is written first here).
+    first = (
+        Touch.objects.filter(item=item, manager=manager, created_at__gte=at)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    QueueEvent.objects.create(
+        item=item, kind=QueueEvent.Kind.TAKEN, manager=manager, created_at=at, first_touch_at=first
+    )
 
 
 def _touch(manager: User, at: dt.datetime, *, item: Any = None, deal: Any = None) -> None:
     Touch.objects.create(
         item=item, deal=deal, manager=manager, channel="phone", outcome="reached", created_at=at
     )
+    if item is not None:
+        takes = QueueEvent.objects.filter(
+            item=item, kind=QueueEvent.Kind.TAKEN, manager=manager, created_at__lte=at
+        )
+        takes.filter(Q(first_touch_at__isnull=True) | Q(first_touch_at__gt=at)).update(
+            first_touch_at=at
+        )
 
 
 def _deal(
