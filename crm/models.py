@@ -127,6 +127,9 @@ class Deal(UUIDModel):
     created_at = models.DateTimeField(_("deal created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Why a lost deal was lost (one of DealLostReason; empty otherwise), kept by the services
+    # that close and reopen deals, so statistics group losses without looking each one up.
+    lost_reason = models.CharField(_("lost reason"), max_length=32, blank=True)
     # Nullable only so the migration could fill it for deals opened before stages existed;
     # every service sets it.
     stage = models.ForeignKey(

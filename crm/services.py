@@ -200,8 +200,8 @@ def deal_open(
         fields.append("contact")
     if deal.status != Deal.Status.OPEN:
         # The item came back to the queue (its product switched on or unblocked again).
-        deal.status, deal.closed_at = Deal.Status.OPEN, None
-        fields += ["status", "closed_at"]
+        deal.status, deal.closed_at, deal.lost_reason = Deal.Status.OPEN, None, ""
+        fields += ["status", "closed_at", "lost_reason"]
         if deal.stage_id != first.pk:
             StageChange.objects.create(deal=deal, from_stage_id=deal.stage_id, to_stage=first)
             deal.stage = first
@@ -241,7 +241,7 @@ def deals_close(
             .order_by("pk")
         )
         Deal.objects.filter(pk__in=[d.pk for d in deals]).update(
-            status=status, closed_at=now, updated_at=now
+            status=status, closed_at=now, updated_at=now, lost_reason=""
         )
         tasks_for_deals(deals=deals, kind=Task.Kind.WITHDRAWN, now=now)
         return len(deals)
@@ -275,7 +275,11 @@ def _deals_to_terminal(
     for partner_id, target in targets.items():
         pks = [pk for pk, p, _s in rows if p == partner_id]
         Deal.objects.filter(pk__in=pks).update(
-            status=status, stage=target, closed_at=now, updated_at=now
+            status=status,
+            stage=target,
+            closed_at=now,
+            updated_at=now,
+            lost_reason=reason if status == Deal.Status.LOST else "",
         )
     for pk, partner_id, stage_id in rows:
         target = targets[partner_id]
@@ -433,7 +437,8 @@ def deal_stage_move(*, deal: Deal, stage: Stage, actor: Any, reason: str = "") -
     deal.stage = stage
     deal.status = STATUS_OF_KIND[Stage.Kind(stage.kind)]
     deal.closed_at = now if stage.is_terminal else None
-    deal.save(update_fields=["stage", "status", "closed_at", "updated_at"])
+    deal.lost_reason = reason if stage.kind == Stage.Kind.LOST else ""
+    deal.save(update_fields=["stage", "status", "closed_at", "lost_reason", "updated_at"])
     task_kind = {
         Stage.Kind.WON: Task.Kind.WON,
         Stage.Kind.LOST: Task.Kind.LOST,

@@ -37,29 +37,26 @@ from typing import Any
 from django.conf import settings
 from django.db.models import (
     Case,
-    CharField,
     Count,
     DecimalField,
     DurationField,
     ExpressionWrapper,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import SELLER_ROLES, User
 from billing.models import LedgerEntry
-from crm.models import Deal, Stage, StageChange, Task
+from crm.models import Deal, Task
 from orders.models import Order
-from sales_queue.models import QueueEvent, QueueItem, Touch
+from sales_queue.models import QueueEvent, Touch
 from salesdesk.money import KOPECK, ZERO
 from salesdesk.timezones import MOSCOW
 from stats.aggregates import Median
@@ -174,40 +171,14 @@ def _deals_opened(period: Period, manager_ids: Iterable[Any] | None) -> QuerySet
     )
 
 
-def lost_reason_expression() -> Case:
-    """A lost deal's reason: its latest lost stage change's, else its queue item's outcome."""
-    stage_reason = (
-        StageChange.objects.filter(deal_id=OuterRef("pk"), to_stage__kind=Stage.Kind.LOST)
-        .exclude(reason="")
-        .order_by("-created_at", "-id")
-        .values("reason")[:1]
-    )
-    # A correlated subquery, not a join: evaluated only for the rare loss without a stage
-    # change reason (COALESCE stops at the first value), it spares a scan of the queue.
-    queue_reason = QueueItem.objects.filter(pk=OuterRef("queue_item_id")).values("outcome_reason")
-    return Case(
-        When(
-            status=Deal.Status.LOST,
-            then=Coalesce(
-                Subquery(stage_reason, output_field=CharField()),
-                NullIf(Subquery(queue_reason, output_field=CharField()), Value("")),
-                Value(""),
-            ),
-        ),
-        default=Value(""),
-        output_field=CharField(),
-    )
-
-
 def _deals_closed(period: Period, manager_ids: Iterable[Any] | None) -> QuerySet[Any]:
     deals = Deal.objects.filter(
         _within("closed_at", period), status__in=(Deal.Status.WON, Deal.Status.LOST)
     )
     return (
         _only(deals, "responsible_id", manager_ids)
-        .annotate(reason=lost_reason_expression())
         .order_by()
-        .values("responsible_id", "status", "reason")
+        .values("responsible_id", "status", reason=F("lost_reason"))
         .annotate(n=Count("id"))
     )
 

@@ -122,6 +122,7 @@ def _deal(
     status: str = Deal.Status.OPEN,
     closed_at: dt.datetime | None = None,
     queue_item: QueueItem | None = None,
+    lost_reason: str = "",
 ) -> Deal:
     deal = DealFactory.create(product=product, responsible=responsible, queue_item=queue_item)
     fields: dict[str, Any] = {
@@ -129,6 +130,8 @@ def _deal(
         "lead_created_at": created_at - after,
         "status": status,
         "closed_at": closed_at,
+        # as the closing services keep it
+        "lost_reason": lost_reason,
     }
     if status in (Deal.Status.WON, Deal.Status.LOST):
         fields["stage"] = stage_of_kind(partner_id=product.partner_id, kind=status)
@@ -201,7 +204,15 @@ def build_world() -> World:
     )
     _touch(anna, T0 + 3 * H, deal=d1)
     _touch(anna, dt.datetime(2026, 11, 17, 0, 0, tzinfo=MOSCOW), deal=d1)
-    d2 = _deal(product, anna, created_at=T0 + H, after=4 * H, status="lost", closed_at=T0 + 2 * H)
+    d2 = _deal(
+        product,
+        anna,
+        created_at=T0 + H,
+        after=4 * H,
+        status="lost",
+        closed_at=T0 + 2 * H,
+        lost_reason="too_expensive",
+    )
     StageChange.objects.create(
         deal=d2,
         to_stage=stage_of_kind(partner_id=product.partner_id, kind=Stage.Kind.LOST),
@@ -218,6 +229,7 @@ def build_world() -> World:
         status="lost",
         closed_at=T0 + 3 * H,
         queue_item=d3_item,
+        lost_reason="unreachable",
     )
     # D4: lost on 5.11, the buyer paid within the window on 14.11 — a late win.
     d4_item = _item(product, anna, before, outcome="lost", outcome_reason="not_interested")
@@ -229,6 +241,7 @@ def build_world() -> World:
         status="lost",
         closed_at=dt.datetime(2026, 11, 5, 12, 0, tzinfo=MOSCOW),
         queue_item=d4_item,
+        lost_reason="not_interested",
     )
     assert deal_win_late(queue_item_id=d4_item.pk, now=T0 + 2 * D) == 1
     _deal(product, anna, created_at=before, after=H, status="withdrawn", closed_at=T0 + H)
