@@ -126,7 +126,7 @@ DEALS_SQL = """
 INSERT INTO crm_deal (id, title, source, contact_name, contact_email, contact_phone,
     contact_telegram, contact_whatsapp, status, lead_created_at, created_at, updated_at,
     closed_at, order_id, partner_id, product_id, queue_item_id, responsible_id, stage_id,
-    contact_id, last_touch_at, next_step, next_step_at, description)
+    contact_id, last_touch_at, next_step, next_step_at, description, lost_reason)
 SELECT md5('d' || g)::uuid, 'Курс', 'vk_ads', o.customer_name, '', o.customer_phone, '', '',
     CASE WHEN g %% 10 IN (1, 3, 5) THEN 'won' WHEN g %% 10 = 7 THEN 'lost' ELSE 'open' END,
     i.entered_at, i.taken_at, i.updated_at, i.closed_at, o.id, o.partner_id, o.product_id,
@@ -134,7 +134,7 @@ SELECT md5('d' || g)::uuid, 'Курс', 'vk_ads', o.customer_name, '', o.custome
     (SELECT s.id FROM crm_stage s WHERE s.partner_id = o.partner_id AND s.kind =
         CASE WHEN g %% 10 IN (1, 3, 5) THEN 'won' WHEN g %% 10 = 7 THEN 'lost' ELSE 'open' END
      ORDER BY s.position LIMIT 1),
-    NULL, i.last_touch_at, 'Перезвонить', i.taken_at + interval '2 days', ''
+    NULL, i.last_touch_at, 'Перезвонить', i.taken_at + interval '2 days', '', i.outcome_reason
 FROM generate_series(1, %(orders)s) AS g
 JOIN queue_queueitem i ON i.id = md5('i' || g)::uuid
 JOIN orders_order o ON o.id = i.order_id
