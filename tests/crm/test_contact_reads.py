@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from orders.models import Order
 from sales_queue.models import Touch
-from tests.accounts.factories import PersonalTokenFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.clients import staff_api
 from tests.crm.factories import ContactFactory, DealFactory
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import ProductFactory
@@ -126,9 +126,7 @@ def test_staff_see_the_buyers_of_the_deals_they_may_see(staff_client) -> None:
         return sorted(c["name"] for c in response.json()["results"])
 
     head, _ = staff_client(role="head")
-    _token, raw = PersonalTokenFactory.issue(user=vera)
-    vera_api = APIClient()
-    vera_api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    vera_api = staff_api(vera)
     qa, _ = staff_client(role="qa")
 
     # then the head sees everyone, Вера her deals' buyers of both partners, QA nobody

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from crm.models import Deal, Stage, StageChange, Task
 from crm.services import deal_stage_move, stage_of_kind, stages_ensure
 from tests.accounts.factories import UserFactory
+from tests.clients import logged_in
 from tests.crm.factories import DealFactory
 from tests.partners.factories import PartnerFactory, ProductFactory
 from tests.sales_queue.factories import manager
@@ -24,12 +24,6 @@ pytestmark = pytest.mark.django_db
 
 BOARD = "/workspace/deals/board/"
 HEAD_BOARD = "/head/deals/board/"
-
-
-def logged_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def board(response: Any) -> list[tuple[str, list[str]]]:

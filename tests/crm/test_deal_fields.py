@@ -4,36 +4,20 @@ order is still in the queue the item goes along. All or nothing; a partner only 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.test import Client
-from rest_framework.test import APIClient
 
 from crm.models import Deal, Task
 from crm.services import deal_fields_set
 from sales_queue.models import QueueItem
 from sales_queue.services import queue_take_next
 from salesdesk.errors import ApplicationError
-from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.clients import logged_in, partner_api, staff_api
 from tests.crm.factories import DealFactory
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import NOON, manager, queued_item
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def api(user: Any) -> APIClient:
-    _token, raw = PersonalTokenFactory.issue(user=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 def field_tasks(deal: Deal) -> list[str]:
@@ -133,7 +117,7 @@ def test_a_deal_whose_order_is_held_goes_over_with_its_queue_item() -> None:
     deal = Deal.objects.get(queue_item=item)
 
     # when the head hands the deal to Олег over the API
-    response = api(UserFactory.create(role="head")).patch(
+    response = staff_api(UserFactory.create(role="head")).patch(
         f"/api/v1/deals/{deal.pk}/", {"responsible": str(oleg.pk)}, format="json"
     )
 
@@ -157,7 +141,7 @@ def test_a_refused_hand_over_keeps_every_field_as_it_was() -> None:
     title = deal.title
 
     # when the head renames the deal and hands it to the busy Олег
-    response = api(UserFactory.create(role="head")).patch(
+    response = staff_api(UserFactory.create(role="head")).patch(
         f"/api/v1/deals/{deal.pk}/",
         {"title": "Новое имя", "responsible": str(oleg.pk)},
         format="json",
@@ -175,7 +159,7 @@ def test_a_closed_deal_stays_with_its_manager() -> None:
     vera, oleg = manager(), manager()
     deal = DealFactory.create(responsible=vera, status=Deal.Status.WON)
 
-    response = api(UserFactory.create(role="head")).patch(
+    response = staff_api(UserFactory.create(role="head")).patch(
         f"/api/v1/deals/{deal.pk}/", {"responsible": str(oleg.pk)}, format="json"
     )
 
@@ -192,21 +176,22 @@ def test_who_may_change_what_over_the_api() -> None:
     url = f"/api/v1/deals/{deal.pk}/"
 
     # Вера renames it
-    renamed = api(vera).patch(url, {"title": "Курс 2"}, format="json")
+    renamed = staff_api(vera).patch(url, {"title": "Курс 2"}, format="json")
     assert renamed.status_code == 200
     assert renamed.json()["title"] == "Курс 2"
     # but may not hand it over; Олег does not see it; the partner only reads it
-    assert api(vera).patch(url, {"responsible": str(oleg.pk)}, format="json").status_code == 403
-    assert api(oleg).patch(url, {"title": "Чужое"}, format="json").status_code == 404
-    _key, raw = ApiKeyFactory.issue(partner=deal.partner)
-    partner = APIClient()
-    partner.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    assert partner.patch(url, {"title": "Партнёр"}, format="json").status_code == 403
+    assert (
+        staff_api(vera).patch(url, {"responsible": str(oleg.pk)}, format="json").status_code == 403
+    )
+    assert staff_api(oleg).patch(url, {"title": "Чужое"}, format="json").status_code == 404
+    assert (
+        partner_api(deal.partner).patch(url, {"title": "Партнёр"}, format="json").status_code == 403
+    )
     # bad input is a 400 naming the field; someone who is not an active seller too
-    bad = api(vera).patch(url, {"title": ""}, format="json")
+    bad = staff_api(vera).patch(url, {"title": ""}, format="json")
     assert bad.status_code == 400
     assert "title" in bad.json()["details"]
-    head = api(UserFactory.create(role="head"))
+    head = staff_api(UserFactory.create(role="head"))
     qa = UserFactory.create(role="qa")
     nobody = head.patch(url, {"responsible": str(qa.pk)}, format="json")
     assert nobody.status_code == 400

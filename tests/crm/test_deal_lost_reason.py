@@ -4,15 +4,12 @@ deals lost before (from the lost stage change, else the queue item's outcome).""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from crm.models import Deal, Stage, StageChange
 from crm.services import deal_stage_move, deal_win_late, deals_close, stage_of_kind
 from tests.crm.factories import DealFactory
+from tests.migrations import latest, migrate
 from tests.sales_queue.factories import QueueItemFactory
 
 
@@ -50,13 +47,11 @@ def test_the_migration_fills_in_the_reason_of_past_losses() -> None:
     Deal.objects.filter(pk__in=[with_change.pk, from_queue.pk]).update(status="lost")
     Deal.objects.filter(pk=won.pk).update(status="won")
 
-    executor = MigrationExecutor(connection)
-    leaves: Any = executor.loader.graph.leaf_nodes()
     try:
-        executor.migrate([("crm", "0014_deal_stale_reminded_for")])
-        MigrationExecutor(connection).migrate(leaves)
+        migrate([("crm", "0014_deal_stale_reminded_for")])
+        migrate(latest())
     finally:
-        MigrationExecutor(connection).migrate(leaves)
+        migrate(latest())
 
     assert lost_reason(with_change) == "bought_elsewhere"
     assert lost_reason(from_queue) == "unreachable"

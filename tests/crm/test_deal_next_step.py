@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from crm.services import deal_next_step_set, deal_stage_move, stage_of_kind
 from sales_queue.services import queue_take_next, queue_touch
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
 from tests.accounts.factories import UserFactory
+from tests.clients import logged_in
 from tests.crm.factories import DealFactory
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import MSK, NOON, manager, queued_item
@@ -31,12 +31,6 @@ pytestmark = pytest.mark.django_db
 MY = "/workspace/deals/"
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
-
-
-def logged_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- the first next step and the last touch ---------------------------------------------------

@@ -17,6 +17,7 @@ from crm.services import stage_of_kind, stages_ensure
 from orders.models import Order
 from sales_queue.services import queue_take_next
 from tests.accounts.factories import UserFactory
+from tests.clients import logged_in
 from tests.crm.factories import DealFactory
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import PartnerFactory, ProductFactory
@@ -28,12 +29,6 @@ pytestmark = pytest.mark.django_db
 MY = "/workspace/deals/"
 HEAD = "/head/deals/"
 CABINET = "/cabinet/deals/"
-
-
-def logged_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def titles(response: Any) -> list[str]:

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -18,7 +17,8 @@ from sales_queue.models import QueueItem, Touch
 from sales_queue.selectors import deal_touches
 from sales_queue.services import deal_touch_log, queue_take_next, queue_touch
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
-from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
+from tests.accounts.factories import ApiKeyFactory, UserFactory
+from tests.clients import logged_in, staff_api
 from tests.crm.factories import DealFactory
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import NOON, QueueItemFactory, manager, queued_item
@@ -26,19 +26,6 @@ from tests.sales_queue.factories import NOON, QueueItemFactory, manager, queued_
 pytestmark = pytest.mark.django_db
 
 MINUTE = dt.timedelta(minutes=1)
-
-
-def staff_api(user: Any) -> APIClient:
-    _token, raw = PersonalTokenFactory.issue(user=user)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return api
-
-
-def logged_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def log(deal: Deal, actor: Any, **kwargs: Any) -> Touch:

@@ -7,32 +7,18 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from billing.services import order_pay
 from crm.models import Deal, Stage, StageChange
 from orders.models import Order
 from sales_queue.services import queue_take_next, queue_touch
-from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.clients import partner_api, staff_api
 from tests.crm.factories import DealFactory
 from tests.partners.factories import PartnerFactory, ProductFactory
 from tests.sales_queue.factories import NOON, manager, queued_item
 
 pytestmark = pytest.mark.django_db
-
-
-def staff_api(user):
-    _token, raw = PersonalTokenFactory.issue(user=user)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return api
-
-
-def partner_api(partner):
-    _key, raw = ApiKeyFactory.issue(partner=partner)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return api
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from crm.models import Deal, Stage, Task
 from crm.services import deal_open, deal_stage_move, deals_close, stages_ensure
 from sales_queue.models import QueueItem
 from sales_queue.services import order_cancel, queue_reassign, queue_take_next, queue_touch
-from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
+from tests.accounts.factories import ApiKeyFactory, UserFactory
+from tests.clients import logged_in, staff_api
 from tests.crm.factories import DealFactory, TaskFactory
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import NOON, manager, queued_item
@@ -225,13 +226,6 @@ def test_a_cancelled_order_withdraws_the_deal_with_one_task(ivan, held) -> None:
 # --- the API ---------------------------------------------------------------------------------
 
 
-def staff_api(user) -> APIClient:
-    _token, raw = PersonalTokenFactory.issue(user=user)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return api
-
-
 @pytest.fixture
 def two_managers():
     ivan, petr = manager(full_name="Иван"), manager(full_name="Пётр")
@@ -335,12 +329,6 @@ def test_the_list_runs_a_bounded_number_of_queries(
 
 
 # --- the pages -------------------------------------------------------------------------------
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_manager_sees_their_open_tasks_with_the_overdue_in_red(

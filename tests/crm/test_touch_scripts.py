@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from crm.models import Deal, Task, TouchScript, TouchScriptStep
 from crm.scripts import touch_script_default, touch_script_for
@@ -17,6 +16,7 @@ from partners.models import Questionnaire
 from sales_queue.services import queue_take_next
 from salesdesk.errors import ApplicationError
 from tests.accounts.factories import UserFactory
+from tests.clients import logged_in
 from tests.crm.factories import DealFactory
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import NOON, manager, queued_item
@@ -25,12 +25,6 @@ pytestmark = pytest.mark.django_db
 
 OUTBOUND = TouchScript.Kind.OUTBOUND_ORDER
 INBOUND = TouchScript.Kind.INBOUND_CALL
-
-
-def logged_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def titles(script: Any) -> list[str]:

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -19,7 +18,8 @@ from billing.services import order_pay, order_refund
 from crm.models import Contact, Deal, Task
 from orders.models import Order
 from sales_queue.services import queue_take_next
-from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.clients import logged_in, partner_api, staff_api
 from tests.concurrency import run_concurrently
 from tests.crm.factories import ContactFactory, DealFactory
 from tests.orders.factories import OrderFactory
@@ -27,26 +27,6 @@ from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import NOON, manager, queued_item
 
 pytestmark = pytest.mark.django_db
-
-
-def staff_api(user: Any) -> APIClient:
-    _token, raw = PersonalTokenFactory.issue(user=user)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return api
-
-
-def partner_api(partner: Any) -> APIClient:
-    _key, raw = ApiKeyFactory.issue(partner=partner)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return api
-
-
-def logged_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def buyer_deal(**fields: Any) -> Deal:

@@ -7,11 +7,10 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from sales_queue.models import QueueEvent, QueueItem
 from sales_queue.services import queue_release, queue_take_next, queue_touch
+from tests.migrations import latest, migrate
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import NOON, manager, queued_item
 
@@ -75,14 +74,11 @@ def test_the_migration_fills_in_past_takes() -> None:
     touch(vera, touched, NOON + 30 * MINUTE)
     QueueEvent.objects.update(first_touch_at=None)  # as before the migration kept it
 
-    executor = MigrationExecutor(connection)
-    leaves = executor.loader.graph.leaf_nodes()
     try:
-        executor.migrate([("queue", "0004_stats_indexes")])
-        executor = MigrationExecutor(connection)
-        executor.migrate(leaves)
+        migrate([("queue", "0004_stats_indexes")])
+        migrate(latest())
     finally:
-        MigrationExecutor(connection).migrate(leaves)
+        migrate(latest())
 
     assert takes(touched) == [(vera.pk, NOON + 7 * MINUTE)]
     assert takes(untouched) == [(oleg.pk, None)]

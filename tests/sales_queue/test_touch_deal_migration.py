@@ -7,29 +7,17 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from crm.models import Deal
 from sales_queue.models import Touch
 from sales_queue.services import queue_take_next, queue_touch
+from tests.migrations import latest, migrate
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import NOON, QueueItemFactory, manager, queued_item
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("queue", "0002_touches_events_callbacks_index")]
-
-
-def migrate(targets: list[tuple[str, str]]) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def latest() -> list[tuple[str, str]]:
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 @pytest.fixture
