@@ -19,6 +19,7 @@ from sales_queue.services.closing import (
     queue_withdraw_waiting,
 )
 from sales_queue.services.supervision import (
+    deal_edit,
     deal_hand_over,
     queue_auto_release,
     queue_head_release,
@@ -41,6 +42,7 @@ __all__ = [
     "MANAGER_LOST_REASONS",
     "RESTORABLE_REASONS",
     "SWEEP_BATCH_SIZE",
+    "deal_edit",
     "deal_hand_over",
     "deal_touch_log",
     "order_cancel",

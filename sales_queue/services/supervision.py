@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from crm.models import Deal
-from crm.services import deal_reassign, deal_responsible_set
+from crm.services import deal_fields_set, deal_reassign, deal_responsible_set
 from sales_queue.models import QueueEvent, QueueItem
+from sales_queue.selectors import sellers
 from sales_queue.services.common import record_event, require_seller
 from sales_queue.services.deals import open_deal
 from sales_queue.services.touches import held_item
@@ -126,6 +127,32 @@ def deal_hand_over(*, head: User, deal: Deal, to_manager: User) -> Deal:
     if deal.responsible_id != to_manager.pk:
         queue_reassign(head=head, item_id=open_item, to_manager=to_manager)
     return Deal.objects.get(pk=deal.pk)
+
+
+@transaction.atomic
+def deal_edit(
+    *,
+    actor: User,
+    deal: Deal,
+    title: str | None = None,
+    source: str | None = None,
+    to_manager_id: Any = None,
+) -> Deal:
+    """Change a deal's title and ad channel (``None``: as it is) and, given ``to_manager_id``,
+    hand it to that active seller (:func:`deal_hand_over`) — all or nothing: a refused
+    hand-over keeps the old title too. Who may hand deals over (the head) is the caller's
+    check."""
+    deal = deal_fields_set(deal=deal, actor=actor, title=title, source=source)
+    if to_manager_id is None:
+        return deal
+    to_manager = sellers().filter(pk=to_manager_id).first()
+    if to_manager is None:
+        raise ApplicationError(
+            _("Choose an active manager."),
+            code="validation_error",
+            details={"responsible": [_("Choose an active manager.")]},
+        )
+    return deal_hand_over(head=actor, deal=deal, to_manager=to_manager)
 
 
 def queue_auto_release(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.models import Role, User
-from crm.services import deal_fields_set
-from sales_queue.selectors import sellers
-from sales_queue.services import deal_hand_over
+from sales_queue.services import deal_edit
 from salesdesk.errors import ApplicationError
 from web.crm.deals_views import DealAccessMixin
 from web.crm.forms import DealFieldsForm
@@ -52,23 +49,16 @@ class DealFieldsView(DealAccessMixin, View):
             request, "crm/deal_detail.html", self.page_context(deal, **extra), status=status
         )
 
-    @transaction.atomic
     def save(self, request: HttpRequest, deal: Any, data: dict[str, Any]) -> Any:
-        """All of the form or nothing: a refused hand-over keeps the old title too."""
-        deal = deal_fields_set(
-            deal=deal, actor=request.user, title=data["title"], source=data["source"]
-        )
         chosen = data.get("responsible")
-        if chosen and chosen != str(deal.responsible_id):
-            to_manager = sellers().filter(pk=chosen).first()
-            if to_manager is None:
-                raise ApplicationError(
-                    _("Choose an active manager."),
-                    code="validation_error",
-                    details={"responsible": [_("Choose an active manager.")]},
-                )
-            deal = deal_hand_over(head=cast(User, request.user), deal=deal, to_manager=to_manager)
-        return deal
+        return deal_edit(
+            actor=cast(User, request.user),
+            deal=deal,
+            title=data["title"],
+            source=data["source"],
+            # the form offers the choice to the head only; the same manager is no hand-over
+            to_manager_id=chosen if chosen and chosen != str(deal.responsible_id) else None,
+        )
 
 
 class HeadDealFieldsView(DealFieldsView):

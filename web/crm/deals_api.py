@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,9 +17,8 @@ from rest_framework.views import APIView
 from accounts.models import Role, User
 from crm.models import Deal, Stage
 from crm.selectors import deals_filter, deals_visible
-from crm.services import deal_fields_set, deal_stage_move
-from sales_queue.selectors import sellers
-from sales_queue.services import deal_hand_over
+from crm.services import deal_stage_move
+from sales_queue.services import deal_edit
 from salesdesk.errors import ApplicationError
 from salesdesk.pagination import paginated_response
 from salesdesk.serializers import ErrorSerializer
@@ -159,19 +157,13 @@ class DealDetailApi(DealsApiMixin):
         user = request.user
         if "responsible" in given and getattr(user, "role", None) != Role.HEAD:
             raise PermissionDenied(_("Only the head of sales hands deals over."))
-        with transaction.atomic():
-            deal_fields_set(
-                deal=deal, actor=user, title=given.get("title"), source=given.get("source")
-            )
-            if "responsible" in given:
-                to_manager = sellers().filter(pk=given["responsible"]).first()
-                if to_manager is None:
-                    raise ApplicationError(
-                        _("Choose an active manager."),
-                        code="validation_error",
-                        details={"responsible": [_("Choose an active manager.")]},
-                    )
-                deal_hand_over(head=cast(User, user), deal=deal, to_manager=to_manager)
+        deal_edit(
+            actor=cast(User, user),
+            deal=deal,
+            title=given.get("title"),
+            source=given.get("source"),
+            to_manager_id=given.get("responsible"),
+        )
         return Response(DealSerializer(deal_payloads([self.deal(pk)])[0]).data)
 
 
