@@ -76,6 +76,37 @@ def notify(
     return notification
 
 
+def notify_user(
+    *,
+    key: str,
+    kind: str,
+    user: User,
+    template: str,
+    context: Mapping[str, Any],
+) -> list[Notification]:
+    """Tell one person (an employee or a partner's user) about an event, through each channel
+    they receive this kind of message on, in the caller's transaction. ``key`` names the
+    logical message (``<event>:<id>``); each channel's row gets its own key from it, so writing
+    the same event again sends nothing twice. The message is ``template`` rendered with
+    ``context`` (plus ``user``). Email only so far."""
+    subject, text, html = notification_render(template, {**context, "user": user})
+    rows = []
+    if user.email:
+        rows.append(
+            notify(
+                key=f"{key}:email:{user.pk}",
+                kind=kind,
+                recipient=user.email,
+                subject=subject,
+                text=text,
+                html=html,
+                channel=Notification.Channel.EMAIL,
+                user=user,
+            )
+        )
+    return rows
+
+
 def notification_render(
     template: str, context: Mapping[str, Any], *, language: str | None = None
 ) -> tuple[str, str, str]:
