@@ -71,7 +71,7 @@ def _bench(args: argparse.Namespace) -> int:
                 (id, partner_id, product_id, external_id, amount, currency, customer_name,
                  customer_email, customer_phone, customer_telegram, customer_whatsapp,
                  created_at, received_at, due_at, status, paid_at, paid_amount,
-                 refunded_amount, intake_payload)
+                 refunded_amount, intake_payload, sales_active_at_intake)
             SELECT gen_random_uuid(), %(partner)s,
                    CASE WHEN g %% 30 = 2 THEN %(off)s ELSE %(product)s END,
                    'bench-' || g, 1000.00, 'RUB', 'Buyer ' || g, '',
@@ -82,7 +82,7 @@ def _bench(args: argparse.Namespace) -> int:
                    CASE WHEN g %% 30 = 0 THEN 'paid' ELSE 'pending' END,
                    CASE WHEN g %% 30 = 0 THEN now() - interval '90 minutes' END,
                    CASE WHEN g %% 30 = 0 THEN 1000.00 END,
-                   0, '{}'::jsonb
+                   0, '{}'::jsonb, true
               FROM generate_series(1, %(total)s) AS g
             """,
             {
@@ -118,7 +118,10 @@ def _bench(args: argparse.Namespace) -> int:
 
     def reset() -> None:
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE queue_queueitem CASCADE")
+            # Not TRUNCATE … CASCADE: it follows crm_deal's key to the queue item on to
+            # orders_order (Order.deal) and empties the orders too. The sweep makes no deals.
+            cursor.execute("DELETE FROM queue_queueevent")
+            cursor.execute("DELETE FROM queue_queueitem")
             cursor.execute("VACUUM ANALYZE queue_queueitem")
 
     with connection.cursor() as cursor:
@@ -140,6 +143,9 @@ def _bench(args: argparse.Namespace) -> int:
             cursor.execute(baseline, params)
             raw_rows = cursor.rowcount
         raw_times.append(time.perf_counter() - started)
+        if not queued:
+            print("MISMATCH: nothing was queued; the generated orders do not fall due")
+            return 1
         if queued != raw_rows:
             print(f"MISMATCH: the service queued {queued} orders, the raw SQL {raw_rows}")
             return 1
