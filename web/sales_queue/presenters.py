@@ -18,6 +18,7 @@ from sales_queue.selectors import (
     offered_channels,
     suggested_channel,
 )
+from web.links import mailto_href, telegram_href
 
 State = QueueItem.State
 CHANNEL_LABELS = dict(Channel.choices)
@@ -118,10 +119,10 @@ def _contact_link(contact: Contact, channel: str) -> ContactLink | None:
         if _PHONE_LIKE.match(telegram):
             href = f"https://t.me/+{_digits(telegram)}"
         else:
-            href = f"https://t.me/{telegram.lstrip('@')}"
+            href = telegram_href(telegram)
         return ContactLink("telegram", "Telegram", href, telegram)
     if channel == Channel.EMAIL and contact.email:
-        return ContactLink("email", _("Email"), f"mailto:{contact.email}", contact.email)
+        return ContactLink("email", _("Email"), mailto_href(contact.email), contact.email)
     return None
 
 

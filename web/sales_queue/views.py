@@ -33,6 +33,7 @@ from sales_queue.services import (
 )
 from salesdesk.errors import ApplicationError, NotFoundError
 from salesdesk.timezones import MOSCOW
+from web.links import mailto_href
 from web.sales_queue.forms import TouchForm
 from web.sales_queue.presenters import WorkItem, work_item
 from web.tenancy import RoleRequiredMixin
@@ -117,10 +118,7 @@ def payment_link(work: WorkItem) -> PaymentLink | None:
             # with the message ready, and the manager picks the buyer's chat.
             href = f"https://t.me/share/url?url={quote(url, safe='')}&text={quote(text, safe='')}"
         elif channel == Channel.EMAIL and contact.email:
-            href = (
-                f"mailto:{quote(contact.email, safe='@')}"
-                f"?subject={quote(subject, safe='')}&body={quote(message, safe='')}"
-            )
+            href = mailto_href(contact.email, subject=subject, body=message)
         else:
             continue
         sends.append(PaymentLinkSend(channel, str(send_labels[channel]), href))
