@@ -83,3 +83,30 @@ def test_a_server_fault_in_the_api_is_still_json() -> None:
 
     assert response.status_code == 500
     assert response.json()["code"] == "server_error"
+
+
+def _nested(levels: int) -> str:
+    """``levels`` arrays, one inside the other."""
+    return "[" * levels + "1" + "]" * levels
+
+
+def test_a_thousand_nested_brackets_are_a_400_not_a_500(client: Client) -> None:
+    body = '{"amount": "1", "name": "x", "extra": ' + _nested(1000) + "}"
+    assert len(body) < 2100
+
+    response = client.post("/api/test/echo/", data=body, content_type="application/json")
+
+    details = assert_error_shape(response, 400, "malformed_request")["details"]
+    assert "nested deeper than 20 levels" in details["reason"]
+
+
+def test_nesting_up_to_the_limit_is_accepted_one_more_is_not(client: Client) -> None:
+    # the object is level 1, so the array inside may nest 19 more
+    ok = '{"amount": "1", "name": "x", "extra": ' + _nested(19) + "}"
+    deep = '{"amount": "1", "name": "x", "extra": ' + _nested(20) + "}"
+
+    assert client.post("/api/test/echo/", data=ok, content_type="application/json").json() == {
+        "ok": True
+    }
+    response = client.post("/api/test/echo/", data=deep, content_type="application/json")
+    assert_error_shape(response, 400, "malformed_request")

@@ -11,6 +11,8 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -123,7 +125,10 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
     return page_not_found(request, exception or Http404())
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Any method on an unknown ``/api/`` path (or an id that is not one): a JSON 404. Exempt
+    from CSRF, which would otherwise answer a POST with Django's HTML failure page first."""
     return JsonResponse(
         error_payload("not_found", str(_("Not found."))), status=status.HTTP_404_NOT_FOUND
     )
@@ -141,6 +146,19 @@ def handler403(request: HttpRequest, exception: Exception | None = None) -> Any:
             error_payload("permission_denied", str(_("Permission denied."))), status=403
         )
     return permission_denied(request, exception or DjangoPermissionDenied())
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> Any:
+    """``CSRF_FAILURE_VIEW``: JSON under ``/api/`` (a session-authenticated API call without
+    its token), Django's page elsewhere."""
+    if _is_api(request):
+        return JsonResponse(
+            error_payload(
+                "permission_denied", str(_("CSRF check failed.")), {"reason": str(reason)}
+            ),
+            status=403,
+        )
+    return django_csrf_failure(request, reason=reason)
 
 
 def handler500(request: HttpRequest) -> Any:
