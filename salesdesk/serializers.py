@@ -7,6 +7,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from salesdesk.text import validate_single_line
+
 
 class StrictFieldsMixin:
     """Refuse keys the serializer does not declare (DRF ignores them silently by default).
@@ -26,6 +28,29 @@ class StrictFieldsMixin:
 
 class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
     pass
+
+
+class StringField(serializers.CharField):
+    """A JSON string, only a string: numbers and booleans are refused, not turned into text;
+    so are lone surrogates (``"\\ud800"``), which no database column can store."""
+
+    default_error_messages = {"invalid": _("Must be a string.")}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if any("\ud800" <= ch <= "\udfff" for ch in data):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class NameField(StringField):
+    """A name or an id: a string on one line, without control or text-direction characters
+    (:mod:`salesdesk.text`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["validators"] = [*kwargs.get("validators", ()), validate_single_line]
+        super().__init__(**kwargs)
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -73,6 +73,11 @@ def _set(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         ("created_at", "yesterday"), ("created_at", "2026-13-45T25:61:00Z"), ("created_at", ""),
         ("created_at", "1999-12-31T23:59:59Z"), ("created_at", "9999-12-31T23:59:59-12:00"),
         ("created_at", "2999-01-01T00:00:00Z"),
+        # control and text-direction characters in names and ids
+        ("external_id", "order-\u202e0001"), ("external_id", "shop\t1"),
+        ("customer.name", "Анна\u202eанвонимС"), ("customer.name", "Анна\x1b[31m"),
+        ("customer.name", "Анна\u2066x\u2069"), ("customer.name", "Анна\nСмирнова"),
+        ("source", "yandex\u200f"), ("product", "sku\x7f"),
         # out of range
         ("amount", "0"), ("amount", "0.00"), ("amount", 0), ("amount", "-1"), ("amount", -5),
         ("amount", "100000000.01"), ("amount", "99999999999999999999"), ("amount", 10**30),
@@ -194,3 +199,27 @@ def test_bad_filter_values_are_400s(partner_client, query: str) -> None:
 
     payload = assert_error(response, 400, "validation_error")
     assert query.split("=")[0] in payload["details"]
+
+
+def test_a_direction_override_is_named_in_the_message(storefront) -> None:
+    client, product = storefront
+    body = order_body(product, customer={"name": "Анна\u202eанвонимС"})
+
+    response = client.post(URL, body, format="json", HTTP_ACCEPT_LANGUAGE="ru")
+
+    details = assert_error(response, 400, "validation_error")["details"]
+    assert details["customer"] == {
+        "name": ["Управляющие символы и символы направления текста недопустимы (U+202E)."]
+    }
+    assert not Order.objects.exists()
+
+
+def test_ordinary_names_keep_their_letters_emoji_and_apostrophes(storefront) -> None:
+    client, product = storefront
+    name = "Д\u2019Артаньян 👩\u200d💻 O\u2019Brien-Łukasz"
+    body = order_body(product, customer={"name": name})
+
+    response = client.post(URL, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert Order.objects.get().customer_name == name

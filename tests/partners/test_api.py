@@ -66,6 +66,24 @@ def head_api(staff_client: ClientMaker) -> tuple[APIClient, Any]:
 # --- products ---
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "Курс\u202eсрук", "price": "10"}, "name"),
+        ({"name": "Курс", "price": "10", "external_id": "sku\u2067-1"}, "external_id"),
+    ],
+)
+def test_a_product_name_or_id_with_control_characters_is_a_400(partner_api, body, field) -> None:
+    client, partner = partner_api
+
+    response = client.post("/api/v1/products/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert set(response.json()["details"]) == {field}
+    assert not Product.objects.filter(partner=partner).exists()
+
+
 def test_creating_a_product_returns_the_contract_shape(partner_api) -> None:
     client, partner = partner_api
 

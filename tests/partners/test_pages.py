@@ -119,6 +119,22 @@ def test_a_product_without_a_price_is_refused_next_to_the_field(client: Client, 
     assert not Product.objects.filter(partner=owner.partner).exists()
 
 
+def test_a_direction_override_in_a_name_is_refused_next_to_the_field(
+    client: Client, owner: Any
+) -> None:
+    client.force_login(owner)
+
+    response = client.post(
+        "/cabinet/products/new/", {"name": "Курс\u202eсрук", "price": "10", "external_id": "a\tb"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Управляющие символы и символы направления текста недопустимы (U+202E)." in html
+    assert "(U+0009)" in html
+    assert not Product.objects.filter(partner=owner.partner).exists()
+
+
 def test_a_taken_external_id_shows_the_services_message(client: Client, owner: Any) -> None:
     product_create(partner=owner.partner, name="Первый", price="10", external_id="sku-1")
     client.force_login(owner)

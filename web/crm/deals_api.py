@@ -21,7 +21,7 @@ from crm.services import deal_stage_move
 from sales_queue.services import deal_edit
 from salesdesk.errors import ApplicationError
 from salesdesk.pagination import paginated_response
-from salesdesk.serializers import ErrorSerializer
+from salesdesk.serializers import ErrorSerializer, NameField
 from salesdesk.tenancy import get_object_or_404
 from web.crm.deals_serializers import (
     DealSerializer,
@@ -106,10 +106,10 @@ class DealListApi(DealsApiMixin):
 
 
 class DealPatchSerializer(serializers.Serializer[Any]):
-    title = serializers.CharField(
+    title = NameField(
         required=False, allow_blank=True, max_length=1000, help_text="1–200 characters."
     )
-    source = serializers.CharField(  # type: ignore[assignment]
+    source = NameField(  # type: ignore[assignment]
         required=False, allow_blank=True, max_length=1000, help_text="The ad channel, ≤ 100."
     )
     responsible = serializers.UUIDField(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Deal, DealLostReason
 from crm.selectors import SEARCH_MAX
+from salesdesk.text import validate_single_line
 from web.sales_queue.forms import MoscowDateTimeField
 
 
@@ -115,8 +116,12 @@ class DealFieldsForm(forms.Form):
     """The deal's own fields; the lengths and the required title are checked by
     ``crm.services.deal_fields_set``. The head also hands the deal to another seller."""
 
-    title = forms.CharField(label=_("Title"), required=False, max_length=1000)
-    source = forms.CharField(label=_("Ad channel"), required=False, max_length=1000)
+    title = forms.CharField(
+        label=_("Title"), required=False, max_length=1000, validators=[validate_single_line]
+    )
+    source = forms.CharField(
+        label=_("Ad channel"), required=False, max_length=1000, validators=[validate_single_line]
+    )
     responsible = forms.ChoiceField(label=_("Responsible"), required=False)
 
     def __init__(self, *args: Any, people: list[tuple[str, str]] | None = None, **kwargs: Any):

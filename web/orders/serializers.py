@@ -15,43 +15,30 @@ from orders.selectors import SalesStatus, product_for_order
 from orders.services import check_payment_url
 from salesdesk.errors import ApplicationError
 from salesdesk.money import MoneyField
-from salesdesk.serializers import StrictSerializer
-
-
-class TextField(serializers.CharField):
-    """A string, only a string: numbers and booleans are refused, not turned into text."""
-
-    default_error_messages = {"invalid": _("Must be a string.")}
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        if any("\ud800" <= ch <= "\udfff" for ch in data):
-            self.fail("invalid")
-        return str(super().to_internal_value(data))
+from salesdesk.serializers import NameField, StrictSerializer, StringField
 
 
 class CustomerInputSerializer(StrictSerializer):
     """The buyer: a name and any of the contacts; unknown keys are a 400."""
 
-    name = TextField(max_length=200, help_text="The buyer's name.")
+    name = NameField(max_length=200, help_text="The buyer's name.")
     email = serializers.EmailField(
         required=False, allow_blank=True, max_length=254, help_text="The buyer's email."
     )
-    phone = TextField(
+    phone = StringField(
         required=False,
         allow_blank=True,
         max_length=32,
         help_text='Any common notation; Russian without a country code: "8 (912) 345-67-89", '
         '"+7 912 345 67 89", "9123456789". Stored as E.164.',
     )
-    telegram = TextField(
+    telegram = StringField(
         required=False,
         allow_blank=True,
         max_length=64,
         help_text='Telegram username ("@name", "t.me/name") or a phone number.',
     )
-    whatsapp = TextField(
+    whatsapp = StringField(
         required=False,
         allow_blank=True,
         max_length=32,
@@ -82,10 +69,10 @@ class CustomerInputSerializer(StrictSerializer):
 class OrderCreateInputSerializer(StrictSerializer):
     """An order from the storefront; unknown keys are a 400."""
 
-    external_id = TextField(
+    external_id = NameField(
         max_length=200, help_text="The storefront's order id (idempotency key)."
     )
-    product = TextField(
+    product = NameField(
         max_length=200,
         help_text="The product's id (UUID) or, if the product has one, its external id.",
     )
@@ -102,7 +89,7 @@ class OrderCreateInputSerializer(StrictSerializer):
         help_text="When the order was placed (for imported orders); default now. At most "
         "5 minutes ahead of the server's clock.",
     )
-    payment_url = TextField(
+    payment_url = StringField(
         required=False,
         allow_blank=True,
         max_length=2000,
@@ -111,7 +98,7 @@ class OrderCreateInputSerializer(StrictSerializer):
     )
     # The serializer's metaclass takes declared fields off the class, so this "source" never
     # shadows DRF's Field.source; mypy only sees the class attribute.
-    source = TextField(  # type: ignore[assignment]
+    source = NameField(  # type: ignore[assignment]
         required=False,
         allow_blank=True,
         max_length=100,
@@ -159,7 +146,7 @@ class OrderRefundInputSerializer(StrictSerializer):
     amount = MoneyField(
         required=False, help_text="Amount to refund; default everything not yet refunded."
     )
-    refund_id = TextField(
+    refund_id = NameField(
         required=False,
         allow_blank=True,
         max_length=100,

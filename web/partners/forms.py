@@ -19,6 +19,7 @@ from partners.models import (
 from partners.services import CALL_NOTES_MAX
 from salesdesk.errors import ApplicationError
 from salesdesk.money import MoneyFormField
+from salesdesk.text import validate_single_line
 from web.partners.presenters import field_label
 
 
@@ -35,12 +36,13 @@ def add_service_errors(form: forms.Form, exc: ApplicationError) -> None:
 
 
 class ProductForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200, validators=[validate_single_line])
     # Accepts "4 900,50" as the pages show it and Russians type it.
     price = MoneyFormField(label=_("Price, RUB"))
     external_id = forms.CharField(
         label=_("External id"),
         max_length=200,
+        validators=[validate_single_line],
         required=False,
         help_text=_("The product's id in your storefront, if you send orders by the API."),
     )

@@ -29,7 +29,7 @@ from partners.services import (
     SLOT_MIN_MINUTES,
 )
 from salesdesk.money import MoneyField
-from salesdesk.serializers import StrictSerializer
+from salesdesk.serializers import NameField, StrictSerializer, StringField
 
 COMMENT_MAX = 2000
 BOOKING_PRODUCTS_MAX = 50
@@ -56,15 +56,6 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class StrictCharField(serializers.CharField):
-    """Only a JSON string (DRF would turn a number into one)."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 def _price_field(**kwargs: Any) -> MoneyField:
     return MoneyField(help_text='Price in RUB, e.g. "1000.00".', **kwargs)
 
@@ -73,9 +64,9 @@ def _price_field(**kwargs: Any) -> MoneyField:
 
 
 class ProductCreateInputSerializer(StrictSerializer):
-    name = StrictCharField(max_length=200)
+    name = NameField(max_length=200)
     price = _price_field()
-    external_id = StrictCharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    external_id = NameField(max_length=200, required=False, allow_null=True, allow_blank=True)
 
 
 class SalesDepartmentInputSerializer(StrictSerializer):
@@ -103,9 +94,9 @@ class SalesDepartmentInputSerializer(StrictSerializer):
 
 
 class ProductUpdateInputSerializer(StrictSerializer):
-    name = StrictCharField(max_length=200, required=False)
+    name = NameField(max_length=200, required=False)
     price = _price_field(required=False)
-    external_id = StrictCharField(
+    external_id = NameField(
         max_length=200,
         required=False,
         allow_null=True,
@@ -156,8 +147,8 @@ class ProductOutputSerializer(serializers.Serializer):
 # --- questionnaire ---
 
 
-def _answer_input() -> StrictCharField:
-    return StrictCharField(required=False, allow_blank=True, allow_null=True, max_length=ANSWER_MAX)
+def _answer_input() -> StringField:
+    return StringField(required=False, allow_blank=True, allow_null=True, max_length=ANSWER_MAX)
 
 
 class QuestionnaireInputSerializer(StrictSerializer):
@@ -199,12 +190,12 @@ class QuestionnaireOutputSerializer(serializers.Serializer):
 
 
 class DecisionCommentInputSerializer(StrictSerializer):
-    comment = StrictCharField(required=False, allow_blank=True, max_length=COMMENT_MAX, default="")
+    comment = StringField(required=False, allow_blank=True, max_length=COMMENT_MAX, default="")
 
 
 class ApproveInputSerializer(StrictSerializer):
-    comment = StrictCharField(required=False, allow_blank=True, max_length=COMMENT_MAX, default="")
-    call_notes = StrictCharField(
+    comment = StringField(required=False, allow_blank=True, max_length=COMMENT_MAX, default="")
+    call_notes = StringField(
         required=False,
         allow_blank=True,
         max_length=CALL_NOTES_MAX,
@@ -218,7 +209,7 @@ class ApproveInputSerializer(StrictSerializer):
 
 class RefuseInputSerializer(StrictSerializer):
     reason = serializers.ChoiceField(choices=RefusalReason.choices)
-    comment = StrictCharField(
+    comment = StringField(
         required=False,
         allow_blank=True,
         max_length=COMMENT_MAX,
@@ -297,7 +288,7 @@ class CallBookingCreateInputSerializer(StrictSerializer):
 
 
 class CallHeldInputSerializer(StrictSerializer):
-    notes = StrictCharField(
+    notes = StringField(
         max_length=CALL_NOTES_MAX,
         help_text="What was agreed on the call; required, kept in the products' history.",
     )
