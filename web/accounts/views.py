@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -80,3 +81,20 @@ class HeadHomeView(RoleRequiredMixin, TemplateView):
         ).order_by("name")
         context["staff"] = User.objects.filter(role__in=STAFF_ROLES).order_by("role", "email")
         return context
+
+
+def login_locked_out(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
+    """django-axes' lockout answer (``AXES_LOCKOUT_CALLABLE``): too many wrong passwords for
+    this account or from this address. A page in the site's layout with how long to wait, a
+    429 with ``Retry-After``; the password is not even checked until the pause is over."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response = render(
+        request,
+        "registration/locked_out.html",
+        {"minutes": minutes, "reset_url": reverse("password_reset")},
+        status=429,
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
