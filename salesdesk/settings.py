@@ -9,6 +9,7 @@ See ``.env.example`` for every variable.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from decimal import Decimal
@@ -372,6 +373,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024
 # The deepest JSON a request may nest (arrays and objects); deeper is a 400, never a 500.
 API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 20, minimum=2)
 
+# Requests one API caller (a key, a token, a signed-in user, else an address) may make:
+# "<n>/<second|minute|hour|day>"; one more is a 429 with Retry-After (web.throttling).
+API_RATE_LIMIT: str = env_str("API_RATE_LIMIT") or "1200/minute"
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        f"API_RATE_LIMIT={API_RATE_LIMIT!r}: expected <requests>/<second|minute|hour|day>, "
+        "e.g. 1200/minute."
+    )
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerAuthentication",
@@ -385,6 +395,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "salesdesk.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "web.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["web.throttling.ApiClientRateThrottle"],
+    # The proxies in front that append to X-Forwarded-For (0: the client's address is
+    # REMOTE_ADDR), for the rate limit of callers without a key.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
