@@ -1,4 +1,5 @@
-# SalesDesk image: the web app (gunicorn, the default command), the Celery worker and beat.
+# SalesDesk image: the web app (the default command: gunicorn with uvicorn workers, see
+# gunicorn.conf.py), the Celery worker and beat.
 # docker-compose.yml runs all three from it; see the README's "Production with Docker Compose".
 FROM python:3.11-slim
 
@@ -38,4 +39,4 @@ USER salesdesk
 ENV DEBUG=false
 EXPOSE 8000
 
-CMD ["gunicorn", "salesdesk.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "salesdesk.asgi:application"]

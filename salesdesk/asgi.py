@@ -1,6 +1,17 @@
+"""The ASGI entry point, which the shipped gunicorn setup serves (``gunicorn.conf.py``): Django
+behind :class:`~salesdesk.asgi_guard.BodyGuard`, so a request reaches a view only complete."""
+
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
+from salesdesk.asgi_guard import BodyGuard
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesdesk.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()
+application = BodyGuard(
+    django_application,
+    max_bytes=settings.REQUEST_MAX_BODY_BYTES,
+    timeout_seconds=settings.REQUEST_BODY_TIMEOUT_SECONDS,
+)

@@ -368,6 +368,11 @@ CONTENT_SECURITY_POLICY = {
 
 # A JSON body larger than this is refused with 413 before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024, minimum=1024)
+# The shipped server (gunicorn.conf.py, salesdesk/asgi_guard.py) reads each body completely
+# before Django sees it: larger than this (any request, uploads included) is a 413 unread; one
+# still incomplete this many seconds after its headers is a 408. Slow clients hold no worker.
+REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1024)
+REQUEST_BODY_TIMEOUT_SECONDS = env_int("REQUEST_BODY_TIMEOUT_SECONDS", 30, minimum=1)
 
 # --- REST API -------------------------------------------------------------------------------
 # The deepest JSON a request may nest (arrays and objects); deeper is a 400, never a 500.
