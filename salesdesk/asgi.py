@@ -2,6 +2,7 @@
 behind :class:`~salesdesk.asgi_guard.BodyGuard`, so a request reaches a view only complete."""
 
 import os
+import warnings
 
 from django.conf import settings
 from django.core.asgi import get_asgi_application
@@ -9,6 +10,11 @@ from django.core.asgi import get_asgi_application
 from salesdesk.asgi_guard import BodyGuard
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesdesk.settings")
+# whitenoise answers static files with a file iterator, which Django's ASGI handler reads in a
+# thread and warns about on every file; that is the expected cost of serving them here.
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators"
+)
 django_application = get_asgi_application()
 application = BodyGuard(
     django_application,
