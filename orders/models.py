@@ -150,8 +150,9 @@ class Order(UUIDModel):
         indexes = [
             # The grace-period sweep scans exactly these rows, oldest due first (and, with
             # the age limit, only the recent end of them).
+            # The sweep walks it in (due_at, id) order, batch after batch (a keyset).
             models.Index(
-                fields=["due_at"],
+                fields=["due_at", "id"],
                 condition=models.Q(status="pending", sales_active_at_intake=True),
                 name="order_due_pending_idx",
             ),

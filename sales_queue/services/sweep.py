@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -25,23 +26,32 @@ def sweep_sql(vendor: str) -> tuple[str, str]:
     Identifiers come from the models' metadata; every value is a query parameter. The rule is
     ``created_at >= oldest``; since ``due_at >= created_at`` (a check constraint),
     ``due_at >= oldest`` follows from it and is stated too, so the scan of the partial index
-    ``order_due_pending_idx`` is a range over the last ``SALES_MAX_ORDER_AGE_DAYS`` instead of
-    every pending order ever received.
+    ``order_due_pending_idx`` (``due_at, id``) is a range over the last
+    ``SALES_MAX_ORDER_AGE_DAYS`` instead of every pending order ever received.
+
+    Linear in the backlog: each batch continues along that index after the previous batch's
+    last order (a keyset: ``(due_at, id) > (after_due, after_id)``), so a run reads each due
+    order once; and "not queued yet" is a probe of the unique index on the item's ``order_id``
+    per order — the ``OFFSET 0`` keeps PostgreSQL from turning it into a hash anti-join, which
+    would read the whole queue table once per batch. An item becomes available when its order
+    fell due (``available_at = due_at``), so take-next serves a batch in due order.
     """
     item, order = QueueItem._meta, Order._meta
     product, partner = Product._meta, Partner._meta
     if vendor == "postgresql":
         new_id = "gen_random_uuid()"
+        after_id = "%(after_id)s::uuid"
         # Orders being paid or cancelled right now are skipped (their row is locked), and a
         # second sweep running at the same time skips this one's batch instead of waiting.
         lock = "FOR UPDATE OF o SKIP LOCKED"
     else:
         # Django keeps UUIDs on SQLite as 32 hex digits without dashes.
         new_id = "lower(hex(randomblob(16)))"
+        after_id = "%(after_id)s"
         lock = ""
     select = f"""
         SELECT {new_id}, %(source)s, o.partner_id, o.product_id, o.id, %(state)s,
-               %(now)s, %(now)s, 0, '', '', %(now)s
+               %(now)s, o.due_at, 0, '', '', %(now)s
           FROM {order.db_table} o
           JOIN {product.db_table} p ON p.id = o.product_id
           JOIN {partner.db_table} pa ON pa.id = o.partner_id
@@ -49,12 +59,15 @@ def sweep_sql(vendor: str) -> tuple[str, str]:
            AND o.sales_active_at_intake
            AND o.due_at <= %(now)s
            AND o.due_at >= %(oldest)s
+           AND (o.due_at, o.id) > (%(after_due)s, {after_id})
            AND o.created_at >= %(oldest)s
            AND p.sales_enabled
            AND p.sales_status = %(approved)s
            AND pa.status = %(active)s
-           AND NOT EXISTS (SELECT 1 FROM {item.db_table} q WHERE q.order_id = o.id)
-         ORDER BY o.due_at
+           AND NOT EXISTS (
+               SELECT 1 FROM {item.db_table} q WHERE q.order_id = o.id LIMIT 1 OFFSET 0
+           )
+         ORDER BY o.due_at, o.id
          LIMIT %(batch)s
          {lock}
     """  # noqa: S608 - identifiers from model metadata, values are parameters
@@ -64,6 +77,7 @@ def sweep_sql(vendor: str) -> tuple[str, str]:
              entered_at, available_at, attempts, outcome, outcome_reason, updated_at)
         {select}
         ON CONFLICT (order_id) DO NOTHING
+        RETURNING available_at, order_id
     """
     return select, insert
 
@@ -79,7 +93,26 @@ def sweep_params(*, now: dt.datetime, batch_size: int) -> dict[str, Any]:
         "approved": SalesStatus.APPROVED,
         "active": Partner.Status.ACTIVE,
         "batch": batch_size,
+        # The keyset: the first batch starts before the oldest order that may be queued.
+        "after_due": connection.ops.adapt_datetimefield_value(oldest - dt.timedelta(seconds=1)),
+        "after_id": _uuid_param(uuid.UUID(int=0)),
     }
+
+
+def _uuid_param(value: uuid.UUID) -> str:
+    # PostgreSQL compares it as ::uuid; SQLite stores 32 hex digits.
+    return str(value) if connection.vendor == "postgresql" else value.hex
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+    # SQLite returns the text Django stored (UTC).
+    return dt.datetime.fromisoformat(str(value)).replace(tzinfo=dt.UTC)
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def queue_sweep_due_orders(
@@ -103,22 +136,20 @@ def queue_sweep_due_orders(
     params = sweep_params(now=now, batch_size=batch_size)
     total = 0
     batches = 0
-    analyzed = False
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(insert, params)
-            inserted = max(cursor.rowcount, 0)
+            queued = cursor.fetchall()
+        inserted = len(queued)
         total += inserted
         batches += 1
-        if inserted == batch_size and not analyzed and connection.vendor == "postgresql":
-            # A backlog on a queue the statistics still think empty makes PostgreSQL check
-            # NOT EXISTS with a sequential scan per order — quadratic. Fresh statistics after
-            # the first full batch let it use the unique index on order_id instead.
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {QueueItem._meta.db_table}")
-            analyzed = True
         if inserted:
             logger.info("sweep: batch %d queued %d orders (%d so far)", batches, inserted, total)
+            last_due, last_id = max(
+                (_as_datetime(due), _as_uuid(order_id)) for due, order_id in queued
+            )
+            params["after_due"] = connection.ops.adapt_datetimefield_value(last_due)
+            params["after_id"] = _uuid_param(last_id)
         # Stop only on an empty batch: a short one may just have lost rows to a concurrent
         # sweep (skipped or conflicting), and due orders beyond it must not wait 30 s more.
         if inserted == 0:

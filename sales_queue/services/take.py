@@ -5,6 +5,8 @@ Invariants, enforced by the database and re-checked here:
 - a manager holds at most one active item (partial unique index
   ``queue_one_active_item_per_manager``) — two concurrent takes by one manager make the second
   fail on the index, which we turn into ``already_holding``;
+- two takes by one manager run one after the other (a lock on the manager's row), so the
+  second of a double click answers ``already_holding``, never "queue empty";
 - a take claims a row with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL and then a
   compare-and-swap ``UPDATE … WHERE state = <seen>``, which is also what keeps SQLite (no row
   locks, one writer at a time) correct.
@@ -59,6 +61,15 @@ def _already_holding(held_id: Any) -> ConflictError:
     )
 
 
+def _serialize_takes_of(manager: User) -> None:
+    """Lock the manager's own row for the rest of the transaction: two takes by one manager
+    (a double click, two tabs) run one after the other, so the second sees the first's item
+    and answers ``already_holding`` — instead of finding every waiting row locked by its twin
+    and reporting an empty queue. Takes by different managers lock different rows and stay
+    concurrent. (SQLite has no row locks; its one writer at a time serializes anyway.)"""
+    User.objects.select_for_update().filter(pk=manager.pk).values_list("pk", flat=True).first()
+
+
 def _refuse_if_holding(manager: User) -> None:
     held_id = _held_item_id(manager)
     if held_id is not None:
@@ -98,6 +109,7 @@ def queue_take_next(*, manager: User, now: dt.datetime | None = None) -> QueueIt
     _require_working_time(now)
     for _attempt in range(_TAKE_RETRIES):
         with transaction.atomic():
+            _serialize_takes_of(manager)
             # Only the id: building the full current item (four joins) costs more than the
             # rest of the take together.
             _refuse_if_holding(manager)
@@ -147,6 +159,7 @@ def queue_take_callback(
     if not mine.exists():
         raise NotFoundError(_("Callback not found."))
     with transaction.atomic():
+        _serialize_takes_of(manager)
         _refuse_if_holding(manager)
         try:
             with transaction.atomic():
