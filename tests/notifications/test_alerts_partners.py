@@ -59,7 +59,11 @@ def booked(partner: Any, *, starts_at: dt.datetime, booked_at: dt.datetime) -> C
 
 
 def reminders() -> list[tuple[str, str]]:
-    return sorted(Notification.objects.filter(kind="call_reminder").values_list("recipient", "key"))
+    return sorted(
+        Notification.objects.filter(channel="email", kind="call_reminder").values_list(
+            "recipient", "key"
+        )
+    )
 
 
 def test_a_submitted_application_tells_every_active_head_with_a_link(heads: list[Any]) -> None:
@@ -69,7 +73,9 @@ def test_a_submitted_application_tells_every_active_head_with_a_link(heads: list
 
     product = product_in_status(SalesStatus.SUBMITTED, partner=partner)
 
-    rows = Notification.objects.filter(kind="new_application").order_by("recipient")
+    rows = Notification.objects.filter(channel="email", kind="new_application").order_by(
+        "recipient"
+    )
     assert [n.recipient for n in rows] == ["rop2@desk.example", "rop@desk.example"]
     row = rows[0]
     assert row.subject == f"Новая заявка: «{product.name}» от Школа «Код»"
@@ -93,7 +99,9 @@ def test_a_booked_call_tells_the_heads_when_and_what(heads: list[Any]) -> None:
 
     booking = services.call_book(partner=partner, actor=None, slot=slot, products=[product])
 
-    rows = list(Notification.objects.filter(kind="call_booked").order_by("recipient"))
+    rows = list(
+        Notification.objects.filter(channel="email", kind="call_booked").order_by("recipient")
+    )
     assert len(rows) == 2
     when = timezone.localtime(slot.starts_at, MSK)
     months = {11: "ноября", 12: "декабря", 1: "января"}
@@ -118,7 +126,9 @@ def test_the_reminders_come_the_day_before_and_an_hour_before_once_each() -> Non
         ("owner@school.example", f"call_reminder:{booking.pk}:day:{start}:email:{people[0].pk}"),
         ("staff@school.example", f"call_reminder:{booking.pk}:day:{start}:email:{people[1].pk}"),
     ]
-    day_row = Notification.objects.get(key__contains=":day:", recipient="owner@school.example")
+    day_row = Notification.objects.get(
+        channel="email", key__contains=":day:", recipient="owner@school.example"
+    )
     assert day_row.subject == "Напоминаем: созвон с отделом продаж 1 декабря, 15:00"
     assert "1 декабря 2026, 15:00 (по Москве), 30 минут" in day_row.text
 
@@ -127,7 +137,9 @@ def test_the_reminders_come_the_day_before_and_an_hour_before_once_each() -> Non
     assert call_reminders_send(now=CALL - HOUR) == 1
     assert call_reminders_send(now=CALL - HOUR + dt.timedelta(minutes=30)) == 0
     assert call_reminders_send(now=CALL) == 0
-    hour_row = Notification.objects.get(key__contains=":hour:", recipient="owner@school.example")
+    hour_row = Notification.objects.get(
+        channel="email", key__contains=":hour:", recipient="owner@school.example"
+    )
     assert hour_row.subject == "Через час, в 15:00, — созвон с отделом продаж"
     assert len(reminders()) == 4
 
@@ -198,6 +210,10 @@ def test_four_runs_at_once_remind_each_booking_once() -> None:
 
     # then: each booking reminded once, in all runs together
     assert sum(results) == 10
-    keys = list(Notification.objects.filter(kind="call_reminder").values_list("key", flat=True))
+    keys = list(
+        Notification.objects.filter(channel="email", kind="call_reminder").values_list(
+            "key", flat=True
+        )
+    )
     assert len(keys) == len(set(keys)) == 10
     assert call_reminders_send(now=now) == 0

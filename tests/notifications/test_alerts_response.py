@@ -64,7 +64,9 @@ def test_the_heads_get_how_many_wait_and_the_oldest(heads: list[Any], settings: 
 
     assert response_breaches_send(now=NOON + 7 * MINUTE) == 2
 
-    rows = list(Notification.objects.filter(kind="response_breach").order_by("recipient"))
+    rows = list(
+        Notification.objects.filter(channel="email", kind="response_breach").order_by("recipient")
+    )
     assert [n.recipient for n in rows] == ["rop2@desk.example", "rop@desk.example"]
     # at 12:07 the 11:00 and 11:30 orders have waited 67 and 37 minutes: three wait too long
     assert rows[0].subject == "3 заказа слишком долго ждут в очереди"
@@ -86,7 +88,7 @@ def test_at_most_one_alert_per_15_minutes(heads: list[Any], settings: Any) -> No
     assert response_breaches_send(now=NOON + 15 * MINUTE) == 2
     assert bucket_of(NOON + 29 * MINUTE) == bucket_of(NOON + 15 * MINUTE)
     assert ResponseBreachAlert.objects.count() == 2
-    assert Notification.objects.filter(kind="response_breach").count() == 4
+    assert Notification.objects.filter(channel="email", kind="response_breach").count() == 4
 
 
 def test_no_alert_outside_working_hours_or_with_nothing_late(
@@ -132,4 +134,4 @@ def test_four_runs_at_once_alert_once(heads: list[Any], settings: Any) -> None:
 
     assert sorted(results) == [0, 0, 0, 2]
     assert ResponseBreachAlert.objects.count() == 1
-    assert Notification.objects.filter(kind="response_breach").count() == 2
+    assert Notification.objects.filter(channel="email", kind="response_breach").count() == 2

@@ -36,7 +36,7 @@ MINUTE = dt.timedelta(minutes=1)
 
 def task_alerts() -> list[tuple[str, str]]:
     return list(
-        Notification.objects.filter(kind="new_task")
+        Notification.objects.filter(channel="email", kind="new_task")
         .order_by("created_at", "recipient")
         .values_list("recipient", "subject")
     )
@@ -89,7 +89,7 @@ def test_a_task_someone_else_caused_tells_the_assignee_once() -> None:
     assert task_alerts()[0][1] == (
         "Новая задача: Сделка «Курс «Python»» перешла с этапа «Переговоры» на «Новая»"
     )
-    row = Notification.objects.get(recipient="ivan@desk.example")
+    row = Notification.objects.get(channel="email", recipient="ivan@desk.example")
     task = Task.objects.get(assignee=ivan)
     assert row.key == f"task:{task.pk}:email:{ivan.pk}"
     assert f"http://localhost:8000/workspace/deals/{deal.pk}/" in row.text
@@ -105,7 +105,7 @@ def test_an_automatic_close_tells_the_responsible() -> None:
     deals_close(queue_item_ids=[item.pk], status=Deal.Status.WON, now=NOON + MINUTE)
 
     assert [r for r, _s in task_alerts()] == ["vera@desk.example"]
-    assert Notification.objects.get().user_id == vera.pk
+    assert Notification.objects.get(channel="email").user_id == vera.pk
 
 
 # --- a due callback -------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def test_a_due_callback_tells_its_manager_once() -> None:
     assert callbacks_due_send(now=at) == 1
     assert callbacks_due_send(now=at + 10 * MINUTE) == 0
 
-    row = Notification.objects.get(kind="callback_due")
+    row = Notification.objects.get(channel="email", kind="callback_due")
     assert row.recipient == "vera@desk.example"
     assert row.subject == "Пора перезвонить: Анна Смирнова"
     assert "Вы договорились перезвонить покупателю 20 ноября, 15:30." in row.text
@@ -145,7 +145,7 @@ def test_a_callback_moved_to_another_time_is_announced_again() -> None:
 
     assert callbacks_due_send(now=later - MINUTE) == 0
     assert callbacks_due_send(now=later) == 1
-    assert Notification.objects.filter(kind="callback_due").count() == 2
+    assert Notification.objects.filter(channel="email", kind="callback_due").count() == 2
 
 
 def test_a_callback_of_a_deactivated_manager_or_a_queued_item_tells_nobody() -> None:
@@ -176,5 +176,9 @@ def test_four_runs_at_once_announce_each_callback_once() -> None:
         results = unwrap(run_concurrently(*[lambda: callbacks_due_send(now=at, batch_size=2)] * 4))
 
     assert sum(results) == 9
-    keys = list(Notification.objects.filter(kind="callback_due").values_list("key", flat=True))
+    keys = list(
+        Notification.objects.filter(channel="email", kind="callback_due").values_list(
+            "key", flat=True
+        )
+    )
     assert len(keys) == len(set(keys)) == 9

@@ -118,7 +118,7 @@ def test_the_partners_own_steps_email_the_head_not_the_partner(
     # of decisions only
     assert product.public_sales_status == SalesStatus.CALL_BOOKED
     assert [m.to for m in mail.outbox] == [[head.email], [head.email]]
-    assert sorted(Notification.objects.values_list("kind", flat=True)) == [
+    assert sorted(Notification.objects.filter(channel="email").values_list("kind", flat=True)) == [
         "call_booked",
         "new_application",
     ]

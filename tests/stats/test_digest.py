@@ -99,7 +99,9 @@ def test_each_active_head_gets_it_once_a_day(heads: list[Any], floor: dict[str, 
     assert head_digest_send(now=NOW) == 2
     assert head_digest_send(now=NOW + H) == 0
 
-    rows = list(Notification.objects.filter(kind="head_digest").order_by("recipient"))
+    rows = list(
+        Notification.objects.filter(channel="email", kind="head_digest").order_by("recipient")
+    )
     assert [n.recipient for n in rows] == ["rop2@desk.example", "rop@desk.example"]
     assert rows[0].key == f"digest:2026-11-20:email:{heads[1].pk}"
     assert rows[0].subject == "Отдел продаж за 19 ноября: итоги дня"
@@ -126,7 +128,7 @@ def test_each_active_head_gets_it_once_a_day(heads: list[Any], floor: dict[str, 
 
 def test_a_quiet_day_says_so(heads: list[Any]) -> None:
     head_digest_send(now=NOW)
-    text = Notification.objects.filter(kind="head_digest").first().text  # type: ignore[union-attr]
+    text = Notification.objects.filter(channel="email", kind="head_digest").first().text  # type: ignore[union-attr]
     assert "Взято заказов: 0" in text
     assert "Конверсия: —" in text
     assert "Просроченных задач нет." in text
@@ -147,4 +149,4 @@ def test_four_runs_at_once_send_each_head_one_digest(heads: list[Any]) -> None:
         results = unwrap(run_concurrently(*[lambda: head_digest_send(now=NOW)] * 4))
 
     assert sum(results) == 2
-    assert Notification.objects.filter(kind="head_digest").count() == 2
+    assert Notification.objects.filter(channel="email", kind="head_digest").count() == 2
