@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,8 @@ from crm.models import (
 )
 from crm.normalizers import ContactError, normalize_email, normalize_phone
 from crm.scripts import kind_for, touch_script_default, touch_script_for
+from notifications.models import Notification
+from notifications.services import notify_user
 from partners.models import Channel, Partner, Product
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
 from salesdesk.money import format_money
@@ -188,7 +191,7 @@ def deal_open(
             ).as_text(),
         )
         StageChange.objects.create(deal=deal, from_stage=None, to_stage=first)
-        task_for_deal(deal=deal, kind=Task.Kind.CREATED)
+        task_for_deal(deal=deal, kind=Task.Kind.CREATED, actor=responsible)
         return deal
     fields = []
     previous_id = deal.responsible_id
@@ -212,9 +215,14 @@ def deal_open(
     if fields:
         deal.save(update_fields=[*fields, "updated_at"])
     if "status" in fields:
-        task_for_deal(deal=deal, kind=Task.Kind.REOPENED)
+        task_for_deal(deal=deal, kind=Task.Kind.REOPENED, actor=responsible)
     elif "responsible" in fields:
-        task_for_deal(deal=deal, kind=Task.Kind.RESPONSIBLE_CHANGED, previous_id=previous_id)
+        task_for_deal(
+            deal=deal,
+            kind=Task.Kind.RESPONSIBLE_CHANGED,
+            previous_id=previous_id,
+            actor=responsible,
+        )
     return deal
 
 
@@ -225,6 +233,7 @@ def deals_close(
     status: str,
     now: dt.datetime | None = None,
     reason: str = "",
+    actor: Any = None,
 ) -> int:
     """Close the open deals of these queue items as won, lost or withdrawn (a compare-and-swap
     on ``open``: a deal closes once however often this runs). Won and lost deals move to their
@@ -243,7 +252,7 @@ def deals_close(
         Deal.objects.filter(pk__in=[d.pk for d in deals]).update(
             status=status, closed_at=now, updated_at=now, lost_reason=""
         )
-        tasks_for_deals(deals=deals, kind=Task.Kind.WITHDRAWN, now=now)
+        tasks_for_deals(deals=deals, kind=Task.Kind.WITHDRAWN, now=now, actor=actor)
         return len(deals)
     kind = Stage.Kind.WON if status == Deal.Status.WON else Stage.Kind.LOST
     reason = reason if kind == Stage.Kind.LOST else ""
@@ -254,11 +263,19 @@ def deals_close(
         reason=reason,
         now=now,
         task_kind=Task.Kind.WON if kind == Stage.Kind.WON else Task.Kind.LOST,
+        actor=actor,
     )
 
 
 def _deals_to_terminal(
-    deals: Any, *, status: str, kind: str, reason: str, now: dt.datetime, task_kind: str
+    deals: Any,
+    *,
+    status: str,
+    kind: str,
+    reason: str,
+    now: dt.datetime,
+    task_kind: str,
+    actor: Any = None,
 ) -> int:
     """Lock ``deals``, move each to its partner's ``kind`` stage with ``status``, and write a
     stage-change row and a ``task_kind`` task per deal. The locked rows are re-read, so a
@@ -294,7 +311,7 @@ def _deals_to_terminal(
                 )
             )
     StageChange.objects.bulk_create(changes)
-    tasks_for_deals(deals=locked, kind=task_kind, now=now, reason=reason)
+    tasks_for_deals(deals=locked, kind=task_kind, now=now, reason=reason, actor=actor)
     return len(rows)
 
 
@@ -444,7 +461,13 @@ def deal_stage_move(*, deal: Deal, stage: Stage, actor: Any, reason: str = "") -
         Stage.Kind.LOST: Task.Kind.LOST,
     }.get(Stage.Kind(stage.kind), Task.Kind.STAGE_CHANGED)
     task_for_deal(
-        deal=deal, kind=task_kind, now=now, reason=reason, from_stage=from_stage, to_stage=stage
+        deal=deal,
+        kind=task_kind,
+        now=now,
+        reason=reason,
+        from_stage=from_stage,
+        to_stage=stage,
+        actor=actor,
     )
     return deal
 
@@ -668,6 +691,7 @@ def task_for_deal(
     due_at: dt.datetime | None = None,
     words: dict[str, str] | None = None,
     text: str = "",
+    actor: Any = None,
 ) -> Task:
     """Write the task telling the deal's responsible employee about one change of the deal.
     Called by the deal services inside their transaction, only when something changed.
@@ -679,7 +703,7 @@ def task_for_deal(
     params = _task_params(
         deal, reason=reason, previous=previous, from_stage=from_stage, to_stage=to_stage
     )
-    return Task.objects.create(
+    task = Task.objects.create(
         partner_id=deal.partner_id,
         deal=deal,
         assignee_id=deal.responsible_id,
@@ -688,13 +712,15 @@ def task_for_deal(
         due_at=due_at,
         created_at=now or timezone.now(),
     )
+    tasks_alert(tasks=[task], actor=actor)
+    return task
 
 
 def tasks_for_deals(
-    *, deals: Iterable[Deal], kind: str, now: dt.datetime, reason: str = ""
+    *, deals: Iterable[Deal], kind: str, now: dt.datetime, reason: str = "", actor: Any = None
 ) -> list[Task]:
     """One ``kind`` task per deal in one insert (the queue closes deals in batches)."""
-    return Task.objects.bulk_create(
+    tasks = Task.objects.bulk_create(
         Task(
             partner_id=deal.partner_id,
             deal=deal,
@@ -705,6 +731,43 @@ def tasks_for_deals(
         )
         for deal in deals
     )
+    tasks_alert(tasks=tasks, actor=actor)
+    return tasks
+
+
+def tasks_alert(*, tasks: Iterable[Task], actor: Any = None) -> int:
+    """Tell each task's assignee about it, unless the assignee caused it themselves.
+
+    The rule (README, "Notifications"): a task is news to its assignee when nobody did it
+    (``actor`` is ``None``: a payment, a cancelled order, the sweep) or someone else did (the
+    head moved the deal, handed it over, set its next step). What the manager does with their
+    own hands — the take that opens the deal, a touch, a stage move, an edit — writes a task for
+    the record but no alert. Written in the caller's transaction, keyed ``task:<id>``; an
+    inactive assignee is not told. Returns how many were told."""
+    actor_id = getattr(actor, "pk", None)
+    tasks = [task for task in tasks if actor_id is None or task.assignee_id != actor_id]
+    if not tasks:
+        return 0
+    people = User.objects.in_bulk({task.assignee_id for task in tasks})
+    told = 0
+    for task in tasks:
+        assignee = people.get(task.assignee_id)
+        if assignee is None or not assignee.is_active:
+            continue
+        notify_user(
+            key=f"task:{task.pk}",
+            kind=Notification.Kind.NEW_TASK,
+            user=assignee,
+            template="new_task",
+            context={
+                "task": task,
+                "deal_url": settings.SITE_URL
+                + reverse("deals:deal", kwargs={"deal_id": task.deal_id}),
+                "tasks_url": settings.SITE_URL + reverse("tasks:list"),
+            },
+        )
+        told += 1
+    return told
 
 
 def _callback_step_text(channel_label: str) -> str:
@@ -723,6 +786,7 @@ def deal_touch_recorded(
     callback_at: dt.datetime | None = None,
     deal: Deal | None = None,
     queue_item_id: Any = None,
+    actor: Any = None,
 ) -> Task | None:
     """A touch was logged on ``deal`` (or on the queue item ``queue_item_id``, for callers
     that know only the item): remember it as the deal's last touch and tell the responsible
@@ -750,12 +814,19 @@ def deal_touch_recorded(
         now=now,
         due_at=callback_at if callback else None,
         words=words,
+        # A touch is logged by the one working the buyer: the deal's responsible.
+        actor=actor or deal.responsible,
     )
 
 
 @transaction.atomic
 def deal_order_linked(
-    *, deal: Deal, external_id: str, amount: Decimal, now: dt.datetime | None = None
+    *,
+    deal: Deal,
+    external_id: str,
+    amount: Decimal,
+    now: dt.datetime | None = None,
+    actor: Any = None,
 ) -> Task:
     """A manager linked another paid order of the buyer to the deal (the link itself is the
     orders app's row, :func:`orders.services.order_link_to_deal`): the deal counts as changed
@@ -764,7 +835,7 @@ def deal_order_linked(
     Deal.objects.filter(pk=deal.pk).update(updated_at=now)
     with translation.override(settings.LANGUAGE_CODE):
         words = {"order": external_id, "amount": format_money(amount)}
-    return task_for_deal(deal=deal, kind=Task.Kind.ORDER_LINKED, now=now, words=words)
+    return task_for_deal(deal=deal, kind=Task.Kind.ORDER_LINKED, now=now, words=words, actor=actor)
 
 
 def task_done(*, task: Task, actor: User, now: dt.datetime | None = None) -> Task:
@@ -807,7 +878,14 @@ def deal_next_step_set(
         raise ApplicationError(gettext("Invalid input."), code="validation_error", details=errors)
     deal.next_step, deal.next_step_at = text, at
     deal.save(update_fields=["next_step", "next_step_at", "updated_at"])
-    task_for_deal(deal=deal, kind=Task.Kind.NEXT_STEP, now=now, due_at=at, words={"step": text})
+    task_for_deal(
+        deal=deal,
+        kind=Task.Kind.NEXT_STEP,
+        now=now,
+        due_at=at,
+        words={"step": text},
+        actor=actor,
+    )
     return deal
 
 
@@ -832,7 +910,7 @@ def deal_description_set(*, deal: Deal, actor: Any, text: str) -> Deal:
         return locked
     locked.description = text
     locked.save(update_fields=["description", "updated_at"])
-    task_for_deal(deal=locked, kind=Task.Kind.FIELD_CHANGED)
+    task_for_deal(deal=locked, kind=Task.Kind.FIELD_CHANGED, actor=actor)
     return locked
 
 
@@ -894,7 +972,7 @@ def deal_fields_set(
                 "previous": previous_title,
                 "value": value or "—",
             }
-        task_for_deal(deal=locked, kind=Task.Kind.FIELD_CHANGED, now=now, text=text)
+        task_for_deal(deal=locked, kind=Task.Kind.FIELD_CHANGED, now=now, text=text, actor=actor)
     return locked
 
 

@@ -20,6 +20,13 @@ class Notification(UUIDModel):
     class Kind(models.TextChoices):
         PARTNER_DECISION = "partner_decision", _("Decision of the head of sales")
         STALE_DEAL = "stale_deal", _("Stale deal reminder")
+        NEW_APPLICATION = "new_application", _("New application")
+        CALL_BOOKED = "call_booked", _("Alignment call booked")
+        CALL_REMINDER = "call_reminder", _("Alignment call reminder")
+        NEW_TASK = "new_task", _("New task")
+        CALLBACK_DUE = "callback_due", _("Callback due")
+        RESPONSE_BREACH = "response_breach", _("Orders waiting too long")
+        HEAD_DIGEST = "head_digest", _("Daily digest")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

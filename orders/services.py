@@ -418,7 +418,9 @@ def order_link_to_deal(
             return Linked(order, created=False)
         _check_linkable(order, deal)
         raise ConflictError(_("The order changed meanwhile; try again."), code="order_changed")
-    deal_order_linked(deal=deal, external_id=order.external_id, amount=order.amount, now=now)
+    deal_order_linked(
+        deal=deal, external_id=order.external_id, amount=order.amount, now=now, actor=actor
+    )
     logger.info("order %s linked to deal %s by %s", order.pk, deal.pk, actor.pk)
     return Linked(order, created=True)
 

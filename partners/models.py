@@ -315,6 +315,9 @@ class CallBooking(UUIDModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     notes = models.TextField(_("call notes"), blank=True, default="")
+    # When the reminders to the partner were written (partners.reminders): each once.
+    day_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    hour_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PartnerScopedQuerySet["CallBooking"].as_manager()
 

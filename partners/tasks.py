@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import transaction
 
 from partners.models import StatusChange
+from partners.reminders import call_reminders_send
 from partners.services.status import notify_partner
 
 
@@ -17,3 +18,9 @@ def notify_partner_of_decision_task(status_change_id: int) -> int:
     with transaction.atomic():
         change = StatusChange.objects.select_related("partner", "product").get(pk=status_change_id)
         return notify_partner(change)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def call_reminders_task() -> int:
+    """Alignment-call reminders to partners (beat, every minute)."""
+    return call_reminders_send()

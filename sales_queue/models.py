@@ -69,6 +69,9 @@ class QueueItem(UUIDModel):
     outcome_reason = models.CharField(max_length=32, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The callback time (``available_at``) its manager was last told has come
+    # (sales_queue.alerts): each callback is announced once.
+    callback_alerted_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PartnerScopedQuerySet["QueueItem"].as_manager()
 
@@ -240,3 +243,20 @@ class QueueEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.item_id}"
+
+
+class ResponseBreachAlert(models.Model):
+    """One alert to the heads about orders waiting too long, per 15-minute bucket: the row is
+    the claim (its unique bucket refuses a second run), written with the alerts."""
+
+    bucket = models.DateTimeField(_("period start"), unique=True)
+    waiting = models.PositiveIntegerField(_("orders waiting too long"))
+    oldest_since = models.DateTimeField(_("the oldest waits since"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("response-time alert")
+        verbose_name_plural = _("response-time alerts")
+
+    def __str__(self) -> str:
+        return f"{self.bucket:%Y-%m-%d %H:%M}: {self.waiting}"

@@ -230,6 +230,29 @@ CELERY_BEAT_SCHEDULE["crm-stale-deal-reminders"] = {
     "schedule": 60.0,
     "options": {"expires": 60.0},
 }
+# Alerts (issue 13): alignment-call reminders, due callbacks and response-time breaches once a
+# minute; the head's digest at 09:00 Moscow (CELERY_TIMEZONE). Each alert has a unique key, so
+# overlapping runs send nothing twice.
+CELERY_BEAT_SCHEDULE["partners-call-reminders"] = {
+    "task": "partners.tasks.call_reminders_task",
+    "schedule": 60.0,
+    "options": {"expires": 60.0},
+}
+CELERY_BEAT_SCHEDULE["queue-callbacks-due"] = {
+    "task": "sales_queue.tasks.callbacks_due_task",
+    "schedule": 60.0,
+    "options": {"expires": 60.0},
+}
+CELERY_BEAT_SCHEDULE["queue-response-breaches"] = {
+    "task": "sales_queue.tasks.response_breaches_task",
+    "schedule": 60.0,
+    "options": {"expires": 60.0},
+}
+CELERY_BEAT_SCHEDULE["stats-head-digest"] = {
+    "task": "stats.tasks.head_digest_task",
+    "schedule": crontab(minute="0", hour="9"),
+    "options": {"expires": 3600.0},
+}
 # Tests run tasks inline unless they exercise the broker on purpose.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -311,6 +334,8 @@ SALES_WORKING_HOURS = parse_working_hours(env_str("SALES_WORKING_HOURS", "09:00-
 SALES_RETRY_DELAY_MINUTES = env_int("SALES_RETRY_DELAY_MINUTES", 30, minimum=0)
 SALES_MAX_ATTEMPTS = env_int("SALES_MAX_ATTEMPTS", 6, minimum=1)
 SALES_AUTO_RELEASE_MINUTES = env_int("SALES_AUTO_RELEASE_MINUTES", 60, minimum=1)
+# An order waiting in the queue untaken longer than this (working minutes) alerts the heads.
+SALES_RESPONSE_SLA_MINUTES = env_int("SALES_RESPONSE_SLA_MINUTES", 60, minimum=1)
 SALES_CHANNEL_SWITCH_AFTER = env_int("SALES_CHANNEL_SWITCH_AFTER", 3, minimum=1)
 # How often the workspace asks whether the held order is still the manager's (paid, taken away).
 SALES_WORKSPACE_POLL_SECONDS = 10

@@ -42,3 +42,27 @@ class CommissionRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.percent}%"
+
+
+class HeadDigest(models.Model):
+    """A head's daily digest, written once per head and day (stats.digest): the row is the
+    claim a second run of the same day finds taken."""
+
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("head of sales"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    day = models.DateField(_("day"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("daily digest")
+        verbose_name_plural = _("daily digests")
+        constraints = [
+            models.UniqueConstraint(fields=["head", "day"], name="head_digest_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.head_id} {self.day}"

@@ -55,7 +55,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partners.models import Partner, Product
-from sales_queue.hours import is_working_time, next_working_time
+from sales_queue.hours import (
+    add_working_time,
+    is_working_time,
+)
 from sales_queue.models import QueueEvent, QueueItem
 from salesdesk.errors import ApplicationError
 from salesdesk.timezones import MOSCOW
@@ -71,41 +74,6 @@ QUERIES = 5
 Kind = QueueEvent.Kind
 _STARTS = (Kind.RELEASED, Kind.AUTO_RELEASED, Kind.ENTERED)
 _ENDS = (Kind.TAKEN, Kind.REASSIGNED, Kind.CLOSED)
-
-
-# --- working time -----------------------------------------------------------------------------
-
-
-def _day_end(local: dt.datetime) -> dt.datetime:
-    """The end of the working day that ``local`` (inside working hours) belongs to."""
-    hours = settings.SALES_WORKING_HOURS
-    if hours.end is None:
-        return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=MOSCOW)
-    return dt.datetime.combine(local.date(), hours.end, tzinfo=MOSCOW)
-
-
-def add_working_time(start: dt.datetime, span: dt.timedelta) -> dt.datetime:
-    """The instant when ``span`` of working time has passed since ``start`` (the clock runs only
-    within ``SALES_WORKING_HOURS``; from outside them it starts at the next opening)."""
-    moment = next_working_time(start)
-    left = span
-    while True:
-        end = _day_end(moment)
-        if moment + left <= end:
-            return moment + left
-        left -= end - moment
-        moment = next_working_time(end)
-
-
-def working_time_between(start: dt.datetime, end: dt.datetime) -> dt.timedelta:
-    """Working time from ``start`` to ``end`` (zero if ``end`` is not later)."""
-    total = dt.timedelta()
-    moment = next_working_time(start)
-    while moment < end:
-        day_end = _day_end(moment)
-        total += min(day_end, end) - moment
-        moment = next_working_time(day_end)
-    return total
 
 
 # --- the figures ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from partners.models import (
     Questionnaire,
     SalesStatus,
 )
+from partners.services.alerts import call_booked_alert
 from partners.services.status import (
     actor_fields,
     audit_write,
@@ -145,6 +146,7 @@ def call_book(
             comment=f"{when:%Y-%m-%d %H:%M}",
         )
     booking.products.set(product_list)
+    call_booked_alert(booking=booking, products=product_list)
     return booking
 
 

@@ -17,6 +17,7 @@ from partners.models import (
     QuestionnaireVersion,
     SalesStatus,
 )
+from partners.services.alerts import application_submitted_alert
 from partners.services.status import actor_fields, product_lock, transition, transition_check
 from salesdesk.errors import ApplicationError
 
@@ -148,7 +149,7 @@ def questionnaire_submit(*, product: Product, actor: Any) -> Product:
             code="questionnaire_incomplete",
             details=missing,
         )
-    locked, _change = transition(
+    locked, change = transition(
         product=locked,
         actor=actor,
         allowed_from=SUBMITTABLE,
@@ -159,4 +160,5 @@ def questionnaire_submit(*, product: Product, actor: Any) -> Product:
     questionnaire.submitted_at = timezone.now()
     questionnaire.save(update_fields=["submitted_at", "updated_at"])
     version_add(locked, QuestionnaireVersion.Kind.SUBMITTED, questionnaire.answers(), actor)
+    application_submitted_alert(product=locked, change=change)
     return locked

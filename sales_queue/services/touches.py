@@ -231,6 +231,7 @@ def queue_touch(
         outcome=outcome,
         now=now,
         callback_at=touch.callback_at,
+        actor=manager,
     )
     item.last_touch_at = now
     fields = ["last_touch_at", "updated_at"]
@@ -259,6 +260,7 @@ def _close(item: QueueItem, *, outcome: str, reason: str, now: dt.datetime) -> N
         status=Deal.Status.WON if outcome == QueueItem.Outcome.WON else Deal.Status.LOST,
         now=now,
         reason=reason,
+        actor=manager,
     )
 
 
@@ -341,6 +343,11 @@ def deal_touch_log(
         created_at=now,
     )
     deal_touch_recorded(
-        deal=deal, channel=channel, outcome=outcome, now=now, callback_at=touch.callback_at
+        deal=deal,
+        channel=channel,
+        outcome=outcome,
+        now=now,
+        callback_at=touch.callback_at,
+        actor=actor,
     )
     return touch

@@ -190,4 +190,6 @@ def test_the_heads_approval_does_not_wait_on_delivery(
     assert product.sales_status == SalesStatus.APPROVED
     assert enqueue.call_count == 1
     assert send.call_count == 0
-    assert list(Notification.objects.values_list("status", flat=True)) == ["pending"]
+    assert list(
+        Notification.objects.filter(kind="partner_decision").values_list("status", flat=True)
+    ) == ["pending"]

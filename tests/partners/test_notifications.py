@@ -108,14 +108,20 @@ def test_partner_blocks_are_emailed(head, people, django_capture_on_commit_callb
     assert _recipients() == {people["owner"].email, people["staff"].email}
 
 
-def test_the_partners_own_steps_send_no_email(
+def test_the_partners_own_steps_email_the_head_not_the_partner(
     head, people, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         product = product_in_status(SalesStatus.CALL_BOOKED, partner=people["partner"], head=head)
 
+    # the submission and the booking tell the head (issue 13's alerts); the partner hears
+    # of decisions only
     assert product.public_sales_status == SalesStatus.CALL_BOOKED
-    assert mail.outbox == []
+    assert [m.to for m in mail.outbox] == [[head.email], [head.email]]
+    assert sorted(Notification.objects.filter(channel="email").values_list("kind", flat=True)) == [
+        "call_booked",
+        "new_application",
+    ]
 
 
 def test_nothing_is_sent_when_the_decision_is_rolled_back(
@@ -167,8 +173,10 @@ def test_an_old_queued_task_writes_nothing_twice(head, people) -> None:
 def test_a_failed_send_is_retried_and_sent_once(
     head, people, django_capture_on_commit_callbacks
 ) -> None:
-    # given: the mail server is down when the decision is made
+    # given: the mail server is down when the decision is made (the head's alert about the
+    # application is not what this is about)
     product = product_in_status(SalesStatus.SUBMITTED, partner=people["partner"], head=head)
+    Notification.objects.all().delete()
     with (
         mock.patch(
             "notifications.channels.EmailMultiAlternatives.send",

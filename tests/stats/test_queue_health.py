@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from partners.models import Product
+from sales_queue.hours import add_working_time, working_time_between
 from sales_queue.models import QueueItem
 from sales_queue.services import order_cancel, queue_release, queue_take_next, queue_touch
 from salesdesk.config import parse_working_hours
@@ -38,9 +39,7 @@ from stats.periods import Period, period_from
 from stats.queue_health import (
     QUERIES,
     QueueHealth,
-    add_working_time,
     queue_health_over_time,
-    working_time_between,
 )
 from tests.partners.factories import PartnerFactory, ProductFactory
 from tests.sales_queue.factories import MSK, manager, queued_item
