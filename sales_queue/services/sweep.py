@@ -136,6 +136,7 @@ def queue_sweep_due_orders(
     params = sweep_params(now=now, batch_size=batch_size)
     total = 0
     batches = 0
+    analyzed = False
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(insert, params)
@@ -143,6 +144,13 @@ def queue_sweep_due_orders(
         inserted = len(queued)
         total += inserted
         batches += 1
+        if inserted == batch_size and not analyzed and connection.vendor == "postgresql":
+            # A backlog on a queue the statistics still think empty makes PostgreSQL probe
+            # "already queued" with a sequential scan of the queue per order — quadratic.
+            # Fresh statistics after the first full batch make it use the unique index.
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {QueueItem._meta.db_table}")
+            analyzed = True
         if inserted:
             logger.info("sweep: batch %d queued %d orders (%d so far)", batches, inserted, total)
             last_due, last_id = max(
