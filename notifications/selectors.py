@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from notifications.kinds import kinds_for_role
@@ -15,6 +16,12 @@ C = Notification.Channel
 # With no preference row a kind comes on every channel the user has: the bell and email always,
 # Telegram once they link a chat (linking it is asking for it).
 DEFAULT_ENABLED: dict[str, bool] = {C.EMAIL: True, C.IN_APP: True, C.TELEGRAM: True}
+# The settings table's column headings: short, so three columns fit a phone.
+COLUMN_LABELS = {
+    C.EMAIL: pgettext_lazy("notification channel, short", "Mail"),
+    C.IN_APP: pgettext_lazy("notification channel, short", "On the site"),
+    C.TELEGRAM: pgettext_lazy("notification channel, short", "Telegram"),
+}
 
 
 def notifications_unsent() -> QuerySet[Notification]:
@@ -85,7 +92,6 @@ def preference_table(user: User) -> PreferenceTable:
     """The settings page: the kinds for the user's role × the channels they have."""
     chat = telegram_chat_of(user) if telegram_enabled() else None
     channels = channels_available(user, telegram_chat=chat)
-    labels = dict(C.choices)
     chosen = preferences_of(user)
     rows = [
         PreferenceRow(
@@ -98,4 +104,4 @@ def preference_table(user: User) -> PreferenceTable:
         )
         for kind, label in kinds_for_role(user.role)
     ]
-    return PreferenceTable(channels=[(c, str(labels[c])) for c in channels], rows=rows)
+    return PreferenceTable(channels=[(c, str(COLUMN_LABELS[c])) for c in channels], rows=rows)

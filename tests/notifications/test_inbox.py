@@ -246,7 +246,7 @@ def test_settings_show_the_kinds_of_the_role_with_the_defaults_ticked() -> None:
     assert 'data-kind="stale_deal"' in head_page
     assert 'data-kind="partner_decision"' not in head_page
     assert 'data-kind="partner_decision"' in owner_page
-    assert "Электронная почта" in owner_page and "В приложении" in owner_page
+    assert ">Почта<" in owner_page and ">На сайте<" in owner_page
     assert "Telegram" not in owner_page  # no bot configured
     assert owner_page.count(" checked") == 4  # 2 kinds × 2 channels, all on by default
 
