@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
@@ -17,7 +18,7 @@ C = Notification.Channel
 # Telegram once they link a chat (linking it is asking for it).
 DEFAULT_ENABLED: dict[str, bool] = {C.EMAIL: True, C.IN_APP: True, C.TELEGRAM: True}
 # The settings table's column headings: short, so three columns fit a phone.
-COLUMN_LABELS = {
+COLUMN_LABELS: dict[str, str | Promise] = {
     C.EMAIL: pgettext_lazy("notification channel, short", "Mail"),
     C.IN_APP: pgettext_lazy("notification channel, short", "On the site"),
     C.TELEGRAM: pgettext_lazy("notification channel, short", "Telegram"),
