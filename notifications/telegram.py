@@ -158,6 +158,11 @@ def telegram_link_by_code(
     return link.user if linked else None
 
 
+def telegram_link_of(user: User) -> TelegramLink | None:
+    """The user's link row: a linked chat, or a code waiting to be sent, or None."""
+    return TelegramLink.objects.filter(user=user).first()
+
+
 def telegram_chat_of(user: User) -> int | None:
     link = TelegramLink.objects.filter(user=user, chat_id__isnull=False).first()
     return link.chat_id if link else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ class FakeTelegram:
     answers: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
     # What getUpdates returns (and then forgets) when nothing is queued for it.
     updates: list[dict[str, Any]] = field(default_factory=list)
+    # Seconds getUpdates takes to answer (to make two polls overlap).
+    updates_delay: float = 0.0
 
     def answer(self, method: str, status: int, body: Any) -> None:
         self.answers.setdefault(method, []).append((status, body))
@@ -41,6 +44,7 @@ class FakeTelegram:
         if queued:
             return queued.pop(0)
         if method == "getUpdates":
+            time.sleep(self.updates_delay)
             offset = params.get("offset", 0)
             result = [u for u in self.updates if u["update_id"] >= offset]
             return 200, {"ok": True, "result": result}

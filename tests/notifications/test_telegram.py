@@ -20,6 +20,7 @@ from notifications.tasks import telegram_poll_task
 from notifications.telegram import telegram_code_create, telegram_poll
 from tests.accounts.factories import UserFactory
 from tests.clients import logged_in
+from tests.concurrency import run_concurrently, unwrap
 from tests.notifications.factories import NotificationFactory
 from tests.notifications.fake_telegram import fake_telegram, start_update
 
@@ -208,6 +209,26 @@ def test_an_expired_or_used_code_gets_a_polite_answer_and_links_nothing(settings
     assert texts[1].startswith("Готово:")
     assert texts[2].startswith("Такого кода нет, или он уже истёк.")
     assert TelegramLink.objects.get(user=user).chat_id == CHAT
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_overlapping_polls_handle_an_update_once(settings: Any) -> None:
+    # given: a code sent to the bot, and a slow getUpdates so that four polls overlap
+    user = UserFactory.create(role="manager")
+    code = telegram_code_create(user=user)
+    with fake_telegram(settings) as telegram:
+        telegram.updates = [start_update(10, CHAT, f"/start {code}")]
+        telegram.updates_delay = 0.3
+
+        # when
+        handled = unwrap(run_concurrently(*[telegram_poll] * 4))
+
+    # then: one poll took it (the others skipped the locked state or found nothing new)
+    assert sum(handled) == 1
+    assert [m["text"][:7] for m in telegram.sent()] == ["Готово:"]
+    assert TelegramLink.objects.get(user=user).chat_id == CHAT
+    assert TelegramPollState.objects.get().next_update_id == 11
 
 
 def test_a_new_code_replaces_the_old_one(settings: Any) -> None:

@@ -16,8 +16,12 @@ from django.views.generic import TemplateView
 
 from accounts.models import PARTNER_ROLES, SELLER_ROLES, STAFF_ROLES, Role, User
 from accounts.services import personal_token_create, personal_token_revoke
-from notifications.models import TelegramLink
-from notifications.telegram import telegram_code_create, telegram_enabled, telegram_unlink
+from notifications.telegram import (
+    telegram_code_create,
+    telegram_enabled,
+    telegram_link_of,
+    telegram_unlink,
+)
 from partners.models import Partner
 from salesdesk.errors import ApplicationError
 from web.tenancy import RoleRequiredMixin
@@ -80,7 +84,7 @@ class ProfileView(LoginRequiredMixin, View):
 
     def _render(self, request: HttpRequest, **extra: Any) -> HttpResponse:
         user = cast(User, request.user)
-        link = TelegramLink.objects.filter(user=user).first() if telegram_enabled() else None
+        link = telegram_link_of(user) if telegram_enabled() else None
         context = {
             "telegram_on": telegram_enabled(),
             "telegram_bot": settings.TELEGRAM_BOT_NAME,
