@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils.functional import Promise
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from notifications.kinds import kinds_for_role
@@ -19,9 +19,9 @@ C = Notification.Channel
 DEFAULT_ENABLED: dict[str, bool] = {C.EMAIL: True, C.IN_APP: True, C.TELEGRAM: True}
 # The settings table's column headings: short, so three columns fit a phone.
 COLUMN_LABELS: dict[str, str | Promise] = {
-    C.EMAIL: pgettext_lazy("notification channel, short", "Mail"),
-    C.IN_APP: pgettext_lazy("notification channel, short", "On the site"),
-    C.TELEGRAM: pgettext_lazy("notification channel, short", "Telegram"),
+    C.EMAIL: _("Mail"),
+    C.IN_APP: _("On the site"),
+    C.TELEGRAM: _("Telegram"),
 }
 
 
