@@ -326,3 +326,21 @@ def test_without_a_webhook_secret_the_route_is_a_404(settings: Any) -> None:
     settings.TELEGRAM_WEBHOOK_SECRET = ""
 
     assert _hook({}, secret="anything", header="").status_code == 404
+
+
+def test_the_admin_lists_links_without_their_codes() -> None:
+    admin_user = UserFactory.create(role="head", is_staff=True, is_superuser=True)
+    user = _linked_user()
+    waiting = UserFactory.create(role="caller")
+    telegram_code_create(user=waiting)
+
+    listing = logged_in(admin_user).get("/admin/notifications/telegramlink/")
+    detail = logged_in(admin_user).get(
+        f"/admin/notifications/telegramlink/{TelegramLink.objects.get(user=waiting).pk}/change/"
+    )
+
+    assert listing.status_code == 200
+    assert user.email in listing.content.decode() and str(CHAT) in listing.content.decode()
+    assert detail.status_code == 200
+    code_hash = TelegramLink.objects.get(user=waiting).code_hash
+    assert code_hash and code_hash not in detail.content.decode()
