@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from notifications.models import Notification
+from notifications.models import Notification, TelegramLink
 from notifications.services import notification_resend
 
 
@@ -49,3 +49,20 @@ class NotificationAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(TelegramLink)
+class TelegramLinkAdmin(admin.ModelAdmin):
+    """Who has linked a chat (read-only: linking is the user's, with a code; deleting a row
+    unlinks it, as «Отвязать» does)."""
+
+    list_display = ("user", "chat_id", "linked_at", "code_expires_at")
+    search_fields = ("user__email",)
+    readonly_fields = ("user", "chat_id", "linked_at", "code_expires_at")
+    exclude = ("code_hash",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

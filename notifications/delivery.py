@@ -1,9 +1,10 @@
 """Claiming, sending and recording one notification; finding the ones that are due.
 
 A row moves pending → sending (claimed with a compare-and-swap, ``attempts`` counted) → sent,
-or back to pending with a backoff, or to failed after ``NOTIFICATIONS_MAX_ATTEMPTS``. Nothing
-here waits between attempts: the next one is a time in the row, and the periodic job
-(``deliver_pending_task``) acts on it."""
+or back to pending with a backoff, or to failed after ``NOTIFICATIONS_MAX_ATTEMPTS`` (at once
+when the backend's error says retrying cannot help: ``permanent``). Nothing here waits between
+attempts: the next one is a time in the row, and the periodic job (``deliver_pending_task``)
+acts on it."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def notification_deliver(*, notification_id: uuid.UUID, now: dt.datetime | None 
         CHANNELS[notification.channel].send(notification)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX_CHARS]
-        if notification.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        permanent = bool(getattr(exc, "permanent", False))
+        if permanent or notification.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
             mine.update(status=S.FAILED, last_error=error)
             logger.error(
                 "notification %s to %s failed after %d attempts: %s",

@@ -12,10 +12,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import User
-from notifications.models import Notification
+from notifications.models import Notification, NotificationPreference
+from notifications.selectors import channels_for, preference_table
 from notifications.tasks import enqueue
 
 SUBJECT_MAX = 255
+URL_MAX = 500
 
 
 def notification_write(
@@ -28,6 +30,7 @@ def notification_write(
     html: str = "",
     channel: str = Notification.Channel.EMAIL,
     user: User | None = None,
+    url: str = "",
 ) -> tuple[Notification, bool]:
     """The row for ``key`` and whether this call created it. It is written in the caller's
     transaction and handed to a worker when that commits; a key written before (also by a
@@ -43,6 +46,7 @@ def notification_write(
             "subject": " ".join(subject.split())[:SUBJECT_MAX],
             "text": text,
             "html": html,
+            "url": url,
         },
     )
     if created:
@@ -85,26 +89,79 @@ def notify_user(
     context: Mapping[str, Any],
 ) -> list[Notification]:
     """Tell one person (an employee or a partner's user) about an event, through each channel
-    they receive this kind of message on, in the caller's transaction. ``key`` names the
-    logical message (``<event>:<id>``); each channel's row gets its own key from it, so writing
-    the same event again sends nothing twice. The message is ``template`` rendered with
-    ``context`` (plus ``user``). Email only so far."""
+    they receive this kind of message on (notifications.selectors.channels_for: their
+    preferences, or the defaults), in the caller's transaction. ``key`` names the logical
+    message (``<event>:<id>``); each channel's row gets its own key from it
+    (``<key>:<channel>:<user id>``), so writing the same event again sends nothing twice. The
+    message is ``template`` rendered once with ``context`` (plus ``user``); the context's
+    ``url`` (or else its first ``*_url``) is kept as the in-app list's link."""
     subject, text, html = notification_render(template, {**context, "user": user})
+    url = context_url(context)
     rows = []
-    if user.email:
-        rows.append(
-            notify(
-                key=f"{key}:email:{user.pk}",
-                kind=kind,
-                recipient=user.email,
-                subject=subject,
-                text=text,
-                html=html,
-                channel=Notification.Channel.EMAIL,
-                user=user,
-            )
+    for channel, recipient in channels_for(user=user, kind=kind):
+        notification, _created = notification_write(
+            key=f"{key}:{channel}:{user.pk}",
+            kind=kind,
+            recipient=recipient,
+            subject=subject,
+            text=text,
+            html=html if channel == Notification.Channel.EMAIL else "",
+            channel=channel,
+            user=user,
+            url=url,
         )
+        rows.append(notification)
     return rows
+
+
+def context_url(context: Mapping[str, Any]) -> str:
+    candidates = [context.get("url")] + [
+        value for name, value in context.items() if name.endswith("_url")
+    ]
+    for value in candidates:
+        if isinstance(value, str) and value.startswith(("http://", "https://", "/")):
+            return value[:URL_MAX]
+    return ""
+
+
+def notification_mark_read(
+    *, user: User, notification_id: Any, now: dt.datetime | None = None
+) -> bool:
+    """Mark one of the user's in-app notifications read; False if it already was (or is not
+    theirs: the view looks it up among the user's own first)."""
+    now = now or timezone.now()
+    return bool(
+        Notification.objects.filter(
+            pk=notification_id,
+            user=user,
+            channel=Notification.Channel.IN_APP,
+            read_at__isnull=True,
+        ).update(read_at=now)
+    )
+
+
+def notifications_mark_all_read(*, user: User, now: dt.datetime | None = None) -> int:
+    """Mark all the user's unread in-app notifications read: how many."""
+    now = now or timezone.now()
+    return Notification.objects.filter(
+        user=user, channel=Notification.Channel.IN_APP, read_at__isnull=True
+    ).update(read_at=now)
+
+
+def notification_preferences_save(*, user: User, enabled: set[tuple[str, str]]) -> None:
+    """Store the settings page: every (kind, channel) cell the page showed the user is on if
+    it is in ``enabled``, off otherwise. Cells not shown (Telegram before linking it) keep
+    their value."""
+    table = preference_table(user)
+    with transaction.atomic():
+        for row in table.rows:
+            for channel, _was in row.cells:
+                NotificationPreference.objects.update_or_create(
+                    user=user,
+                    kind=row.kind,
+                    channel=channel,
+                    defaults={"enabled": (row.kind, channel) in enabled},
+                )
 
 
 def notification_render(

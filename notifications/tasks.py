@@ -10,6 +10,7 @@ from typing import Any
 from celery import shared_task
 
 from notifications.delivery import notification_deliver, notifications_due
+from notifications.telegram import TelegramError, telegram_poll
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +42,14 @@ def enqueue(notification_id: Any) -> None:
             notification_id,
             exc_info=True,
         )
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def telegram_poll_task() -> int:
+    """Beat, every ``TELEGRAM_POLL_SECONDS`` when the bot has a token and no webhook: the
+    bot's new messages (``/start <code>`` links a chat)."""
+    try:
+        return telegram_poll()
+    except TelegramError:
+        logger.warning("could not get Telegram updates", exc_info=True)
+        return 0

@@ -289,6 +289,25 @@ NOTIFICATIONS_SENDING_TIMEOUT_SECONDS = env_int(
     "NOTIFICATIONS_SENDING_TIMEOUT_SECONDS", 600, minimum=60
 )
 
+# --- Telegram (a notification channel; notifications.telegram) -------------------------------
+# No token: the channel is off and hidden from the pages.
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN", "") or ""
+TELEGRAM_API_BASE = (env_str("TELEGRAM_API_BASE", "https://api.telegram.org") or "").rstrip("/")
+# The bot's username without "@", for the https://t.me/<bot>?start=<code> link.
+TELEGRAM_BOT_NAME = (env_str("TELEGRAM_BOT_NAME", "") or "").lstrip("@")
+TELEGRAM_TIMEOUT_SECONDS = env_int("TELEGRAM_TIMEOUT_SECONDS", 10, minimum=1)
+# Set when Telegram calls /telegram/webhook/<secret>/ (setWebhook with this secret_token too);
+# empty: the beat job below asks getUpdates instead.
+TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET", "") or ""
+TELEGRAM_POLL_SECONDS = env_int("TELEGRAM_POLL_SECONDS", 10, minimum=1)
+TELEGRAM_LINK_CODE_MINUTES = env_int("TELEGRAM_LINK_CODE_MINUTES", 30, minimum=1)
+if TELEGRAM_BOT_TOKEN and not TELEGRAM_WEBHOOK_SECRET:
+    CELERY_BEAT_SCHEDULE["notifications-telegram-poll"] = {
+        "task": "notifications.tasks.telegram_poll_task",
+        "schedule": float(TELEGRAM_POLL_SECONDS),
+        "options": {"expires": float(TELEGRAM_POLL_SECONDS)},
+    }
+
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 

@@ -198,6 +198,16 @@ def _notification(partner: Partner) -> dict[str, Any]:
     return {"pk": NotificationFactory.create(status="failed", recipient=owner.email, user=owner).pk}
 
 
+def _in_app_notification(partner: Partner) -> dict[str, Any]:
+    """An unread bell notification of partner A's owner: only that user may mark it read (the
+    same holds between two people of one partner: tests/notifications/test_inbox.py)."""
+    owner = UserFactory.create(role="partner_owner", partner=partner)
+    notification = NotificationFactory.create(
+        channel="in_app", status="sent", sent_at=timezone.now(), recipient=owner.email, user=owner
+    )
+    return {"pk": notification.pk}
+
+
 @dataclass(frozen=True)
 class Route:
     build: Callable[[Partner], dict[str, Any]]
@@ -238,6 +248,8 @@ PARTNER_ROUTES: dict[str, Route] = {
     "cabinet/scripts/<uuid:script_id>/": Route(_script, {"title": "Чужой", "text": "взлом"}),
     "cabinet/scripts/<uuid:script_id>/delete/": Route(_script),
     "cabinet/scripts/<uuid:script_id>/steps/<uuid:step_id>/": Route(_script, {"action": "delete"}),
+    # everyone's own notifications
+    "notifications/<uuid:pk>/read/": Route(_in_app_notification),
 }
 
 

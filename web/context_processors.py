@@ -1,3 +1,4 @@
+from functools import cache
 from typing import Any
 
 from django.http import HttpRequest
@@ -5,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import PARTNER_ROLES, SELLER_ROLES, Role
+from notifications.selectors import unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -48,4 +50,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("API tokens"), reverse("accounts:tokens")))
     # The global search, for those who work deals (web.search.SEARCH_ROLES).
     searches = role in SELLER_ROLES or role == Role.HEAD
-    return {"nav_items": items, "search_url": reverse("search") if searches else ""}
+    # The bell's number, counted only when a template shows it (a full page, not a partial).
+    bell_unread = cache(lambda: unread_count(user))
+    return {
+        "nav_items": items,
+        "search_url": reverse("search") if searches else "",
+        "bell_unread": bell_unread,
+    }

@@ -12,6 +12,7 @@ from web.crm import deals_urls, tasks_urls
 from web.crm import settings_urls as crm_settings_urls
 from web.crm import urls as contacts_urls
 from web.errors import api_not_found
+from web.notifications.telegram_webhook import telegram_webhook
 from web.search import SearchView
 from web.stats import managers_urls as stats_managers_urls
 
@@ -50,6 +51,8 @@ urlpatterns = [
     path("head/deals/", include((deals_urls.head_urlpatterns, "deals_head"))),
     path("head/stages/", include("web.crm.stages_urls")),
     path("head/notifications/", include("web.notifications.urls")),
+    path("notifications/", include("web.notifications.inbox_urls")),
+    path("telegram/webhook/<str:secret>/", telegram_webhook, name="telegram-webhook"),
     path("head/contacts/", include((contacts_urls.head_urlpatterns, "contacts_head"))),
     path("cabinet/orders/", include("web.orders.urls")),
     path("cabinet/billing/", include("web.billing.urls")),

@@ -47,7 +47,8 @@ def test_the_head_sends_a_failed_email_again(page: Page, live_server: Any) -> No
     page.get_by_label("Электронная почта").fill(head.email)
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
-    page.get_by_role("link", name="Уведомления").click()
+    # exact: the bell's name («Уведомления: 0 непрочитанных») starts the same way
+    page.get_by_role("link", name="Уведомления", exact=True).click()
 
     # then
     expect(page.get_by_test_id("page-title")).to_have_text("Уведомления")

@@ -161,7 +161,7 @@ def test_a_query_shorter_than_two_characters_searches_nothing(
     client.force_login(ivan)
     client.get("/search/")
 
-    with django_assert_max_num_queries(2):  # the session and the user only
+    with django_assert_max_num_queries(3):  # the session, the user and the bell's count only
         html = search(client, "А")
 
     assert 'data-testid="search-too-short"' in html
@@ -198,8 +198,8 @@ def test_each_group_is_cut_at_twenty_in_a_fixed_number_of_queries(
     client.force_login(UserFactory.create(role="head"))
     client.get("/search/")
 
-    # when: session + user + one query per group
-    with django_assert_max_num_queries(5):
+    # when: session + user + the bell's count + one query per group
+    with django_assert_max_num_queries(6):
         html = search(client, "Многова")
 
     # then

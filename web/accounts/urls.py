@@ -8,6 +8,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("tokens/", views.TokensView.as_view(), name="tokens"),
+    path("profile/", views.ProfileView.as_view(), name="profile"),
 ]
 
 # Django's own auth views under their usual (un-namespaced) names, Russian templates.

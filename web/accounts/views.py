@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -14,6 +16,12 @@ from django.views.generic import TemplateView
 
 from accounts.models import PARTNER_ROLES, SELLER_ROLES, STAFF_ROLES, Role, User
 from accounts.services import personal_token_create, personal_token_revoke
+from notifications.telegram import (
+    telegram_code_create,
+    telegram_enabled,
+    telegram_link_of,
+    telegram_unlink,
+)
 from partners.models import Partner
 from salesdesk.errors import ApplicationError
 from web.tenancy import RoleRequiredMixin
@@ -66,6 +74,42 @@ class TokensView(RoleRequiredMixin, View):
                 return self._render(request, error=exc.message)
             return self._render(request, notice=_("The token was revoked."))
         return self._render(request, error=_("Unknown action."))
+
+
+class ProfileView(LoginRequiredMixin, View):
+    """Everyone's own page: who they are, where their notifications go, and linking a
+    Telegram chat with a one-time code (shown once, right after it is made)."""
+
+    template_name = "accounts/profile.html"
+
+    def _render(self, request: HttpRequest, **extra: Any) -> HttpResponse:
+        user = cast(User, request.user)
+        link = telegram_link_of(user) if telegram_enabled() else None
+        context = {
+            "telegram_on": telegram_enabled(),
+            "telegram_bot": settings.TELEGRAM_BOT_NAME,
+            "telegram_linked": link is not None and link.chat_id is not None,
+            "telegram_link": link,
+            "code_minutes": settings.TELEGRAM_LINK_CODE_MINUTES,
+            **extra,
+        }
+        return render(request, self.template_name, context)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request)
+
+    def post(self, request: HttpRequest) -> HttpResponseBase:
+        user = cast(User, request.user)
+        action = request.POST.get("action")
+        if not telegram_enabled():
+            return redirect("accounts:profile")
+        if action == "telegram-code":
+            return self._render(request, telegram_code=telegram_code_create(user=user))
+        if action == "telegram-unlink":
+            if telegram_unlink(user=user):
+                messages.success(request, _("Telegram is unlinked."))
+            return redirect("accounts:profile")
+        return redirect("accounts:profile")
 
 
 class HeadHomeView(RoleRequiredMixin, TemplateView):
