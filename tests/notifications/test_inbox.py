@@ -242,13 +242,17 @@ def test_settings_show_the_kinds_of_the_role_with_the_defaults_ticked() -> None:
     head_page = logged_in(head).get("/notifications/settings/").content.decode()
     owner_page = logged_in(owner).get("/notifications/settings/").content.decode()
 
-    # the head gets stale-deal reminders (as a deal's manager), not a partner's decisions
-    assert 'data-kind="stale_deal"' in head_page
+    # the head gets stale-deal reminders (as a deal's manager) and the floor's alerts, not a
+    # partner's decisions or call reminders
+    assert 'data-kind="stale_deal"' in head_page and 'data-kind="head_digest"' in head_page
     assert 'data-kind="partner_decision"' not in head_page
+    assert 'data-kind="call_reminder"' not in head_page
     assert 'data-kind="partner_decision"' in owner_page
+    assert 'data-kind="head_digest"' not in owner_page
     assert ">Почта<" in owner_page and ">На сайте<" in owner_page
     assert "Telegram" not in owner_page  # no bot configured
-    assert owner_page.count(" checked") == 4  # 2 kinds × 2 channels, all on by default
+    # decisions, stale deals and call reminders × 2 channels, all on by default
+    assert owner_page.count(" checked") == 6
 
 
 def test_saving_settings_stores_every_shown_cell() -> None:
@@ -270,6 +274,8 @@ def test_saving_settings_stores_every_shown_cell() -> None:
         ("partner_decision", "in_app", True),
         ("stale_deal", "email", True),
         ("stale_deal", "in_app", False),
+        ("call_reminder", "email", False),
+        ("call_reminder", "in_app", False),
     }
     assert [r.channel for r in _tell(owner)] == ["in_app"]
 
