@@ -12,7 +12,6 @@ written twice, whatever runs."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -32,7 +31,11 @@ from django.utils.translation import ngettext
 from crm.models import Deal
 from crm.services import deals_stale_reminded
 from notifications.models import Notification
-from notifications.services import notification_render, notification_write
+from notifications.services import (
+    notification_render,
+    notification_write,
+    notify_user_written,
+)
 
 BATCH_SIZE = 200
 
@@ -73,47 +76,56 @@ def unchanged_for(delta: dt.timedelta) -> str:
     return " ".join(text % {"n": n} for n, text in units[:2] if n or len(units) == 1)
 
 
-def _recipients(deal: Deal) -> list[tuple[str, Any]]:
-    """(address, user or None): the partner's reminder addresses, then the responsible
-    manager; each address once."""
-    seen: dict[str, tuple[str, Any]] = {}
+def _addresses(deal: Deal) -> list[str]:
+    """The partner's reminder addresses, each once, without the responsible manager's (the
+    manager is told as a user, on the channels they chose)."""
+    seen: dict[str, str] = {}
+    manager_email = deal.responsible.email.lower() if deal.responsible.is_active else ""
     for address in deal.partner.deal_settings.reminder_emails:
-        seen.setdefault(address.lower(), (address, None))
-    manager = deal.responsible
-    if manager.is_active and manager.email:
-        seen[manager.email.lower()] = (manager.email, manager)
+        if address.lower() != manager_email:
+            seen.setdefault(address.lower(), address)
     return list(seen.values())
 
 
 def _remind(deal: Deal, *, now: dt.datetime) -> int:
+    """Remind the partner's addresses (email) and the responsible manager (``notify_user``:
+    email, the bell, Telegram, as they chose) of one stale period; returns how many of them
+    were reminded now."""
     period = deal.updated_at.isoformat()
+    with translation.override(settings.LANGUAGE_CODE):
+        how_long = unchanged_for(now - deal.updated_at)
+    context = {
+        "deal": deal,
+        "buyer": deal.contact_name or (deal.contact.name if deal.contact else ""),
+        "unchanged_for": how_long,
+    }
     written = 0
-    for address, user in _recipients(deal):
-        # The manager opens the deal itself; the partner's people, their deal list.
-        url = (
-            reverse("deals:deal", kwargs={"deal_id": deal.pk})
-            if user is not None
-            else reverse("deals_cabinet:list")
-        )
-        with translation.override(settings.LANGUAGE_CODE):
-            how_long = unchanged_for(now - deal.updated_at)
-        context = {
-            "deal": deal,
-            "buyer": deal.contact_name or (deal.contact.name if deal.contact else ""),
-            "unchanged_for": how_long,
-            "deal_url": settings.SITE_URL + url,
-        }
-        subject, text, html = notification_render("stale_deal", context)
+    # The partner's people open their deal list; the manager, the deal itself.
+    cabinet = {**context, "deal_url": settings.SITE_URL + reverse("deals_cabinet:list")}
+    subject, text, html = notification_render("stale_deal", cabinet)
+    for address in _addresses(deal):
         _notification, created = notification_write(
             key=f"stale:{deal.pk}:{period}:{address.lower()}",
             kind=Notification.Kind.STALE_DEAL,
             recipient=address,
-            user=user,
             subject=subject,
             text=text,
             html=html,
         )
         written += created
+    manager = deal.responsible
+    if manager.is_active:
+        rows = notify_user_written(
+            key=f"stale:{deal.pk}:{period}",
+            kind=Notification.Kind.STALE_DEAL,
+            user=manager,
+            template="stale_deal",
+            context={
+                **context,
+                "deal_url": settings.SITE_URL + reverse("deals:deal", kwargs={"deal_id": deal.pk}),
+            },
+        )
+        written += any(created for _row, created in rows)
     return written
 
 

@@ -95,22 +95,41 @@ def notify_user(
     (``<key>:<channel>:<user id>``), so writing the same event again sends nothing twice. The
     message is ``template`` rendered once with ``context`` (plus ``user``); the context's
     ``url`` (or else its first ``*_url``) is kept as the in-app list's link."""
+    return [
+        row
+        for row, _created in notify_user_written(
+            key=key, kind=kind, user=user, template=template, context=context
+        )
+    ]
+
+
+def notify_user_written(
+    *,
+    key: str,
+    kind: str,
+    user: User,
+    template: str,
+    context: Mapping[str, Any],
+) -> list[tuple[Notification, bool]]:
+    """:func:`notify_user`, with whether each row was written by this call (False: the key
+    was written before)."""
     subject, text, html = notification_render(template, {**context, "user": user})
     url = context_url(context)
     rows = []
     for channel, recipient in channels_for(user=user, kind=kind):
-        notification, _created = notification_write(
-            key=f"{key}:{channel}:{user.pk}",
-            kind=kind,
-            recipient=recipient,
-            subject=subject,
-            text=text,
-            html=html if channel == Notification.Channel.EMAIL else "",
-            channel=channel,
-            user=user,
-            url=url,
+        rows.append(
+            notification_write(
+                key=f"{key}:{channel}:{user.pk}",
+                kind=kind,
+                recipient=recipient,
+                subject=subject,
+                text=text,
+                html=html if channel == Notification.Channel.EMAIL else "",
+                channel=channel,
+                user=user,
+                url=url,
+            )
         )
-        rows.append(notification)
     return rows
 
 

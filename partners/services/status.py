@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PARTNER_ROLES, User
 from notifications.models import Notification
-from notifications.services import notification_render, notification_write
+from notifications.services import notify_user_written
 from partners.models import (
     Partner,
     Product,
@@ -57,9 +57,10 @@ def audit_write(
 
 
 def notify_partner(change: StatusChange) -> int:
-    """Email the partner's active people about a decision of the head of sales: one outbox
-    row each, written in the decision's transaction and sent after it commits (a rolled-back
-    decision sends nothing; writing it twice sends once). Returns the rows written now."""
+    """Tell the partner's active people about a decision of the head of sales, each through
+    the channels they chose for it (``notify_user``: email, the bell, Telegram), written in the
+    decision's transaction and sent after it commits (a rolled-back decision sends nothing;
+    writing it twice sends once). Returns the rows written now."""
     recipients = User.objects.filter(
         partner=change.partner, role__in=sorted(PARTNER_ROLES), is_active=True
     ).order_by("email")
@@ -69,19 +70,16 @@ def notify_partner(change: StatusChange) -> int:
         "product": change.product,
         "cabinet_url": settings.SITE_URL + reverse("partners:cabinet"),
     }
-    subject, text, html = notification_render("partner_decision", context)
     written = 0
     for user in recipients:
-        _notification, created = notification_write(
-            key=f"decision:{change.pk}:{user.email.lower()}",
+        for _row, created in notify_user_written(
+            key=f"decision:{change.pk}",
             kind=Notification.Kind.PARTNER_DECISION,
-            recipient=user.email,
             user=user,
-            subject=subject,
-            text=text,
-            html=html,
-        )
-        written += created
+            template="partner_decision",
+            context=context,
+        ):
+            written += created
     return written
 
 

@@ -63,7 +63,9 @@ def test_approval_emails_the_partners_active_people(
     assert product.name in message.subject
     assert "Всё понятно" in message.body
     assert "<html" in message.alternatives[0][0]  # type: ignore[attr-defined]
-    assert Notification.objects.filter(status="sent").count() == 2
+    assert Notification.objects.filter(status="sent", channel="email").count() == 2
+    # and each person's bell has it too
+    assert Notification.objects.filter(kind="partner_decision", channel="in_app").count() == 2
 
 
 def test_a_refusal_email_carries_the_comment(
@@ -144,13 +146,15 @@ def test_the_decision_writes_one_outbox_row_per_person_in_its_transaction(head, 
 
     # then: the rows wait in the outbox, with the Russian text and an HTML version
     change = StatusChange.objects.get(product=product, to_status="approved")
-    rows = Notification.objects.filter(kind="partner_decision").order_by("recipient")
+    rows = Notification.objects.filter(kind="partner_decision", channel="email").order_by(
+        "recipient"
+    )
     assert [(n.recipient, n.status) for n in rows] == sorted(
         [(people["owner"].email, "pending"), (people["staff"].email, "pending")]
     )
     assert {n.key for n in rows} == {
-        f"decision:{change.pk}:{people['owner'].email.lower()}",
-        f"decision:{change.pk}:{people['staff'].email.lower()}",
+        f"decision:{change.pk}:email:{people['owner'].pk}",
+        f"decision:{change.pk}:email:{people['staff'].pk}",
     }
     assert all("Новый статус" in n.text and "<html" in n.html for n in rows)
     assert mail.outbox == []
@@ -167,7 +171,7 @@ def test_an_old_queued_task_writes_nothing_twice(head, people) -> None:
 
     # then
     assert written == 0
-    assert Notification.objects.filter(kind="partner_decision").count() == 2
+    assert Notification.objects.filter(kind="partner_decision").count() == 4  # email + bell
 
 
 def test_a_failed_send_is_retried_and_sent_once(
@@ -187,7 +191,7 @@ def test_a_failed_send_is_retried_and_sent_once(
         services.product_approve(product=product, actor=head, call_notes=ADHOC_CALL_NOTES)
 
     # then: nothing sent, the rows wait for their retry with the error recorded
-    rows = list(Notification.objects.filter(kind="partner_decision"))
+    rows = list(Notification.objects.filter(kind="partner_decision", channel="email"))
     assert mail.outbox == []
     assert {(n.status, n.attempts) for n in rows} == {("pending", 1)}
     assert all("SMTP is down" in n.last_error for n in rows)
@@ -200,4 +204,6 @@ def test_a_failed_send_is_retried_and_sent_once(
     # then: each person gets it once
     assert sorted(_recipients()) == sorted([people["owner"].email, people["staff"].email])
     assert len(mail.outbox) == 2
-    assert {(n.status, n.attempts) for n in Notification.objects.all()} == {("sent", 2)}
+    assert {(n.status, n.attempts) for n in Notification.objects.filter(channel="email")} == {
+        ("sent", 2)
+    }
