@@ -231,8 +231,8 @@ CELERY_BEAT_SCHEDULE["crm-stale-deal-reminders"] = {
     "options": {"expires": 60.0},
 }
 # Alerts (issue 13): alignment-call reminders, due callbacks and response-time breaches once a
-# minute; the head's digest at 09:00 Moscow (CELERY_TIMEZONE). Each alert has a unique key, so
-# overlapping runs send nothing twice.
+# minute; the head's digest after closing time (below, with the working hours). Each alert has
+# a unique key, so overlapping runs send nothing twice.
 CELERY_BEAT_SCHEDULE["partners-call-reminders"] = {
     "task": "partners.tasks.call_reminders_task",
     "schedule": 60.0,
@@ -247,11 +247,6 @@ CELERY_BEAT_SCHEDULE["queue-response-breaches"] = {
     "task": "sales_queue.tasks.response_breaches_task",
     "schedule": 60.0,
     "options": {"expires": 60.0},
-}
-CELERY_BEAT_SCHEDULE["stats-head-digest"] = {
-    "task": "stats.tasks.head_digest_task",
-    "schedule": crontab(minute="0", hour="9"),
-    "options": {"expires": 3600.0},
 }
 # Tests run tasks inline unless they exercise the broker on purpose.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -355,6 +350,18 @@ SALES_MAX_ATTEMPTS = env_int("SALES_MAX_ATTEMPTS", 6, minimum=1)
 SALES_AUTO_RELEASE_MINUTES = env_int("SALES_AUTO_RELEASE_MINUTES", 60, minimum=1)
 # An order waiting in the queue untaken longer than this (working minutes) alerts the heads.
 SALES_RESPONSE_SLA_MINUTES = env_int("SALES_RESPONSE_SLA_MINUTES", 60, minimum=1)
+# The head's digest after closing time: 15 minutes after the working hours end, at the latest
+# 23:50 (stats.digest.digest_time, the same rule).
+_digest_end = SALES_WORKING_HOURS.end
+_digest_at = (
+    (_digest_end.hour * 60 + _digest_end.minute + 15) if _digest_end is not None else 24 * 60
+)
+_digest_at = min(_digest_at, 23 * 60 + 50)
+CELERY_BEAT_SCHEDULE["stats-head-digest"] = {
+    "task": "stats.tasks.head_digest_task",
+    "schedule": crontab(minute=str(_digest_at % 60), hour=str(_digest_at // 60)),
+    "options": {"expires": 3600.0},
+}
 SALES_CHANNEL_SWITCH_AFTER = env_int("SALES_CHANNEL_SWITCH_AFTER", 3, minimum=1)
 # How often the workspace asks whether the held order is still the manager's (paid, taken away).
 SALES_WORKSPACE_POLL_SECONDS = 10

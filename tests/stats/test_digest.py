@@ -1,4 +1,5 @@
-"""The head's daily digest (issue 13): yesterday's figures and the tasks overdue now, once per
+"""The head's daily digest (issue 13): after closing time (working hours 09:00-21:00, so at
+21:15 Moscow) the day's figures, its response-time alerts and the tasks overdue now, once per
 head and day. The figures are worked by hand below; time moves through ``now=``."""
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from crm.models import Deal
 from notifications.models import Notification
 from orders.models import Order
-from sales_queue.models import QueueEvent
+from sales_queue.models import QueueEvent, ResponseBreachAlert
 from stats.digest import digest_context, head_digest_send
 from stats.models import HeadDigest
 from tests.accounts.factories import UserFactory
@@ -27,8 +29,8 @@ from tests.sales_queue.factories import MSK, QueueItemFactory
 
 pytestmark = pytest.mark.django_db
 
-# The digest of Friday 20 November 2026, 09:00 Moscow: «yesterday» is Thursday the 19th.
-NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=MSK)
+# The digest of Thursday 19 November 2026, sent at 21:15 Moscow.
+NOW = dt.datetime(2026, 11, 19, 21, 15, tzinfo=MSK)
 THURSDAY = dt.datetime(2026, 11, 19, 12, 0, tzinfo=MSK)
 H = dt.timedelta(hours=1)
 
@@ -78,7 +80,9 @@ def floor() -> dict[str, Any]:
     return {"vera": vera, "ivan": ivan}
 
 
-def test_the_figures_are_yesterdays_and_the_overdue_tasks_todays(floor: dict[str, Any]) -> None:
+def test_the_figures_are_the_closed_days_and_the_overdue_tasks_nows(
+    floor: dict[str, Any],
+) -> None:
     context = digest_context(now=NOW)
 
     assert context["day"] == dt.date(2026, 11, 19)
@@ -103,10 +107,11 @@ def test_each_active_head_gets_it_once_a_day(heads: list[Any], floor: dict[str, 
         Notification.objects.filter(channel="email", kind="head_digest").order_by("recipient")
     )
     assert [n.recipient for n in rows] == ["rop2@desk.example", "rop@desk.example"]
-    assert rows[0].key == f"digest:2026-11-20:email:{heads[1].pk}"
+    assert rows[0].key == f"digest:2026-11-19:email:{heads[1].pk}"
     assert rows[0].subject == "Отдел продаж за 19 ноября: итоги дня"
     text = rows[0].text
-    assert "Вчера, 19 ноября 2026:" in text
+    assert "Итоги дня, 19 ноября 2026:" in text
+    assert "Ни один заказ не ждал дольше 60 минут." in text
     assert "Взято заказов: 2" in text
     assert "Выиграно: 1" in text
     assert "Проиграно: 1" in text
@@ -121,9 +126,40 @@ def test_each_active_head_gets_it_once_a_day(heads: list[Any], floor: dict[str, 
     )
     assert "14\xa0900,00\xa0₽" in rows[0].html or "14\xa0900,00 ₽" in rows[0].html
 
-    # the next morning is another digest
+    # the next evening is another digest
     assert head_digest_send(now=NOW + 24 * H) == 2
     assert HeadDigest.objects.count() == 4
+
+
+def test_the_days_response_alerts_are_counted(heads: list[Any]) -> None:
+    # given: three quarters of an hour on Thursday with orders waiting too long (at most 7),
+    # and one on Wednesday evening
+    for bucket, waiting in [((10, 0), 3), ((10, 15), 7), ((16, 45), 1), ((-4, 0), 9)]:
+        hour, minute = bucket
+        ResponseBreachAlert.objects.create(
+            bucket=THURSDAY.replace(hour=0) + dt.timedelta(hours=hour, minutes=minute),
+            waiting=waiting,
+            oldest_since=THURSDAY,
+        )
+
+    context = digest_context(now=NOW)
+    head_digest_send(now=NOW)
+
+    assert (context["breach_periods"], context["breach_most_waiting"]) == (3, 7)
+    text = Notification.objects.filter(channel="email", kind="head_digest").first().text  # type: ignore[union-attr]
+    assert "Заказы ждали дольше 60 минут в течение 3 четвертей часа (до 7 одновременно)." in text
+
+
+def test_a_run_before_closing_reports_the_day_before() -> None:
+    # a worker that was down at 21:15 sends Wednesday's digest on Thursday morning
+    assert digest_context(now=THURSDAY.replace(hour=8))["day"] == dt.date(2026, 11, 18)
+    assert digest_context(now=THURSDAY.replace(hour=21, minute=14))["day"] == dt.date(2026, 11, 18)
+    assert digest_context(now=NOW)["day"] == dt.date(2026, 11, 19)
+
+
+def test_beat_sends_it_fifteen_minutes_after_closing() -> None:
+    schedule: Any = settings.CELERY_BEAT_SCHEDULE["stats-head-digest"]["schedule"]
+    assert (schedule.hour, schedule.minute) == ({21}, {15})
 
 
 def test_a_quiet_day_says_so(heads: list[Any]) -> None:
