@@ -1,5 +1,6 @@
 """A tiny API used only by tests of the error handler (mounted with ``pytest.mark.urls``)."""
 
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -35,10 +36,15 @@ class CrashApi(APIView):
         raise RuntimeError("boom")
 
 
+def crashing_page(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("boom")
+
+
 handler500 = "web.errors.handler500"
 
 urlpatterns = [
     path("api/test/echo/", EchoApi.as_view()),
     path("api/test/crash/", CrashApi.as_view()),
+    path("test/crash/", crashing_page),
     path("", include("web.urls")),
 ]

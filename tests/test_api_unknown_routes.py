@@ -48,7 +48,7 @@ def test_a_session_api_write_without_its_csrf_token_is_a_json_403() -> None:
     assert set(response.json()) == {"code", "message", "details"}
 
 
-def test_a_page_without_its_csrf_token_is_still_a_page() -> None:
+def test_a_page_without_its_csrf_token_is_still_a_page_not_json() -> None:
     client = Client(enforce_csrf_checks=True)
 
     response = client.post("/accounts/login/", {"username": "x", "password": "y"})

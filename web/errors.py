@@ -9,11 +9,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
-from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
-from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -117,12 +117,27 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def error_page(request: HttpRequest, status_code: int, title: str, text: str) -> HttpResponse:
+    """A page in the site's layout saying what happened, with the way home."""
+    return render(
+        request,
+        "error.html",
+        {"error_code": status_code, "error_title": title, "error_text": text},
+        status=status_code,
+    )
+
+
 def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
     if _is_api(request):
         return JsonResponse(
             error_payload("not_found", str(_("Not found."))), status=status.HTTP_404_NOT_FOUND
         )
-    return page_not_found(request, exception or Http404())
+    return error_page(
+        request,
+        404,
+        str(_("Page not found")),
+        str(_("The address may be mistyped, or the page was removed or is not yours to see.")),
+    )
 
 
 @csrf_exempt
@@ -137,7 +152,12 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 def handler400(request: HttpRequest, exception: Exception | None = None) -> Any:
     if _is_api(request):
         return JsonResponse(error_payload("bad_request", str(_("Bad request."))), status=400)
-    return bad_request(request, exception or SuspiciousOperation())
+    return error_page(
+        request,
+        400,
+        str(_("Bad request")),
+        str(_("The request could not be understood. Go back and try again.")),
+    )
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> Any:
@@ -145,12 +165,22 @@ def handler403(request: HttpRequest, exception: Exception | None = None) -> Any:
         return JsonResponse(
             error_payload("permission_denied", str(_("Permission denied."))), status=403
         )
-    return permission_denied(request, exception or DjangoPermissionDenied())
+    return error_page(
+        request,
+        403,
+        str(_("No access")),
+        str(
+            _(
+                "This page is for another role. If you think you should see it, ask the head "
+                "of sales."
+            )
+        ),
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> Any:
     """``CSRF_FAILURE_VIEW``: JSON under ``/api/`` (a session-authenticated API call without
-    its token), Django's page elsewhere."""
+    its token), a page saying what to do elsewhere."""
     if _is_api(request):
         return JsonResponse(
             error_payload(
@@ -158,7 +188,17 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> Any:
             ),
             status=403,
         )
-    return django_csrf_failure(request, reason=reason)
+    return error_page(
+        request,
+        403,
+        str(_("The page is out of date")),
+        str(
+            _(
+                "The form was sent from a page that is too old, or cookies are off for this "
+                "site. Reload the page and send it again."
+            )
+        ),
+    )
 
 
 def handler500(request: HttpRequest) -> Any:
@@ -167,4 +207,9 @@ def handler500(request: HttpRequest) -> Any:
             error_payload("server_error", str(_("Internal server error. We have been notified."))),
             status=500,
         )
-    return server_error(request)
+    try:
+        # No request context: a fault may have come from a context processor or the database.
+        return HttpResponseServerError(render_to_string("500.html"))
+    except Exception:
+        logger.exception("the 500 page itself failed")
+        return HttpResponseServerError(str(_("Something went wrong")), content_type="text/plain")
