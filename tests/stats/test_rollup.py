@@ -27,6 +27,7 @@ from stats.models import DirtyDay, ManagerDay, ManagerDayCount, RollupDay
 from stats.periods import Period
 from stats.rollup import last_complete_day, rollup_run
 from tests.accounts.factories import UserFactory
+from tests.concurrency import run_concurrently
 from tests.crm.factories import ContactFactory
 from tests.orders.factories import OrderFactory
 from tests.stats.managers_world import (
@@ -343,3 +344,28 @@ def test_the_task_is_in_the_beat_schedule() -> None:
     assert entry["task"] == "stats.tasks.rollup_task"
     assert entry["schedule"] == 300.0
     assert entry["options"] == {"expires": 300.0}
+
+
+# --- two runs at once -----------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_roll_each_day_up_once_and_right() -> None:
+    world = build_world()
+    # the tasks and users of the world are now; the past days hold the figures
+    deal = Deal.objects.get(responsible=world.anna, created_at=T0)
+    results = run_concurrently(rollup_run, rollup_run, rollup_run)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    days = RollupDay.objects.count()
+    assert days == (last_complete_day(dt.datetime.now(tz=MOSCOW)) - dt.date(2026, 11, 1)).days + 1
+    assert sum(r["rolled"] for r in results) == days
+    _assert_same_as_live()
+    # a change and three runs at once: the day is recomputed, the figures right
+    _touch(world.anna, T0 + D, deal=deal)
+    results = run_concurrently(rollup_run, rollup_run, rollup_run)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert sum(r["dirty"] for r in results) == 1
+    assert not DirtyDay.objects.filter(day=DAY_13).exists()
+    assert manager_stats(period=PERIOD, manager_ids=[world.anna.pk])[0].touches == 5
+    _assert_same_as_live()
