@@ -63,7 +63,14 @@ from salesdesk.money import KOPECK, ZERO
 from salesdesk.timezones import MOSCOW
 from stats.aggregates import Median
 from stats.histogram import histogram, histogram_median
-from stats.models import DirtyDay, ManagerDay, ManagerDayCount, RollupDay
+from stats.models import (
+    DirtyDay,
+    ManagerDay,
+    ManagerDayCount,
+    ManagerMonthCount,
+    RollupDay,
+    RollupMonth,
+)
 from stats.periods import Period
 
 HUNDRED = Decimal(100)
@@ -306,18 +313,53 @@ def live_figures(
     return figures
 
 
-def rolled_days(period: Period) -> set[dt.date]:
-    """The days of the period served from the rollup: rolled up and not changed since (one
-    query)."""
-    return set(
+@dataclass(frozen=True)
+class Rolled:
+    """What of a period the rollup serves: its rolled-up days not changed since (``days``),
+    and the months whose sums are built (``months``, their first days); empty: all live."""
+
+    days: frozenset[dt.date] = frozenset()
+    months: frozenset[dt.date] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.days)
+
+    def whole_months(self) -> list[dt.date]:
+        """The built months every day of which is served (and so inside the period)."""
+        return [m for m in sorted(self.months) if all(d in self.days for d in month_days(m))]
+
+
+def month_days(month: dt.date) -> list[dt.date]:
+    """The days of the month that starts on ``month``."""
+    following = (month + dt.timedelta(days=31)).replace(day=1)
+    return [month + dt.timedelta(days=n) for n in range((following - month).days)]
+
+
+def rolled_days(period: Period) -> Rolled:
+    """The part of the period the rollup serves (one query): the days rolled up and not
+    changed since, and the months built among them."""
+    first_month = period.first.replace(day=1)
+    days = (
         RollupDay.objects.filter(day__gte=period.first, day__lte=period.last)
         .exclude(
             day__in=DirtyDay.objects.filter(day__gte=period.first, day__lte=period.last).values(
                 "day"
             )
         )
-        .values_list("day", flat=True)
+        .annotate(is_month=Value(False))
+        .values_list("day", "is_month")
     )
+    months = (
+        RollupMonth.objects.filter(month__gte=first_month, month__lte=period.last)
+        .annotate(is_month=Value(True))
+        .values_list("month", "is_month")
+    )
+    served: dict[bool, set[dt.date]] = {False: set(), True: set()}
+    for day, is_month in days.union(months, all=True):
+        if isinstance(day, str):  # SQLite returns the union's dates as text
+            day = dt.date.fromisoformat(day)
+        served[bool(is_month)].add(day)
+    return Rolled(frozenset(served[False]), frozenset(served[True]))
 
 
 def _days_within(runs: list[tuple[dt.date, dt.date]]) -> Q:
@@ -327,10 +369,10 @@ def _days_within(runs: list[tuple[dt.date, dt.date]]) -> Q:
 
 
 def _add_rolled(
-    figures: dict[Any, dict[str, Any]], days: set[dt.date], manager_ids: Iterable[Any] | None
+    figures: dict[Any, dict[str, Any]], rolled: Rolled, manager_ids: Iterable[Any] | None
 ) -> None:
     """Add the rolled-up days' sums to ``figures`` (two queries)."""
-    within = _days_within(_day_runs(days))
+    within = _days_within(_day_runs(rolled.days))
     sums = (
         _only(ManagerDay.objects.filter(within), "manager_id", manager_ids)
         .order_by()
@@ -358,12 +400,28 @@ def _add_rolled(
         ManagerDayCount.Kind.FIRST_TOUCH: "first_touch",
         ManagerDayCount.Kind.DEAL_AFTER: "deal_after_hist",
     }
-    counts = (
-        _only(ManagerDayCount.objects.filter(within), "manager_id", manager_ids)
+    # The histograms of whole months from their sums, of the other days from the days' rows.
+    months = rolled.whole_months()
+    in_months = {d for m in months for d in month_days(m)}
+    month_counts = (
+        _only(ManagerMonthCount.objects.filter(month__in=months), "manager_id", manager_ids)
         .order_by()
         .values_list("manager_id", "kind", "key")
         .annotate(total=Sum("n"))
     )
+    day_counts = (
+        _only(
+            ManagerDayCount.objects.filter(
+                _days_within(_day_runs(d for d in rolled.days if d not in in_months))
+            ),
+            "manager_id",
+            manager_ids,
+        )
+        .order_by()
+        .values_list("manager_id", "kind", "key")
+        .annotate(total=Sum("n"))
+    )
+    counts = day_counts.union(month_counts, all=True)
     for manager_id, kind, key, n in counts:
         name = keyed[kind]
         _merge(
@@ -377,7 +435,7 @@ def manager_stats(
     period: Period,
     manager_ids: Iterable[Any] | None = None,
     now: dt.datetime | None = None,
-    rolled: set[dt.date] | None = None,
+    rolled: Rolled | None = None,
 ) -> list[ManagerStats]:
     """Each seller's figures over ``period``: every seller with a figure in it, and every
     active seller (with zeros); ``manager_ids`` narrows to those managers. Sorted by name.
@@ -390,7 +448,7 @@ def manager_stats(
     ids = None if manager_ids is None else list(manager_ids)
     if rolled is None:
         rolled = rolled_days(period)
-    live_days = [d for d in period.dates() if d not in rolled]
+    live_days = [d for d in period.dates() if d not in rolled.days]
     figures = live_figures(day_spans(live_days), ids, binned=bool(rolled))
     if rolled:
         _add_rolled(figures, rolled, ids)
@@ -485,7 +543,7 @@ def manager_daily(
     *,
     period: Period,
     manager_ids: Iterable[Any] | None = None,
-    rolled: set[dt.date] | None = None,
+    rolled: Rolled | None = None,
 ) -> list[DailyPoint]:
     """Deals won and paid revenue per Moscow day of the period (every day, zeros included),
     in one query (and one for ``rolled``, :func:`rolled_days`, unless given): the live per-day
@@ -493,7 +551,7 @@ def manager_daily(
     ids = None if manager_ids is None else list(manager_ids)
     if rolled is None:
         rolled = rolled_days(period)
-    spans = day_spans(d for d in period.dates() if d not in rolled)
+    spans = day_spans(d for d in period.dates() if d not in rolled.days)
     won = _only(
         Deal.objects.filter(_within("closed_at", spans), status=Deal.Status.WON),
         "responsible_id",
@@ -519,7 +577,7 @@ def manager_daily(
         .values_list("day", "won", "revenue")
     )
     rolled_up = (
-        _only(ManagerDay.objects.filter(_days_within(_day_runs(rolled))), "manager_id", ids)
+        _only(ManagerDay.objects.filter(_days_within(_day_runs(rolled.days))), "manager_id", ids)
         .order_by()
         .values("day")
         .annotate(won_=Sum("won"), revenue_=Sum("revenue"))

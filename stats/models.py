@@ -130,3 +130,42 @@ class DirtyDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class RollupMonth(models.Model):
+    """A calendar month (its first day) whose :class:`ManagerMonthCount` rows are built: the
+    sums of its days' :class:`ManagerDayCount` rows, built once every day of it is rolled up
+    and dropped whenever one of its days is recomputed (so a year's histograms are read from
+    twelve months' rows, not 365 days')."""
+
+    month = models.DateField(primary_key=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rolled-up month")
+        verbose_name_plural = _("rolled-up months")
+
+    def __str__(self) -> str:
+        return str(self.month)
+
+
+class ManagerMonthCount(models.Model):
+    """:class:`ManagerDayCount` summed over a rolled-up month (see :class:`RollupMonth`)."""
+
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField()
+    kind = models.CharField(max_length=16, choices=ManagerDayCount.Kind.choices)
+    key = models.CharField(max_length=64)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "manager", "kind", "key"], name="manager_month_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.manager_id} {self.month} {self.kind} {self.key}: {self.n}"

@@ -4,9 +4,13 @@ A rolled-up day is a complete past Moscow day: day D is rolled up once it ended 
 :data:`SETTLE` ago. Its figures (``stats.managers`` defines each) are kept per manager in
 ``ManagerDay`` (counts and money) and ``ManagerDayCount`` (losses by reason, and log-spaced
 histograms of the first-touch delays and «Сделка через», ``stats.histogram``); ``RollupDay``
-marks the day as rolled. :func:`rollup_run` (Celery beat every five minutes,
-``stats.tasks.rollup_task``, and ``manage.py stats_rollup``) rolls up the past days not rolled
-yet, oldest first, at most ``batch`` of them a run, and recomputes the days logged as dirty.
+marks the day as rolled; once every day of a month is, the month's keyed counts are summed in
+``ManagerMonthCount`` (``RollupMonth`` marks it; recomputing one of its days drops it until the
+end of that run), so a year's medians merge twelve months' histograms.
+
+:func:`rollup_run` (Celery beat every five minutes, ``stats.tasks.rollup_task``, and
+``manage.py stats_rollup``) rolls up the past days not rolled yet, oldest first, at most
+``batch`` of them a run, recomputes the days logged as dirty, and builds the months.
 
 Dirty days. A past day's figures change after the fact when, for example, a take's first touch
 lands the next day (``QueueEvent.first_touch_at``, the touch service), a deal is handed over
@@ -38,7 +42,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Min, Sum
 from django.utils import timezone
 
 from billing.models import LedgerEntry
@@ -47,8 +51,15 @@ from orders.models import Order
 from sales_queue.models import QueueEvent, Touch
 from salesdesk.money import ZERO
 from salesdesk.timezones import MOSCOW
-from stats.managers import day_spans, live_figures
-from stats.models import DirtyDay, ManagerDay, ManagerDayCount, RollupDay
+from stats.managers import day_spans, live_figures, month_days
+from stats.models import (
+    DirtyDay,
+    ManagerDay,
+    ManagerDayCount,
+    ManagerMonthCount,
+    RollupDay,
+    RollupMonth,
+)
 
 SETTLE = dt.timedelta(minutes=5)
 BATCH_DAYS = 62
@@ -125,8 +136,38 @@ def rollup_day(*, day: dt.date, now: dt.datetime | None = None) -> None:
                 ]
         ManagerDayCount.objects.bulk_create(counts)
         RollupDay.objects.update_or_create(day=day, defaults={"computed_at": now or timezone.now()})
+        # The month's sums included the day's old rows: built again at the end of the run.
+        RollupMonth.objects.filter(month=day.replace(day=1)).delete()
+        ManagerMonthCount.objects.filter(month=day.replace(day=1)).delete()
         if dirty_ids:
             DirtyDay.objects.filter(id__in=dirty_ids).delete()
+
+
+def _build_months(last: dt.date, *, now: dt.datetime | None) -> None:
+    """Sum the histograms and losses of every month over and wholly rolled up, not built yet
+    (a month read from them is one whose every day is served: ``Rolled.whole_months``)."""
+    built = set(RollupMonth.objects.values_list("month", flat=True))
+    rolled = RollupDay.objects.filter(day__lte=last).values_list("day", flat=True)
+    per_month: dict[dt.date, int] = {}
+    for day in rolled:
+        per_month[day.replace(day=1)] = per_month.get(day.replace(day=1), 0) + 1
+    for month, days in sorted(per_month.items()):
+        month_range = month_days(month)
+        if month in built or month_range[-1] > last or days != len(month_range):
+            continue
+        with transaction.atomic():
+            rows = (
+                ManagerDayCount.objects.filter(day__gte=month, day__lte=month_range[-1])
+                .order_by()
+                .values_list("manager_id", "kind", "key")
+                .annotate(total=Sum("n"))
+            )
+            ManagerMonthCount.objects.filter(month=month).delete()
+            ManagerMonthCount.objects.bulk_create(
+                ManagerMonthCount(manager_id=m, month=month, kind=kind, key=key, n=n)
+                for m, kind, key, n in rows
+            )
+            RollupMonth.objects.create(month=month, computed_at=now or timezone.now())
 
 
 def rollup_run(*, now: dt.datetime | None = None, batch: int = BATCH_DAYS) -> dict[str, Any]:
@@ -152,6 +193,8 @@ def rollup_run(*, now: dt.datetime | None = None, batch: int = BATCH_DAYS) -> di
         ]
         present = [d for d in starts if d is not None]
         first = min(present) if present else _first_data_day()
+        if first is not None:
+            first = first.replace(day=1)  # whole months, so their sums get built
         todo: list[dt.date] = []
         if first is not None and first <= last:
             done = set(RollupDay.objects.filter(day__gte=first).values_list("day", flat=True))
@@ -163,4 +206,5 @@ def rollup_run(*, now: dt.datetime | None = None, batch: int = BATCH_DAYS) -> di
         recomputed = [d for d in dirty if d not in todo]
         for day in sorted({*dirty, *todo}):
             rollup_day(day=day, now=now)
+        _build_months(last, now=now)
     return {"rolled": len(todo), "dirty": len(recomputed)}

@@ -19,17 +19,25 @@ from crm.models import Deal
 from crm.services import deal_open, deal_responsible_set, deal_win_late
 from orders.models import Order
 from orders.services import order_link_to_deal, order_payment_record, order_refund_record
-from sales_queue.models import QueueEvent
+from sales_queue.models import QueueEvent, QueueItem
 from salesdesk.timezones import MOSCOW
 from stats.histogram import bucket, histogram, histogram_median
-from stats.managers import ManagerStats, manager_daily, manager_stats, rolled_days
-from stats.models import DirtyDay, ManagerDay, ManagerDayCount, RollupDay
+from stats.managers import ManagerStats, Rolled, manager_daily, manager_stats, rolled_days
+from stats.models import (
+    DirtyDay,
+    ManagerDay,
+    ManagerDayCount,
+    ManagerMonthCount,
+    RollupDay,
+    RollupMonth,
+)
 from stats.periods import Period
 from stats.rollup import last_complete_day, rollup_run
 from tests.accounts.factories import UserFactory
 from tests.concurrency import run_concurrently
 from tests.crm.factories import ContactFactory
 from tests.orders.factories import OrderFactory
+from tests.sales_queue.factories import QueueItemFactory
 from tests.stats.managers_world import (
     PERIOD,
     T0,
@@ -56,7 +64,7 @@ def world() -> World:
 def _rolled(world: World) -> None:
     result = rollup_run()
     assert result["rolled"] > 0
-    assert set(PERIOD.dates()) <= rolled_days(PERIOD)
+    assert set(PERIOD.dates()) <= rolled_days(PERIOD).days
 
 
 def _by_id(rows: list[ManagerStats]) -> dict[Any, ManagerStats]:
@@ -73,7 +81,7 @@ def _assert_same_as_live(period: Period = PERIOD) -> dict[Any, ManagerStats]:
     """The period's figures as served (rollup and live days) equal the all-live ones: every
     count and sum exactly, the medians within a bucket."""
     served = _by_id(manager_stats(period=period))
-    live = _by_id(manager_stats(period=period, rolled=set()))
+    live = _by_id(manager_stats(period=period, rolled=Rolled()))
     assert served.keys() == live.keys()
     for pk, exact in live.items():
         row = served[pk]
@@ -147,7 +155,7 @@ def test_a_run_rolls_up_the_past_days_and_the_figures_stay_the_hand_worked_ones(
 
 
 def test_the_daily_points_are_the_same_from_the_rollup(world: World) -> None:
-    live = manager_daily(period=PERIOD, rolled=set())
+    live = manager_daily(period=PERIOD, rolled=Rolled())
     _rolled(world)
     assert manager_daily(period=PERIOD) == live
     assert {p.day: (p.won, p.revenue) for p in live}[DAY_14] == (1, Decimal("2500.00"))
@@ -190,11 +198,11 @@ def test_today_and_a_day_just_over_are_never_rolled_up(world: World) -> None:
 
 def _before_and_after_the_next_run(dirty_day: dt.date) -> tuple[Any, Any]:
     """The period's figures with the changed day read live, then after a run."""
-    assert dirty_day not in rolled_days(PERIOD)
+    assert dirty_day not in rolled_days(PERIOD).days
     before = _assert_same_as_live()
     result = rollup_run()
     assert result["dirty"] >= 1
-    assert dirty_day in rolled_days(PERIOD)
+    assert dirty_day in rolled_days(PERIOD).days
     after = _assert_same_as_live()
     return before, after
 
@@ -369,3 +377,58 @@ def test_two_runs_at_once_roll_each_day_up_once_and_right() -> None:
     assert not DirtyDay.objects.filter(day=DAY_13).exists()
     assert manager_stats(period=PERIOD, manager_ids=[world.anna.pk])[0].touches == 5
     _assert_same_as_live()
+
+
+# --- whole months ---------------------------------------------------------------------------
+
+
+def test_a_whole_month_is_read_from_its_sums_until_one_of_its_days_changes() -> None:
+    today = dt.datetime.now(tz=MOSCOW).date()
+    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    following = (month + dt.timedelta(days=31)).replace(day=1)
+    period = Period("range", month, following - dt.timedelta(days=1))
+    olga = UserFactory.create(role="manager", full_name="Ольга")
+    # Takes on the 3rd, 10th and 20th, touched 2, 10 and 30 minutes after: median 600 s.
+    items = []
+    for day, minutes in ((3, 2), (10, 10), (20, 30)):
+        at = dt.datetime.combine(month.replace(day=day), dt.time(11), tzinfo=MOSCOW)
+        item = QueueItemFactory.create(
+            holder=olga, taken_at=at, entered_at=at - H, state=QueueItem.State.DONE
+        )
+        QueueEvent.objects.create(
+            item=item, kind=QueueEvent.Kind.TAKEN, manager=olga, created_at=at
+        )
+        _touch(olga, at + minutes * M, item=item)
+        items.append((item, at))
+    rollup_run(batch=400)
+    assert RollupMonth.objects.filter(month=month).exists()
+    served = rolled_days(period)
+    assert served.whole_months() == [month]
+    [row] = manager_stats(period=period, manager_ids=[olga.pk])
+    assert (row.taken, row.touches) == (3, 3)
+    assert _close(row.first_touch_delay, dt.timedelta(seconds=600))
+    _assert_same_as_live(period)
+
+    # A fourth take on the 20th, touched after 40 minutes: the 20th is read live, the month
+    # from its other days' rows; then the run builds the month again.
+    item, at = items[2]
+    later = at + 2 * H
+    QueueEvent.objects.create(item=item, kind=QueueEvent.Kind.TAKEN, manager=olga, created_at=later)
+    _touch(olga, later + 40 * M, item=item)
+    assert rolled_days(period).whole_months() == []
+    [row] = manager_stats(period=period, manager_ids=[olga.pk])
+    # median(120, 600, 1800, 2400) = 1200 s
+    assert (row.taken, row.touches) == (4, 4)
+    assert _close(row.first_touch_delay, dt.timedelta(seconds=1200))
+    _assert_same_as_live(period)
+    assert rollup_run()["dirty"] == 1
+    assert rolled_days(period).whole_months() == [month]
+    [row] = manager_stats(period=period, manager_ids=[olga.pk])
+    assert (row.taken, row.touches) == (4, 4)
+    assert _close(row.first_touch_delay, dt.timedelta(seconds=1200))
+    assert (
+        ManagerMonthCount.objects.get(
+            month=month, manager=olga, kind="first_touch", key=str(bucket(dt.timedelta(minutes=40)))
+        ).n
+        == 1
+    )

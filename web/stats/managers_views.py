@@ -20,7 +20,14 @@ from django.views.generic import TemplateView
 from accounts.models import SELLER_ROLES, Role, User
 from salesdesk.errors import ApplicationError
 from salesdesk.timezones import MOSCOW
-from stats.managers import ManagerStats, manager_daily, manager_stats, rolled_days, totals
+from stats.managers import (
+    ManagerStats,
+    Rolled,
+    manager_daily,
+    manager_stats,
+    rolled_days,
+    totals,
+)
 from stats.periods import DEFAULT_PRESET, Period, period_from
 from stats.services import commission_rate_set
 from web.stats.managers_exports import csv_response, xlsx_response
@@ -71,7 +78,7 @@ def _json(spec: dict[str, Any]) -> str:
     return json.dumps(spec, ensure_ascii=False).replace("<", "\\u003c")
 
 
-def _chart(period: Period, manager_ids: list[Any] | None, rolled: set[dt.date]) -> dict[str, Any]:
+def _chart(period: Period, manager_ids: list[Any] | None, rolled: Rolled) -> dict[str, Any]:
     points = manager_daily(period=period, manager_ids=manager_ids, rolled=rolled)
     x = [int(dt.datetime.combine(p.day, dt.time(), tzinfo=MOSCOW).timestamp()) for p in points]
     won = {
