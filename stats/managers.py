@@ -1,8 +1,17 @@
 """Manager statistics: per seller and period, the head's dashboard, a manager's own page, the
 ``/api/v1/stats/managers/`` endpoint and the exports all read :func:`manager_stats`.
 
-Every figure is an SQL aggregate grouped by manager; the number of queries is fixed (eight,
-plus one for the users) whatever the number of managers, deals or orders:
+Every figure is an SQL aggregate grouped by manager. The complete past Moscow days of a period
+that the daily rollup holds (``stats.rollup``: rolled up and not changed since) are summed from
+it; every other day — today, a day not rolled up yet, a day changed since — is read live from
+the source tables by the queries below restricted to those days. The number of queries is fixed
+whatever the number of managers, days, deals or orders: nine when no day is rolled up (the live
+queries, the open tasks, the sellers with their rates, the rolled-up days), eleven with the
+rollup's sums and keyed counts. The two medians are exact when the whole period is read live;
+when it mixes rolled-up days they come from merged log-spaced histograms
+(``stats.histogram``), within 15 % (one bucket) of the exact median.
+
+The figures:
 
 * ``taken`` — ``QueueEvent(kind=taken)`` rows of the manager in the period; with it (same
   query) ``first_touch_delay``: the median time from each of those takes to the taker's first
