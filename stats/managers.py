@@ -51,6 +51,7 @@ from django.db.models import (
     Count,
     DecimalField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -410,6 +411,8 @@ def _add_rolled(
         ManagerDayCount.Kind.DEAL_AFTER: "deal_after_hist",
     }
     # The histograms of whole months from their sums, of the other days from the days' rows.
+    # A run recomputing one of a month's days drops its sums and its mark together, so the
+    # month's days are read from their rows in the same statement if the mark is gone by then.
     months = rolled.whole_months()
     in_months = {d for m in months for d in month_days(m)}
     month_counts = (
@@ -418,14 +421,13 @@ def _add_rolled(
         .values_list("manager_id", "kind", "key")
         .annotate(total=Sum("n"))
     )
-    day_counts = (
-        _only(
-            ManagerDayCount.objects.filter(
-                _days_within(_day_runs(d for d in rolled.days if d not in in_months))
-            ),
-            "manager_id",
-            manager_ids,
+    days_within = _days_within(_day_runs(d for d in rolled.days if d not in in_months))
+    for month in months:
+        days_within |= Q(day__gte=month, day__lte=month_days(month)[-1]) & Q(
+            ~Exists(RollupMonth.objects.filter(month=month))
         )
+    day_counts = (
+        _only(ManagerDayCount.objects.filter(days_within), "manager_id", manager_ids)
         .order_by()
         .values_list("manager_id", "kind", "key")
         .annotate(total=Sum("n"))

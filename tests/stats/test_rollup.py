@@ -32,7 +32,7 @@ from stats.models import (
     RollupMonth,
 )
 from stats.periods import Period
-from stats.rollup import last_complete_day, rollup_run
+from stats.rollup import last_complete_day, rollup_day, rollup_run
 from tests.accounts.factories import UserFactory
 from tests.concurrency import run_concurrently
 from tests.crm.factories import ContactFactory
@@ -408,6 +408,14 @@ def test_a_whole_month_is_read_from_its_sums_until_one_of_its_days_changes() -> 
     assert (row.taken, row.touches) == (3, 3)
     assert _close(row.first_touch_delay, dt.timedelta(seconds=600))
     _assert_same_as_live(period)
+    # A run recomputing a day of the month between a page's first query and its sums: the
+    # month's days are read from their rows, not lost.
+    stale = rolled_days(period)
+    rollup_day(day=month.replace(day=3))
+    assert not RollupMonth.objects.filter(month=month).exists()
+    [row] = manager_stats(period=period, manager_ids=[olga.pk], rolled=stale)
+    assert _close(row.first_touch_delay, dt.timedelta(seconds=600))
+    rollup_run()
 
     # A fourth take on the 20th, touched after 40 minutes: the 20th is read live, the month
     # from its other days' rows; then the run builds the month again.
