@@ -421,18 +421,25 @@ def _add_rolled(
         .values_list("manager_id", "kind", "key")
         .annotate(total=Sum("n"))
     )
-    days_within = _days_within(_day_runs(d for d in rolled.days if d not in in_months))
-    for month in months:
-        days_within |= Q(day__gte=month, day__lte=month_days(month)[-1]) & Q(
-            ~Exists(RollupMonth.objects.filter(month=month))
+
+    def day_counts(within: Q) -> QuerySet[Any]:
+        return (
+            _only(ManagerDayCount.objects.filter(within), "manager_id", manager_ids)
+            .order_by()
+            .values_list("manager_id", "kind", "key")
+            .annotate(total=Sum("n"))
         )
-    day_counts = (
-        _only(ManagerDayCount.objects.filter(days_within), "manager_id", manager_ids)
-        .order_by()
-        .values_list("manager_id", "kind", "key")
-        .annotate(total=Sum("n"))
-    )
-    counts = day_counts.union(month_counts, all=True)
+
+    # One member per month, so that PostgreSQL skips it as a whole while the mark is there.
+    fallbacks = [
+        day_counts(
+            Q(day__gte=month, day__lte=month_days(month)[-1])
+            & Q(~Exists(RollupMonth.objects.filter(month=month)))
+        )
+        for month in months
+    ]
+    other_days = _days_within(_day_runs(d for d in rolled.days if d not in in_months))
+    counts = day_counts(other_days).union(month_counts, *fallbacks, all=True)
     for manager_id, kind, key, n in counts:
         name = keyed[kind]
         _merge(

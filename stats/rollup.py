@@ -167,7 +167,9 @@ def _build_months(last: dt.date, *, now: dt.datetime | None) -> None:
                 ManagerMonthCount(manager_id=m, month=month, kind=kind, key=key, n=n)
                 for m, kind, key, n in rows
             )
-            RollupMonth.objects.create(month=month, computed_at=now or timezone.now())
+            RollupMonth.objects.update_or_create(
+                month=month, defaults={"computed_at": now or timezone.now()}
+            )
 
 
 def rollup_run(*, now: dt.datetime | None = None, batch: int = BATCH_DAYS) -> dict[str, Any]:
