@@ -51,7 +51,6 @@ from django.db.models import (
     Count,
     DecimalField,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -410,9 +409,8 @@ def _add_rolled(
         ManagerDayCount.Kind.FIRST_TOUCH: "first_touch",
         ManagerDayCount.Kind.DEAL_AFTER: "deal_after_hist",
     }
-    # The histograms of whole months from their sums, of the other days from the days' rows.
-    # A run recomputing one of a month's days drops its sums and its mark together, so the
-    # month's days are read from their rows in the same statement if the mark is gone by then.
+    # The histograms of whole months from their sums (kept equal to their days' rows by every
+    # recomputation of a day), of the other days from the days' rows.
     months = rolled.whole_months()
     in_months = {d for m in months for d in month_days(m)}
     month_counts = (
@@ -421,25 +419,19 @@ def _add_rolled(
         .values_list("manager_id", "kind", "key")
         .annotate(total=Sum("n"))
     )
-
-    def day_counts(within: Q) -> QuerySet[Any]:
-        return (
-            _only(ManagerDayCount.objects.filter(within), "manager_id", manager_ids)
-            .order_by()
-            .values_list("manager_id", "kind", "key")
-            .annotate(total=Sum("n"))
+    day_counts = (
+        _only(
+            ManagerDayCount.objects.filter(
+                _days_within(_day_runs(d for d in rolled.days if d not in in_months))
+            ),
+            "manager_id",
+            manager_ids,
         )
-
-    # One member per month, so that PostgreSQL skips it as a whole while the mark is there.
-    fallbacks = [
-        day_counts(
-            Q(day__gte=month, day__lte=month_days(month)[-1])
-            & Q(~Exists(RollupMonth.objects.filter(month=month)))
-        )
-        for month in months
-    ]
-    other_days = _days_within(_day_runs(d for d in rolled.days if d not in in_months))
-    counts = day_counts(other_days).union(month_counts, *fallbacks, all=True)
+        .order_by()
+        .values_list("manager_id", "kind", "key")
+        .annotate(total=Sum("n"))
+    )
+    counts = day_counts.union(month_counts, all=True)
     for manager_id, kind, key, n in counts:
         name = keyed[kind]
         _merge(

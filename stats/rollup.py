@@ -5,8 +5,8 @@ A rolled-up day is a complete past Moscow day: day D is rolled up once it ended 
 ``ManagerDay`` (counts and money) and ``ManagerDayCount`` (losses by reason, and log-spaced
 histograms of the first-touch delays and «Сделка через», ``stats.histogram``); ``RollupDay``
 marks the day as rolled; once every day of a month is, the month's keyed counts are summed in
-``ManagerMonthCount`` (``RollupMonth`` marks it; recomputing one of its days drops it until the
-end of that run), so a year's medians merge twelve months' histograms.
+``ManagerMonthCount`` (``RollupMonth`` marks it; recomputing one of its days shifts the sums by
+the day's change in the same transaction), so a year's medians merge twelve months' histograms.
 
 :func:`rollup_run` (Celery beat every five minutes, ``stats.tasks.rollup_task``, and
 ``manage.py stats_rollup``) rolls up the past days not rolled yet, oldest first, at most
@@ -107,6 +107,12 @@ def rollup_day(*, day: dt.date, now: dt.datetime | None = None) -> None:
     with transaction.atomic():
         dirty_ids = list(DirtyDay.objects.filter(day=day).values_list("id", flat=True))
         figures = live_figures(day_spans([day]), None, binned=True)
+        old_counts = {
+            (manager_id, kind, key): n
+            for manager_id, kind, key, n in ManagerDayCount.objects.filter(day=day).values_list(
+                "manager_id", "kind", "key", "n"
+            )
+        }
         ManagerDay.objects.filter(day=day).delete()
         ManagerDayCount.objects.filter(day=day).delete()
         ManagerDay.objects.bulk_create(
@@ -123,7 +129,7 @@ def rollup_day(*, day: dt.date, now: dt.datetime | None = None) -> None:
             )
             for manager_id, mine in figures.items()
         )
-        counts = []
+        counts: list[ManagerDayCount] = []
         for manager_id, mine in figures.items():
             for kind, name in (
                 (ManagerDayCount.Kind.LOST, "lost_reasons"),
@@ -134,13 +140,51 @@ def rollup_day(*, day: dt.date, now: dt.datetime | None = None) -> None:
                     ManagerDayCount(manager_id=manager_id, day=day, kind=kind, key=str(k), n=n)
                     for k, n in mine.get(name, {}).items()
                 ]
+        _month_counts_shift(day, old=old_counts, new=counts)
         ManagerDayCount.objects.bulk_create(counts)
         RollupDay.objects.update_or_create(day=day, defaults={"computed_at": now or timezone.now()})
-        # The month's sums included the day's old rows: built again at the end of the run.
-        RollupMonth.objects.filter(month=day.replace(day=1)).delete()
-        ManagerMonthCount.objects.filter(month=day.replace(day=1)).delete()
         if dirty_ids:
             DirtyDay.objects.filter(id__in=dirty_ids).delete()
+
+
+def _month_counts_shift(
+    day: dt.date, *, old: dict[tuple[Any, str, str], int], new: list[ManagerDayCount]
+) -> None:
+    """Keep a built month's sums equal to its days' rows: add the day's new counts and take
+    its old ones away, in the day's transaction (so a page never sees the two disagree)."""
+    month = day.replace(day=1)
+    if not RollupMonth.objects.filter(month=month).exists():
+        return
+    delta = dict.fromkeys(old, 0)
+    for key, n in old.items():
+        delta[key] -= n
+    for count in new:
+        key = (count.manager_id, count.kind, count.key)
+        delta[key] = delta.get(key, 0) + count.n
+    delta = {key: n for key, n in delta.items() if n}
+    if not delta:
+        return
+    rows = {
+        (r.manager_id, r.kind, r.key): r
+        for r in ManagerMonthCount.objects.filter(
+            month=month, manager_id__in={key[0] for key in delta}
+        )
+    }
+    created, changed, emptied = [], [], []
+    for (manager_id, kind, count_key), n in delta.items():
+        row = rows.get((manager_id, kind, count_key))
+        if row is None:
+            created.append(
+                ManagerMonthCount(manager_id=manager_id, month=month, kind=kind, key=count_key, n=n)
+            )
+        elif row.n + n:
+            row.n += n
+            changed.append(row)
+        else:
+            emptied.append(row.pk)
+    ManagerMonthCount.objects.bulk_create(created)
+    ManagerMonthCount.objects.bulk_update(changed, ["n"])
+    ManagerMonthCount.objects.filter(pk__in=emptied).delete()
 
 
 def _build_months(last: dt.date, *, now: dt.datetime | None) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db.models import Sum
 
 from crm.models import Deal
 from crm.services import deal_open, deal_responsible_set, deal_win_late
@@ -408,19 +409,11 @@ def test_a_whole_month_is_read_from_its_sums_until_one_of_its_days_changes() -> 
     assert (row.taken, row.touches) == (3, 3)
     assert _close(row.first_touch_delay, dt.timedelta(seconds=600))
     _assert_same_as_live(period)
-    # A run recomputing a day of the month between a page's first query and its sums: the
-    # month's days are read from their rows, not lost.
-    stale = rolled_days(period)
-    rollup_day(day=month.replace(day=3))
-    assert not RollupMonth.objects.filter(month=month).exists()
-    [row] = manager_stats(period=period, manager_ids=[olga.pk], rolled=stale)
-    assert _close(row.first_touch_delay, dt.timedelta(seconds=600))
-    rollup_run()
-
     # A fourth take on the 20th, touched after 40 minutes: the 20th is read live, the month
     # from its other days' rows; then the run builds the month again.
     item, at = items[2]
     later = at + 2 * H
+    stale = rolled_days(period)
     QueueEvent.objects.create(item=item, kind=QueueEvent.Kind.TAKEN, manager=olga, created_at=later)
     _touch(olga, later + 40 * M, item=item)
     assert rolled_days(period).whole_months() == []
@@ -429,8 +422,23 @@ def test_a_whole_month_is_read_from_its_sums_until_one_of_its_days_changes() -> 
     assert (row.taken, row.touches) == (4, 4)
     assert _close(row.first_touch_delay, dt.timedelta(seconds=1200))
     _assert_same_as_live(period)
-    assert rollup_run()["dirty"] == 1
+    # A run recomputing the day between a page's first query and its sums (the page still
+    # takes the month as whole): the month's sums moved with the day, in its transaction.
+    rollup_day(day=later.astimezone(MOSCOW).date())
+    [row] = manager_stats(period=period, manager_ids=[olga.pk], rolled=stale)
+    assert (row.taken, row.touches) == (4, 4)
+    assert _close(row.first_touch_delay, dt.timedelta(seconds=1200))
+    assert rollup_run()["dirty"] == 0  # the 20th is done; the touch's log row went with it
     assert rolled_days(period).whole_months() == [month]
+    # the shifted sums are the month's days' rows summed
+    summed = (
+        ManagerDayCount.objects.filter(day__gte=period.first, day__lte=period.last)
+        .values_list("manager_id", "kind", "key")
+        .annotate(total=Sum("n"))
+    )
+    assert set(summed) == set(
+        ManagerMonthCount.objects.filter(month=month).values_list("manager_id", "kind", "key", "n")
+    )
     [row] = manager_stats(period=period, manager_ids=[olga.pk])
     assert (row.taken, row.touches) == (4, 4)
     assert _close(row.first_touch_delay, dt.timedelta(seconds=1200))
