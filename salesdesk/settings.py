@@ -248,6 +248,13 @@ CELERY_BEAT_SCHEDULE["queue-response-breaches"] = {
     "schedule": 60.0,
     "options": {"expires": 60.0},
 }
+# The manager statistics' daily rollup (stats.rollup): past days changed since, then days not
+# rolled up yet; a run that waited longer than its interval is dropped.
+CELERY_BEAT_SCHEDULE["stats-rollup"] = {
+    "task": "stats.tasks.rollup_task",
+    "schedule": 300.0,
+    "options": {"expires": 300.0},
+}
 # Tests run tasks inline unless they exercise the broker on purpose.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -20,7 +20,14 @@ from django.views.generic import TemplateView
 from accounts.models import SELLER_ROLES, Role, User
 from salesdesk.errors import ApplicationError
 from salesdesk.timezones import MOSCOW
-from stats.managers import ManagerStats, manager_daily, manager_stats, totals
+from stats.managers import (
+    ManagerStats,
+    Rolled,
+    manager_daily,
+    manager_stats,
+    rolled_days,
+    totals,
+)
 from stats.periods import DEFAULT_PRESET, Period, period_from
 from stats.services import commission_rate_set
 from web.stats.managers_exports import csv_response, xlsx_response
@@ -71,8 +78,8 @@ def _json(spec: dict[str, Any]) -> str:
     return json.dumps(spec, ensure_ascii=False).replace("<", "\\u003c")
 
 
-def _chart(period: Period, manager_ids: list[Any] | None) -> dict[str, Any]:
-    points = manager_daily(period=period, manager_ids=manager_ids)
+def _chart(period: Period, manager_ids: list[Any] | None, rolled: Rolled) -> dict[str, Any]:
+    points = manager_daily(period=period, manager_ids=manager_ids, rolled=rolled)
     x = [int(dt.datetime.combine(p.day, dt.time(), tzinfo=MOSCOW).timestamp()) for p in points]
     won = {
         "x": x,
@@ -102,8 +109,11 @@ class _StatsPage(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         period, error = _period(self.request)
         ids = self.manager_ids()
+        # The table and the chart read the same rolled-up days (one query for both).
+        rolled = rolled_days(period)
         rows, sort = sorted_rows(
-            manager_stats(period=period, manager_ids=ids), self.request.GET.get("sort", "name")
+            manager_stats(period=period, manager_ids=ids, rolled=rolled),
+            self.request.GET.get("sort", "name"),
         )
         period_query = {"period": period.preset}
         if period.preset == "range":
@@ -116,7 +126,7 @@ class _StatsPage(RoleRequiredMixin, TemplateView):
             rows=rows,
             totals=totals(rows),
             sort=sort,
-            chart=_chart(period, ids),
+            chart=_chart(period, ids, rolled),
         )
         return context
 
