@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stats', '0001_commission_rate'),
+        ('stats', '0002_head_digest'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -169,7 +169,7 @@ def drop_triggers(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stats", "0002_rollup"),
+        ("stats", "0003_rollup"),
         ("queue", "0005_take_first_touch_at"),
         ("crm", "0015_deal_lost_reason"),
         ("orders", "0009_stats_indexes"),

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stats', '0003_dirty_day_triggers'),
+        ('stats', '0004_dirty_day_triggers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
