@@ -32,6 +32,8 @@ from salesdesk.errors import ConflictError, NotFoundError
 
 State = QueueItem.State
 _TAKE_RETRIES = 5
+# The partial unique index that allows one active item per manager (sales_queue.models).
+ONE_ACTIVE_PER_MANAGER = "queue_one_active_item_per_manager"
 # The first key of the take's advisory lock (pg_advisory_xact_lock(int, int)): a namespace, so
 # that other advisory locks of the app never collide with it.
 _TAKE_LOCK_SPACE = 0x7A4E  # CAS losses in a row before giving up (only ever reached on SQLite)
@@ -80,6 +82,12 @@ def _serialize_takes_of(manager: User) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_TAKE_LOCK_SPACE, key])
 
 
+def _is_second_active_item(exc: IntegrityError) -> bool:
+    # PostgreSQL names the index; SQLite names the column of the partial unique index.
+    text = str(exc)
+    return ONE_ACTIVE_PER_MANAGER in text or "queue_queueitem.holder_id" in text
+
+
 def _refuse_if_holding(manager: User) -> None:
     held_id = _held_item_id(manager)
     if held_id is not None:
@@ -118,30 +126,34 @@ def queue_take_next(*, manager: User, now: dt.datetime | None = None) -> QueueIt
     now = now or timezone.now()
     _require_working_time(now)
     for _attempt in range(_TAKE_RETRIES):
-        with transaction.atomic():
-            _serialize_takes_of(manager)
-            # Only the id: building the full current item (four joins) costs more than the
-            # rest of the take together.
-            _refuse_if_holding(manager)
-            candidate = _claim_candidate(manager, now)
-            if candidate is None:
-                return None
-            try:
-                with transaction.atomic():
-                    claimed = QueueItem.objects.filter(
-                        pk=candidate.pk, state=candidate.state, holder=candidate.holder_id
-                    ).update(state=State.ACTIVE, holder=manager, taken_at=now, updated_at=now)
-            except IntegrityError:
-                # The same manager won another take a moment ago (the unique index said no).
-                raise _already_holding(_held_item_id(manager)) from None
-            if claimed != 1:
-                continue  # another manager got it first (SQLite path): try the next one
-            item = QueueItem.objects.select_related("order", "product", "partner").get(
-                pk=candidate.pk
-            )
-            record_event(item, QueueEvent.Kind.TAKEN, manager=manager, actor=manager)
-            open_deal(item, manager)
-            return item
+        try:
+            with transaction.atomic():
+                _serialize_takes_of(manager)
+                # Only the id: building the full current item (four joins) costs more than
+                # the rest of the take together.
+                _refuse_if_holding(manager)
+                candidate = _claim_candidate(manager, now)
+                if candidate is None:
+                    return None
+                claimed = QueueItem.objects.filter(
+                    pk=candidate.pk, state=candidate.state, holder=candidate.holder_id
+                ).update(state=State.ACTIVE, holder=manager, taken_at=now, updated_at=now)
+                if claimed != 1:
+                    continue  # another manager got it first (SQLite path): try the next one
+                item = QueueItem.objects.select_related("order", "product", "partner").get(
+                    pk=candidate.pk
+                )
+                record_event(item, QueueEvent.Kind.TAKEN, manager=manager, actor=manager)
+                open_deal(item, manager)
+                return item
+        except IntegrityError as exc:
+            # The manager was given an item meanwhile by another path (the head's reassign;
+            # two takes of one manager wait for each other): the unique index said no and the
+            # whole take rolled back. No savepoint around the claim: it would cost two round
+            # trips on every take for this rare case.
+            if not _is_second_active_item(exc):
+                raise
+            raise _already_holding(_held_item_id(manager)) from None
     return None
 
 

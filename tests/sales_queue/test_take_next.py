@@ -78,6 +78,30 @@ def test_a_manager_holding_an_item_cannot_take_another() -> None:
     assert QueueItem.objects.filter(holder=ivan, state="active").count() == 1
 
 
+def test_an_item_given_meanwhile_by_another_path_is_already_holding_and_nothing_is_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given: Ivan holds an item, and his take does not see it in time (as when the head's
+    # reassign commits between the take's check and its claim)
+    items = [queued_item(), queued_item()]
+    ivan = manager()
+    held = queue_take_next(manager=ivan, now=NOON)
+    assert held is not None
+    waiting = next(item for item in items if item.pk != held.pk)
+    monkeypatch.setattr("sales_queue.services.take._refuse_if_holding", lambda manager: None)
+
+    # when: the claim runs into the one-active-item index
+    with pytest.raises(ConflictError) as refused:
+        queue_take_next(manager=ivan, now=NOON)
+
+    # then: a 409 naming the held item; the whole take rolled back
+    assert refused.value.code == "already_holding"
+    assert refused.value.details == {"item": str(held.pk)}
+    waiting.refresh_from_db()
+    assert (waiting.state, waiting.holder_id) == ("queued", None)
+    assert QueueEvent.objects.filter(kind="taken").count() == 1
+
+
 def test_an_empty_queue_gives_nothing() -> None:
     assert queue_take_next(manager=manager(), now=NOON) is None
 
