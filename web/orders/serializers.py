@@ -17,7 +17,6 @@ from salesdesk.errors import ApplicationError
 from salesdesk.money import MoneyField
 from salesdesk.serializers import NameField, StrictSerializer, StringField
 
-
 CONTACT_FIELDS = ("phone", "email", "telegram", "whatsapp")
 
 
