@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import uuid
@@ -10,12 +11,13 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PARTNER_ROLES, STAFF_ROLES, ApiKey, PersonalToken, Role, User
 from salesdesk.errors import ApplicationError, ConflictError
 from salesdesk.tenancy import get_object_or_404
+from salesdesk.timezones import MOSCOW
 
 if TYPE_CHECKING:
     from partners.models import Partner
@@ -85,14 +87,25 @@ def user_create(
 
 
 @transaction.atomic
+def default_api_key_name(now: dt.datetime) -> str:
+    """«Ключ от 28 ноября 2026»: the Moscow date the key was issued."""
+    day = formats.date_format(timezone.localtime(now, MOSCOW), "j E Y")
+    return _("Key of %(date)s") % {"date": day}
+
+
 def api_key_create(
-    *, partner: Partner, name: str = "", created_by: User | None = None
+    *,
+    partner: Partner,
+    name: str = "",
+    created_by: User | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[ApiKey, str]:
-    """Issue a partner API key. The raw key is returned once and never stored."""
+    """Issue a partner API key. The raw key is returned once and never stored. Without a name
+    (or with a blank one) the key is named after the day it was issued."""
     raw, prefix = _new_secret(API_KEY_PREFIX)
     key = ApiKey.objects.create(
         partner=partner,
-        name=name.strip()[:100],
+        name=name.strip()[:100] or default_api_key_name(now or timezone.now()),
         prefix=prefix,
         key_hash=hash_secret(raw),
         created_by=created_by,

@@ -277,6 +277,27 @@ class Recorded:
     changed: bool
 
 
+# A reported payment above this many times the order's amount is refused: it is a typo or a unit
+# mix-up (kopecks sent as roubles is 100×), not an overpayment. The fee does not depend on it (its
+# base is the order's amount), but refunds are bounded by it and revenue figures sum it.
+PAID_AMOUNT_MAX_RATIO = 10
+
+
+def check_paid_amount(amount: Decimal, *, order_amount: Decimal, field: str = "amount") -> None:
+    if amount > order_amount * PAID_AMOUNT_MAX_RATIO:
+        raise ApplicationError(
+            _("The paid amount is implausible: more than %(ratio)s times the order's amount.")
+            % {"ratio": PAID_AMOUNT_MAX_RATIO},
+            code="amount_implausible",
+            details={
+                field: [
+                    _("At most %(max)s: %(ratio)s times the order's amount.")
+                    % {"max": order_amount * PAID_AMOUNT_MAX_RATIO, "ratio": PAID_AMOUNT_MAX_RATIO}
+                ]
+            },
+        )
+
+
 @transaction.atomic
 def order_payment_record(
     *,
@@ -295,6 +316,7 @@ def order_payment_record(
             raise _invalid("paid_at", _("Must not be before the order was created."))
     if amount is not None:
         amount = check_amount(amount)
+        check_paid_amount(amount, order_amount=locked.amount)
 
     if locked.status in (Order.Status.PAID, Order.Status.REFUNDED):
         differing = [

@@ -19,7 +19,7 @@ from accounts.models import SELLER_ROLES, User
 from crm.models import Contact
 from orders.models import Order
 from orders.selectors import TimelineEntry
-from partners.models import Channel, Partner, Product, Questionnaire
+from partners.models import Channel, Partner, Product, Questionnaire, SalesStatus
 from sales_queue.models import Outcome, QueueEvent, QueueItem, Touch
 
 State = QueueItem.State
@@ -73,25 +73,46 @@ def suggested_channel(*, item: QueueItem) -> str | None:
     return None
 
 
+def _takeable(now: dt.datetime) -> Q:
+    """What take-next may hand out now (mirrors ``ready_items``): queued, its time come, and
+    its product still feeding the queue (switched on, approved, partner not blocked — the
+    same rule as ``services.common.feeding_products``, which this module cannot import)."""
+    return Q(
+        state=State.QUEUED,
+        available_at__lte=now,
+        product__sales_enabled=True,
+        product__sales_status=SalesStatus.APPROVED,
+        partner__status=Partner.Status.ACTIVE,
+    )
+
+
 def queue_health(*, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The head's numbers. ``length`` and each partner's ``queued`` count the same set — what a
+    manager could take now — so the rows add up to the headline; ``deferred`` counts queued
+    items that are not takeable yet (a retry delay not over, a product switched off or not
+    approved, a blocked partner)."""
     now = now or timezone.now()
-    waiting = QueueItem.objects.filter(state=State.QUEUED, available_at__lte=now)
+    takeable = _takeable(now)
+    deferred = Q(state=State.QUEUED) & ~takeable
+    waiting = QueueItem.objects.filter(takeable)
     totals = QueueItem.objects.aggregate(
         active=Count("pk", filter=Q(state=State.ACTIVE)),
         scheduled=Count("pk", filter=Q(state=State.SCHEDULED)),
+        deferred=Count("pk", filter=deferred),
         intake=Count("pk", filter=Q(entered_at__gte=now - dt.timedelta(hours=1))),
     )
     oldest = waiting.aggregate(oldest=Min("entered_at"))["oldest"]
     per_partner = list(
         QueueItem.objects.filter(state__in=QueueItem.OPEN_STATES)
-        .values("partner__name")
+        .values("partner_id", "partner__name")
         .annotate(
-            queued=Count("pk", filter=Q(state=State.QUEUED)),
+            queued=Count("pk", filter=takeable),
+            deferred=Count("pk", filter=deferred),
             active=Count("pk", filter=Q(state=State.ACTIVE)),
             scheduled=Count("pk", filter=Q(state=State.SCHEDULED)),
-            oldest=Min("entered_at", filter=Q(state=State.QUEUED)),
+            oldest=Min("entered_at", filter=takeable),
         )
-        .order_by("-queued", "partner__name")
+        .order_by("-queued", "partner__name", "partner_id")
     )
     holders = [
         {
@@ -114,10 +135,12 @@ def queue_health(*, now: dt.datetime | None = None) -> dict[str, Any]:
         "intake_last_hour": totals["intake"],
         "active": totals["active"],
         "scheduled": totals["scheduled"],
+        "deferred": totals["deferred"],
         "per_partner": [
             {
                 "partner": row["partner__name"],
                 "queued": row["queued"],
+                "deferred": row["deferred"],
                 "active": row["active"],
                 "scheduled": row["scheduled"],
                 "oldest_waiting_seconds": int((now - row["oldest"]).total_seconds())

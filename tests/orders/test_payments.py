@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from billing.models import PaymentRecord
 from orders.models import Order
 from sales_queue.models import QueueItem
 from tests.accounts.factories import UserFactory
@@ -356,3 +357,46 @@ def test_a_payment_calls_the_billing_hook_once_and_a_refund_its_own(storefront, 
 
     assert calls == [("paid", "paid"), ("refund", "paid"), ("refund", "refunded")]
     assert QueueItem.objects.count() == 0
+
+
+@pytest.mark.parametrize(("paid", "accepted"), [("10000.00", True), ("10000.01", False)])
+def test_a_payment_up_to_ten_times_the_order_is_accepted_beyond_it_refused(
+    storefront, paid: str, accepted: bool
+) -> None:
+    # given: an order of 1 000,00 ₽; the bound is 10 × 1 000,00 = 10 000,00 ₽
+    client, product = storefront
+    order = an_order(product, amount=Decimal("1000.00"))
+
+    response = client.post(
+        f"/api/v1/orders/{order.pk}/pay/",
+        {"amount": paid},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+
+    order.refresh_from_db()
+    if accepted:
+        assert response.status_code == 200, response.json()
+        assert order.status == "paid" and order.paid_amount == Decimal("10000.00")
+    else:
+        assert response.status_code == 400
+        body = response.json()
+        assert body["code"] == "amount_implausible"
+        assert body["message"] == "Сумма оплаты неправдоподобна: она больше суммы заказа в 10 раз."
+        assert body["details"] == {
+            "amount": ["Не больше 10000.00 — это сумма заказа, умноженная на 10."]
+        }
+        assert order.status == "pending" and order.paid_amount is None
+
+
+def test_a_payment_a_thousand_times_the_order_is_refused_and_nothing_changes(storefront) -> None:
+    client, product = storefront
+    order = an_order(product, hours_ago=3, amount=Decimal("1490.00"))
+
+    response = post(client, order, "pay", {"amount": "1490000.00"})
+
+    order.refresh_from_db()
+    assert response.status_code == 400 and response.json()["code"] == "amount_implausible"
+    assert list(response.json()["details"]) == ["amount"]
+    assert order.status == "pending" and order.paid_at is None
+    assert not PaymentRecord.objects.filter(order=order).exists()

@@ -214,10 +214,54 @@ def test_a_direction_override_is_named_in_the_message(storefront) -> None:
     assert not Order.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "customer",
+    [
+        {"name": "Анна"},
+        {"name": "Анна", "phone": "", "email": "", "telegram": "", "whatsapp": ""},
+        {"name": "Анна", "phone": "   ", "email": " ", "telegram": "  "},
+    ],
+)
+def test_an_order_with_no_way_to_reach_the_buyer_is_a_400_on_customer(storefront, customer):
+    client, product = storefront
+
+    response = client.post(
+        URL, order_body(product, customer=customer), format="json", HTTP_ACCEPT_LANGUAGE="ru"
+    )
+
+    details = assert_error(response, 400, "validation_error")["details"]
+    assert details == {
+        "customer": [
+            "Укажите хотя бы один способ связаться с покупателем: телефон, почту, Telegram "
+            "или WhatsApp."
+        ]
+    }
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("contact", "value", "stored"),
+    [
+        ("email", "Anna@Example.com", "anna@example.com"),
+        ("telegram", "t.me/anna_smirnova", "@anna_smirnova"),
+        ("phone", "8 (912) 345-67-89", "+79123456789"),
+        ("whatsapp", "+7 912 345 67 89", "+79123456789"),
+    ],
+)
+def test_any_one_contact_is_enough(storefront, contact, value, stored) -> None:
+    client, product = storefront
+    body = order_body(product, customer={"name": "Анна", contact: value})
+
+    response = client.post(URL, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["customer"][contact] == stored
+
+
 def test_ordinary_names_keep_their_letters_emoji_and_apostrophes(storefront) -> None:
     client, product = storefront
     name = "Д\u2019Артаньян 👩\u200d💻 O\u2019Brien-Łukasz"
-    body = order_body(product, customer={"name": name})
+    body = order_body(product, customer={"name": name, "email": "dartagnan@example.com"})
 
     response = client.post(URL, body, format="json")
 

@@ -1,10 +1,15 @@
 """The partner cabinet: API keys, scoped to the partner; a second partner reaches nothing."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
+from django.utils import timezone, translation
 
 from accounts.models import ApiKey
+from accounts.services import api_key_create
 from tests.accounts.factories import ApiKeyFactory, UserFactory
+from tests.partners.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +88,29 @@ def test_a_malformed_key_id_is_not_found(client: Client, owner) -> None:
 
     assert response.status_code == 200
     assert "не найден" in response.content.decode().lower()
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_a_key_created_without_a_name_is_named_after_its_moscow_date(
+    client: Client, owner, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    # given: 21:30 UTC on 28 November is already 00:30 on the 29th in Moscow
+    late = dt.datetime(2026, 11, 28, 21, 30, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: late)
+    client.force_login(owner)
+
+    html = client.post("/cabinet/", {"action": "create", "name": name}).content.decode()
+
+    key = ApiKey.objects.get(partner=owner.partner)
+    assert key.name == "Ключ от 29 ноября 2026"
+    assert "Ключ от 29 ноября 2026" in html
+
+
+def test_the_service_names_a_nameless_key_by_the_day_and_keeps_a_given_name() -> None:
+    noon = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # 12:00 in Moscow
+    with translation.override("ru"):
+        nameless, _raw = api_key_create(partner=PartnerFactory.create(), now=noon)
+        named, _raw = api_key_create(partner=PartnerFactory.create(), name=" витрина ", now=noon)
+
+    assert nameless.name == "Ключ от 2 марта 2026"
+    assert named.name == "витрина"

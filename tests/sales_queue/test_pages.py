@@ -538,6 +538,51 @@ def test_the_head_sees_length_age_partners_and_holders(head_client: Client) -> N
     assert held.product.name in row and "5\xa0минут" in row  # held for 5 minutes
 
 
+def test_the_headline_and_the_partner_rows_count_the_same_waiting_orders(
+    head_client: Client,
+) -> None:
+    """Issue 15: «7 ждут в очереди» above rows of 4 + 4. The headline skipped items still in
+    their retry delay but counted those of a product switched off; the rows counted every
+    queued item. Now both count what a manager could take, and the rest is «отложены»."""
+    # given: «Школа» — 3 takeable, 1 in its retry delay (available in an hour), 1 callback
+    school = ProductFactory.create(on_sale=True, partner__name="Школа", name="Курс")
+    for _n in range(3):
+        queued_item(product=school)
+    queued_item(product=school, available_at=NOON + dt.timedelta(hours=1))
+    queued_item(product=school, state=QueueItem.State.SCHEDULED, holder=manager())
+    # «Магазин» — 3 takeable, 1 of a second product switched off since
+    shop = ProductFactory.create(on_sale=True, partner__name="Магазин", name="Чайник")
+    paused = ProductFactory.create(on_sale=True, partner=shop.partner, name="Кружка")
+    for _n in range(3):
+        queued_item(product=shop)
+    queued_item(product=paused)
+    paused.sales_enabled = False
+    paused.save(update_fields=["sales_enabled"])
+
+    # when
+    html = head_client.get("/head/queue/numbers/", headers=HTMX).content.decode()
+    health = head_client.get("/api/v1/queue/health/").json()
+
+    # then: 3 + 3 = 6 waiting, 1 + 1 = 2 deferred, in the headline, the rows and the API
+    assert 'data-testid="queue-length">6<' in html
+    assert 'data-testid="deferred-count">2<' in html
+    table = html.split('data-testid="per-partner"')[1]
+    rows = {
+        row.split("<td>")[1].split("<")[0]: (
+            row.split('data-testid="row-queued">')[1].split("<")[0],
+            row.split('data-testid="row-deferred">')[1].split("<")[0],
+        )
+        for row in table.split("<tr>")[2:]
+    }
+    assert rows == {"Школа": ("3", "1"), "Магазин": ("3", "1")}
+    assert "Отложены" in table
+    assert health["length"] == 6 and health["deferred"] == 2 and health["scheduled"] == 1
+    by_name = {row["partner"]: row for row in health["per_partner"]}
+    assert (by_name["Школа"]["queued"], by_name["Школа"]["deferred"]) == (3, 1)
+    assert by_name["Школа"]["scheduled"] == 1
+    assert (by_name["Магазин"]["queued"], by_name["Магазин"]["deferred"]) == (3, 1)
+
+
 def test_the_numbers_fragment_refreshes_alone(head_client: Client) -> None:
     queued_item(entered_at=NOON - dt.timedelta(hours=2))
 

@@ -212,7 +212,8 @@ class OrderPayApi(_OrderEventApi):
         summary="Report a payment (idempotent)",
         description="Marks the order paid. Paying a paid order again with the same or no body "
         "is 200 and changes nothing; with another time or amount it is 409 "
-        "`order_already_paid`; a cancelled order is 409 `order_cancelled`. The payment time "
+        "`order_already_paid`; a cancelled order is 409 `order_cancelled`. An `amount` above "
+        "10 times the order's amount is 400 `amount_implausible`. The payment time "
         "decides the fee: paid within the grace period (before `due_at`) owes nothing even if "
         "reported late; the order leaves the sales queue either way.",
         parameters=[_order_id],

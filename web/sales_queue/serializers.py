@@ -125,6 +125,7 @@ class QueueHealthSerializer(serializers.Serializer):
     intake_last_hour = serializers.IntegerField()
     active = serializers.IntegerField()
     scheduled = serializers.IntegerField()
+    deferred = serializers.IntegerField()
     per_partner = serializers.ListField(child=serializers.DictField())
     holders = serializers.ListField(child=serializers.DictField())
 
