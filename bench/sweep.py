@@ -112,6 +112,8 @@ def _bench(args: argparse.Namespace) -> int:
           JOIN partners_partner pa ON pa.id = o.partner_id
          WHERE o.status = %(pending)s AND o.sales_active_at_intake
            AND o.due_at <= %(now)s AND o.created_at >= %(oldest)s
+           AND (o.customer_phone <> '' OR o.customer_email <> ''
+                OR o.customer_telegram <> '' OR o.customer_whatsapp <> '')
            AND p.sales_enabled AND p.sales_status = %(approved)s AND pa.status = %(active)s
         ON CONFLICT (order_id) DO NOTHING
     """

@@ -121,11 +121,30 @@ class TimelineEntry:
     amount: Decimal | None = None
 
 
+def order_reachable(order: Order) -> bool:
+    """Whether the sales department has a way to reach the buyer (the sweep's rule too)."""
+    return any(
+        (order.customer_phone, order.customer_email, order.customer_telegram,
+         order.customer_whatsapp)
+    )  # fmt: skip
+
+
 def _why_not_queued(order: Order, now: dt.datetime) -> TimelineEntry | None:
-    """Why an order never went to the sales department, when one of the two backlog limits is
-    the reason (DESIGN.md, "Grace period"); ``None`` when it did go, or may still."""
+    """Why an order never went to the sales department: no way to reach the buyer, or one of
+    the two backlog limits (DESIGN.md, "Grace period"); ``None`` when it did go, or may
+    still."""
     if getattr(order, "queue_item", None) is not None:
         return None
+    settled = [t for t in (order.paid_at, order.cancelled_at) if t is not None]
+    if not order_reachable(order) and not any(t <= order.due_at for t in settled):
+        return TimelineEntry(
+            order.received_at,
+            "not_queued_unreachable",
+            _(
+                "Not sent to the sales department: the order has no phone, email, Telegram or "
+                "WhatsApp of the buyer"
+            ),
+        )
     if not order.sales_active_at_intake:
         return TimelineEntry(
             order.received_at,

@@ -61,6 +61,8 @@ def sweep_sql(vendor: str) -> tuple[str, str]:
            AND o.due_at >= %(oldest)s
            AND (o.due_at, o.id) > (%(after_due)s, {after_id})
            AND o.created_at >= %(oldest)s
+           AND (o.customer_phone <> '' OR o.customer_email <> ''
+                OR o.customer_telegram <> '' OR o.customer_whatsapp <> '')
            AND p.sales_enabled
            AND p.sales_status = %(approved)s
            AND pa.status = %(active)s
@@ -121,7 +123,8 @@ def queue_sweep_due_orders(
     """Move every order past its grace period into the queue; returns how many entered.
 
     Due means ``due_at <= now``, still pending, of an enabled and approved product of an
-    active partner, and not yet in the queue. Two limits keep a backlog from flooding the
+    active partner, with a way to reach the buyer (a phone, email, Telegram or WhatsApp), and
+    not yet in the queue. Two limits keep a backlog from flooding the
     managers: an order received while its product did not feed the queue
     (``sales_active_at_intake`` false) is never queued, and neither is one created more than
     ``SALES_MAX_ORDER_AGE_DAYS`` before ``now``. Set-based: one ``INSERT … SELECT`` per batch,

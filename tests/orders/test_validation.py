@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -9,6 +10,9 @@ import pytest
 from django.test import override_settings
 
 from orders.models import Order
+from orders.selectors import order_events
+from sales_queue.models import QueueItem
+from sales_queue.services import queue_sweep_due_orders
 from tests.orders.factories import OrderFactory
 from tests.orders.test_intake import URL, order_body
 from tests.partners.factories import ProductFactory
@@ -222,21 +226,28 @@ def test_a_direction_override_is_named_in_the_message(storefront) -> None:
         {"name": "Анна", "phone": "   ", "email": " ", "telegram": "  "},
     ],
 )
-def test_an_order_with_no_way_to_reach_the_buyer_is_a_400_on_customer(storefront, customer):
+def test_an_order_with_no_way_to_reach_the_buyer_is_kept_but_never_worked(
+    storefront, customer
+) -> None:
+    """The v1 contract makes every contact optional, so such a body stays a 201; but nobody
+    could call or write to the buyer, so the order never enters the queue, and its timeline
+    says why."""
     client, product = storefront
 
     response = client.post(
         URL, order_body(product, customer=customer), format="json", HTTP_ACCEPT_LANGUAGE="ru"
     )
 
-    details = assert_error(response, 400, "validation_error")["details"]
-    assert details == {
-        "customer": [
-            "Укажите хотя бы один способ связаться с покупателем: телефон, почту, Telegram "
-            "или WhatsApp."
-        ]
-    }
-    assert not Order.objects.exists()
+    assert response.status_code == 201, response.json()
+    order = Order.objects.get()
+    later = order.due_at + dt.timedelta(minutes=5)
+    assert queue_sweep_due_orders(now=later) == 0
+    assert not QueueItem.objects.exists()
+    labels = [entry.label for entry in order_events(order=order, now=later)]
+    assert (
+        "Не передан в отдел продаж: у заказа нет ни телефона, ни почты, ни Telegram, "
+        "ни WhatsApp покупателя" in labels
+    )
 
 
 @pytest.mark.parametrize(

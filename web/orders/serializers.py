@@ -17,8 +17,6 @@ from salesdesk.errors import ApplicationError
 from salesdesk.money import MoneyField
 from salesdesk.serializers import NameField, StrictSerializer, StringField
 
-CONTACT_FIELDS = ("phone", "email", "telegram", "whatsapp")
-
 
 class CustomerInputSerializer(StrictSerializer):
     """The buyer: a name and any of the contacts; unknown keys are a 400."""
@@ -86,7 +84,9 @@ class OrderCreateInputSerializer(StrictSerializer):
         help_text="RUB only.",
     )
     customer = CustomerInputSerializer(
-        help_text="The buyer: a name and at least one of phone, email, telegram, whatsapp."
+        help_text="The buyer: a name and any of phone, email, telegram, whatsapp. An order "
+        "without any of them is accepted but never goes to the sales department (nobody can "
+        "reach the buyer); its timeline says so."
     )
     created_at = serializers.DateTimeField(
         required=False,
@@ -109,15 +109,6 @@ class OrderCreateInputSerializer(StrictSerializer):
         help_text="The ad channel the buyer came from (e.g. utm_source), at most 100 "
         "characters; it becomes the deal's source.",
     )
-
-    def validate_customer(self, value: dict[str, Any]) -> dict[str, Any]:
-        """A name alone is not an order the sales department can work: at least one way to
-        reach the buyer (after normalisation, so blanks do not count)."""
-        if not any(value.get(field) for field in CONTACT_FIELDS):
-            raise serializers.ValidationError(
-                _("Give at least one way to reach the buyer: phone, email, Telegram or WhatsApp.")
-            )
-        return value
 
     def validate_payment_url(self, value: str) -> str:
         try:
