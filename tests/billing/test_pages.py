@@ -42,8 +42,8 @@ def test_the_overview_shows_the_balance_all_time_and_this_month(client: Client, 
 
     html = client.get("/cabinet/billing/").content.decode()
 
-    assert 'data-testid="balance-total">1449,00' in html
-    assert 'data-testid="balance-month">69,00' in html
+    assert 'data-testid="balance-total">1\xa0449,00\xa0₽' in html
+    assert 'data-testid="balance-month">69,00\xa0₽' in html
 
 
 def test_the_charges_page_filters_by_kind_month_and_order(client: Client, owner) -> None:
@@ -60,8 +60,12 @@ def test_the_charges_page_filters_by_kind_month_and_order(client: Client, owner)
     ).content.decode()
 
     assert "keep-me" in everything and "other-one" in everything
-    assert "1380,00" in by_order and "-1035,00" in by_order and "other-one" not in by_order
-    assert "-1035,00" in reversals and "1380,00" not in reversals
+    assert (
+        "1\xa0380,00\xa0₽" in by_order
+        and "\u22121\xa0035,00\xa0₽" in by_order
+        and "other-one" not in by_order
+    )
+    assert "\u22121\xa0035,00\xa0₽" in reversals and "1\xa0380,00" not in reversals
     assert "keep-me" not in last_month and "other-one" not in last_month
 
 
@@ -95,7 +99,7 @@ def test_the_printable_statement_and_csv_download(client: Client, owner) -> None
     download = client.get(f"/cabinet/billing/statements/{THIS_MONTH}/csv/")
 
     assert page.status_code == 200
-    assert 'data-testid="statement-total">1380,00' in page.content.decode()
+    assert 'data-testid="statement-total">1\xa0380,00\xa0₽' in page.content.decode()
     assert "printed" in page.content.decode()
     assert download["Content-Type"].startswith("text/csv")
     assert "printed" in download.content.decode()
@@ -156,8 +160,8 @@ def test_the_head_sees_net_fees_per_partner_and_month(client: Client) -> None:
     html = response.content.decode()
     assert response.status_code == 200
     assert "Школа А" in html and "Магазин Б" in html
-    assert "<strong>345,00</strong>" in html and "<strong>69,00</strong>" in html
-    assert "<th>414,00</th>" in html
+    assert "<strong>345,00\xa0₽</strong>" in html and "<strong>69,00\xa0₽</strong>" in html
+    assert '<th class="nowrap">414,00\xa0₽</th>' in html
 
 
 @pytest.mark.parametrize("role", ["manager", "qa", "partner_owner"])
