@@ -178,3 +178,21 @@ def test_the_fee_table_of_a_year_without_charges_is_empty(client: Client) -> Non
     html = client.get("/head/billing/", {"year": 2001}).content.decode()
 
     assert "<tbody>" in html and "69,00" not in html
+
+
+def test_statements_name_the_month_in_words_and_the_status_in_the_masculine(
+    client: Client, owner
+) -> None:
+    charged(owner.partner)
+    client.force_login(owner)
+    month = current_month()
+
+    listing = client.get("/cabinet/billing/statements/").content.decode()
+    printed = client.get(f"/cabinet/billing/statements/{THIS_MONTH}/").content.decode()
+
+    names = "Январь Февраль Март Апрель Май Июнь Июль Август Сентябрь Октябрь Ноябрь Декабрь"
+    in_words = f"{names.split()[month.month - 1]} {month.year}"  # «Ноябрь 2026»
+    assert f'data-testid="statement-month">{in_words}<' in listing
+    assert f">{THIS_MONTH}<" not in listing  # the month's code stays in links only
+    assert "Открыт<" in listing and "Открыта" not in listing
+    assert f"Отчёт за {in_words.lower()}</h1>" in printed
