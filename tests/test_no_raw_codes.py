@@ -38,7 +38,7 @@ def raw_codes() -> set[str]:
     for choices in all_subclasses(models.TextChoices):
         if choices.__module__.split(".")[0] in {"django", "rest_framework"}:
             continue
-        values |= {str(v) for v in choices.values}
+        values |= {str(v) for v in getattr(choices, "values", [])}
     for model in apps.get_models():
         if model._meta.app_label in {"auth", "admin", "contenttypes", "sessions"}:
             continue
