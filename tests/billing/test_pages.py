@@ -103,6 +103,11 @@ def test_the_printable_statement_and_csv_download(client: Client, owner) -> None
     assert "printed" in page.content.decode()
     assert download["Content-Type"].startswith("text/csv")
     assert "printed" in download.content.decode()
+    # a person downloads it: the header is Russian (the API's CSV keeps its field names)
+    assert download.content.decode().splitlines()[0] == (
+        "Дата и время (Москва),Номер заказа в SalesDesk,Номер заказа в магазине,Вид,"
+        '"Сумма, ₽","Рассчитано от суммы, ₽"'
+    )
 
 
 @pytest.mark.parametrize("month", ["2026-13", "bad", format_month(next_month(current_month()))])

@@ -111,7 +111,9 @@ class StatementPrintView(PartnerRequiredMixin, TemplateView):
 
 class StatementCsvView(PartnerRequiredMixin, View):
     def get(self, request: HttpRequest, month: str) -> HttpResponse:
-        return statement_csv_response(partner=self.partner, month=_month_or_404(month))
+        return statement_csv_response(
+            partner=self.partner, month=_month_or_404(month), for_people=True
+        )
 
 
 class HeadFeeTableView(RoleRequiredMixin, TemplateView):
