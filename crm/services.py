@@ -424,7 +424,12 @@ def deal_stage_move(*, deal: Deal, stage: Stage, actor: Any, reason: str = "") -
             raise ApplicationError(
                 gettext("A lost deal needs a reason."),
                 code="validation_error",
-                details={"reason": [gettext("One of: %s.") % ", ".join(DealLostReason.values)]},
+                details={
+                    "reason": [
+                        gettext("One of: %s.")
+                        % ", ".join(str(label) for label in DealLostReason.labels)
+                    ]
+                },
             )
     else:
         reason = ""

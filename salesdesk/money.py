@@ -187,6 +187,25 @@ def format_money(value: Decimal) -> str:
     return formats.number_format(value, DECIMAL_PLACES, use_l10n=True, force_grouping=True)
 
 
+NBSP = "\u00a0"
+MINUS = "\u2212"
+
+
+def format_rub(value: Decimal | int | str | None) -> str:
+    """The one way pages, e-mails and messages show money: ``Decimal("14900")`` →
+    ``"14 900,00 ₽"`` (no-break spaces between digit groups and before «₽», a comma before the
+    kopecks), ``Decimal("-60")`` → ``"−60,00 ₽"`` (a minus sign, U+2212), ``None`` → ``"—"``.
+
+    Independent of the active language: the site is Russian, an e-mail rendered by a worker
+    without a translation activated looks the same."""
+    if value is None or value == "":
+        return "—"
+    amount = quantize(Decimal(value))
+    text = f"{abs(amount):,.2f}".replace(",", NBSP).replace(".", ",")
+    sign = MINUS if amount < 0 else ""
+    return f"{sign}{text}{NBSP}₽"
+
+
 @extend_schema_field(
     {
         "type": "string",

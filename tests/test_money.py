@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.template import Context, Template
 from django.test import Client
+from django.utils import translation
 
 from billing import policy
 from orders.models import Order
@@ -19,6 +21,7 @@ from salesdesk.money import (
     ExponentDecimal,
     MoneyError,
     as_money,
+    format_rub,
     parse_money,
     parse_money_text,
     quantize,
@@ -290,3 +293,26 @@ def test_the_edit_form_shows_the_price_as_the_site_does_and_takes_it_back(client
     assert response.status_code == 302
     product.refresh_from_db()
     assert product.price == Decimal("14900.50")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("14900"), "14\xa0900,00\xa0₽"),
+        (Decimal("1234567.5"), "1\xa0234\xa0567,50\xa0₽"),
+        (Decimal("999.999"), "1\xa0000,00\xa0₽"),  # half up to the kopeck
+        ("0", "0,00\xa0₽"),
+        (-60, "\u221260,00\xa0₽"),
+        (None, "—"),
+    ],
+)
+def test_format_rub_is_the_one_money_format(value: Any, shown: str) -> None:
+    assert format_rub(value) == shown
+
+
+def test_the_rub_filter_does_not_depend_on_the_active_language() -> None:
+    with translation.override("en"):
+        html = Template("{% load money %}{{ amount|rub }}").render(
+            Context({"amount": Decimal("14900.5")})
+        )
+    assert html == "14\xa0900,50\xa0₽"

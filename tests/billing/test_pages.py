@@ -42,8 +42,8 @@ def test_the_overview_shows_the_balance_all_time_and_this_month(client: Client, 
 
     html = client.get("/cabinet/billing/").content.decode()
 
-    assert 'data-testid="balance-total">1449,00' in html
-    assert 'data-testid="balance-month">69,00' in html
+    assert 'data-testid="balance-total">1\xa0449,00\xa0₽' in html
+    assert 'data-testid="balance-month">69,00\xa0₽' in html
 
 
 def test_the_charges_page_filters_by_kind_month_and_order(client: Client, owner) -> None:
@@ -60,8 +60,12 @@ def test_the_charges_page_filters_by_kind_month_and_order(client: Client, owner)
     ).content.decode()
 
     assert "keep-me" in everything and "other-one" in everything
-    assert "1380,00" in by_order and "-1035,00" in by_order and "other-one" not in by_order
-    assert "-1035,00" in reversals and "1380,00" not in reversals
+    assert (
+        "1\xa0380,00\xa0₽" in by_order
+        and "\u22121\xa0035,00\xa0₽" in by_order
+        and "other-one" not in by_order
+    )
+    assert "\u22121\xa0035,00\xa0₽" in reversals and "1\xa0380,00" not in reversals
     assert "keep-me" not in last_month and "other-one" not in last_month
 
 
@@ -95,10 +99,15 @@ def test_the_printable_statement_and_csv_download(client: Client, owner) -> None
     download = client.get(f"/cabinet/billing/statements/{THIS_MONTH}/csv/")
 
     assert page.status_code == 200
-    assert 'data-testid="statement-total">1380,00' in page.content.decode()
+    assert 'data-testid="statement-total">1\xa0380,00\xa0₽' in page.content.decode()
     assert "printed" in page.content.decode()
     assert download["Content-Type"].startswith("text/csv")
     assert "printed" in download.content.decode()
+    # a person downloads it: the header is Russian (the API's CSV keeps its field names)
+    assert download.content.decode().splitlines()[0] == (
+        "Дата и время (Москва),Номер заказа в SalesDesk,Номер заказа в магазине,Вид,"
+        '"Сумма, ₽","Рассчитано от суммы, ₽"'
+    )
 
 
 @pytest.mark.parametrize("month", ["2026-13", "bad", format_month(next_month(current_month()))])
@@ -156,8 +165,8 @@ def test_the_head_sees_net_fees_per_partner_and_month(client: Client) -> None:
     html = response.content.decode()
     assert response.status_code == 200
     assert "Школа А" in html and "Магазин Б" in html
-    assert "<strong>345,00</strong>" in html and "<strong>69,00</strong>" in html
-    assert "<th>414,00</th>" in html
+    assert "<strong>345,00\xa0₽</strong>" in html and "<strong>69,00\xa0₽</strong>" in html
+    assert '<th class="nowrap">414,00\xa0₽</th>' in html
 
 
 @pytest.mark.parametrize("role", ["manager", "qa", "partner_owner"])
@@ -174,3 +183,21 @@ def test_the_fee_table_of_a_year_without_charges_is_empty(client: Client) -> Non
     html = client.get("/head/billing/", {"year": 2001}).content.decode()
 
     assert "<tbody>" in html and "69,00" not in html
+
+
+def test_statements_name_the_month_in_words_and_the_status_in_the_masculine(
+    client: Client, owner
+) -> None:
+    charged(owner.partner)
+    client.force_login(owner)
+    month = current_month()
+
+    listing = client.get("/cabinet/billing/statements/").content.decode()
+    printed = client.get(f"/cabinet/billing/statements/{THIS_MONTH}/").content.decode()
+
+    names = "Январь Февраль Март Апрель Май Июнь Июль Август Сентябрь Октябрь Ноябрь Декабрь"
+    in_words = f"{names.split()[month.month - 1]} {month.year}"  # «Ноябрь 2026»
+    assert f'data-testid="statement-month">{in_words}<' in listing
+    assert f">{THIS_MONTH}<" not in listing  # the month's code stays in links only
+    assert "Открыт<" in listing and "Открыта" not in listing
+    assert f"Отчёт за {in_words.lower()}</h1>" in printed

@@ -74,6 +74,6 @@ def test_a_manager_links_a_paid_order_of_the_buyer(page: Page, live_server: Any)
 
     # and with both linked, the card totals them and says nothing is left to link
     page.get_by_test_id("link-order-submit").click()
-    expect(page.get_by_test_id("deal-linked-total")).to_have_text("13\xa0490,00 ₽")
+    expect(page.get_by_test_id("deal-linked-total")).to_have_text("13\xa0490,00\xa0₽")
     expect(page.get_by_test_id("no-linkable-orders")).to_be_visible()
     shoot(page, "deal-orders-all")

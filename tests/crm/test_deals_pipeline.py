@@ -97,6 +97,9 @@ def test_lost_needs_a_reason_and_nothing_is_written_without_one() -> None:
         deal_stage_move(deal=deal, stage=lost, actor=deal.responsible)
 
     assert list(error.value.details) == ["reason"]
+    # the reasons by name, never their codes (the message reaches the deal page)
+    (allowed,) = error.value.details["reason"]
+    assert "Не интересно" in allowed and "not_interested" not in allowed
     deal.refresh_from_db()
     assert (stage_name(deal), deal.status) == ("Новая", "open")
     assert not StageChange.objects.filter(deal=deal).exists()

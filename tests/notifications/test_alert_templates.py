@@ -86,8 +86,8 @@ def test_russian_by_default_english_on_request(template: str) -> None:
 
 def test_money_and_dates_read_the_russian_way() -> None:
     _s, text, _h = notification_render("head_digest", CONTEXTS["head_digest"])
-    assert "Выручка: 14\xa0900,00 ₽" in text
+    assert "Выручка: 14\xa0900,00\xa0₽" in text
     _s, text, _h = notification_render("callback_due", CONTEXTS["callback_due"])
-    assert "28 ноября, 20:13" in text
+    assert "покупателю 28 ноября в 20:13." in text  # never «в 28 ноября, 20:13»
     subject, _t, _h = notification_render("call_reminder", CONTEXTS["call_reminder"])
     assert subject == "Напоминаем: созвон с отделом продаж 28 ноября, 20:13"

@@ -129,7 +129,7 @@ def test_a_due_callback_tells_its_manager_once() -> None:
     row = Notification.objects.get(channel="email", kind="callback_due")
     assert row.recipient == "vera@desk.example"
     assert row.subject == "Пора перезвонить: Анна Смирнова"
-    assert "Вы договорились перезвонить покупателю 20 ноября, 15:30." in row.text
+    assert "Вы договорились перезвонить покупателю 20 ноября в 15:30." in row.text
     assert "+79123456789" in row.text
     assert row.key == f"callback:{item.pk}:{at.astimezone(dt.UTC).isoformat()}:email:{vera.pk}"
 

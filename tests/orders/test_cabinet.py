@@ -123,7 +123,7 @@ def test_the_order_page_shows_its_timeline(client: Client, owner, product) -> No
     assert "Мария Менеджерова" in html
     assert "Оплатит сегодня" in html
     # 6.9% of 1000.00, the net fee, also shown beside the order's amounts
-    assert 'data-testid="order-fee">69,00 ₽' in html
+    assert 'data-testid="order-fee">69,00\xa0₽' in html
     assert 'href="/cabinet/orders/"' in html
 
 
@@ -141,3 +141,15 @@ def test_staff_and_anonymous_do_not_see_orders(client: Client) -> None:
     assert client.get("/cabinet/orders/").status_code == 302
     client.force_login(UserFactory.create(role="manager"))
     assert client.get("/cabinet/orders/").status_code == 404
+
+
+def test_the_list_shows_amounts_in_the_sites_one_money_format(
+    client: Client, owner, product
+) -> None:
+    OrderFactory.create(product=product, external_id="big-1", amount="14900.00")
+    client.force_login(owner)
+
+    html = client.get("/cabinet/orders/").content.decode()
+
+    assert "14\xa0900,00\xa0₽" in html
+    assert "14900.00" not in html and "14900,00" not in html

@@ -125,7 +125,7 @@ def test_the_responsible_links_another_paid_order_of_the_buyer() -> None:
     task = Task.objects.get(kind=Task.Kind.ORDER_LINKED)
     assert (task.deal_id, task.assignee_id) == (deal.pk, deal.responsible_id)
     assert task.text == (
-        "К сделке «Курс рисования» привязан оплаченный заказ shop-77 на 2\xa0500,00 ₽"
+        "К сделке «Курс рисования» привязан оплаченный заказ shop-77 на 2\xa0500,00\xa0₽"
     )
     detail = staff_api(deal.responsible).get(f"/api/v1/deals/{deal.pk}/").json()
     assert [o["id"] for o in detail["orders"]] == [str(order.pk)]
@@ -326,7 +326,7 @@ def test_the_deal_page_lists_linked_orders_and_offers_the_buyers_other_paid_ones
 
     assert "Оплаченные заказы" in html
     assert 'data-testid="deal-linked-order"' in html and "shop-1" in html
-    assert "1\xa0000,00 ₽" in html
+    assert "1\xa0000,00\xa0₽" in html
     assert f'<option value="{offered.pk}">shop-2' in html
     assert "shop-3" not in html and "shop-4" not in html
 
@@ -406,4 +406,4 @@ def test_the_contact_page_shows_each_deals_linked_orders() -> None:
 
     html = logged_in(owner).get(f"/cabinet/contacts/{deal.contact_id}/").content.decode()
 
-    assert "2 · 3\xa0000,00 ₽" in html
+    assert "2 · 3\xa0000,00\xa0₽" in html

@@ -114,7 +114,7 @@ def test_take_shows_the_item_with_contact_links_for_every_allowed_channel(
     assert "<html" not in html  # an htmx fragment
     assert item.order is not None
     assert "Мария Покупатель" in html and item.order.external_id in html
-    assert item.product.name in html and item.partner.name in html and "4900" in html
+    assert item.product.name in html and item.partner.name in html and "4\xa0900,00\xa0₽" in html
     assert 'href="tel:+79001112233"' in html
     assert 'href="https://wa.me/79004445566"' in html
     assert 'href="https://t.me/maria_buys"' in html

@@ -7,13 +7,24 @@ import datetime as dt
 import io
 
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from billing.months import format_month
 from billing.selectors import ledger_entries
 from partners.models import Partner
 from salesdesk.timezones import MOSCOW
 
+# The API's column names; the cabinet's download (a person opens it in a spreadsheet) names the
+# same columns in Russian. The rows are the same data in both.
 HEADER = ["created_at", "order", "order_external_id", "kind", "amount", "computed_on"]
+HEADER_FOR_PEOPLE = [
+    _("Date and time (Moscow)"),
+    _("Order id in SalesDesk"),
+    _("Order number in the store"),
+    _("Kind"),
+    _("Amount, RUB"),
+    _("Computed on, RUB"),
+]
 # A cell starting with one of these is a formula to a spreadsheet; external ids come from the
 # storefront, so they are defused with a leading quote.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -23,10 +34,10 @@ def _text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def statement_csv(*, partner: Partner, month: dt.date) -> str:
+def statement_csv(*, partner: Partner, month: dt.date, for_people: bool = False) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
+    writer.writerow([str(title) for title in HEADER_FOR_PEOPLE] if for_people else HEADER)
     rows = ledger_entries(partner=partner, month=month).order_by("created_at", "id")
     for entry in rows.iterator(chunk_size=1000):
         writer.writerow(
@@ -42,9 +53,12 @@ def statement_csv(*, partner: Partner, month: dt.date) -> str:
     return out.getvalue()
 
 
-def statement_csv_response(*, partner: Partner, month: dt.date) -> HttpResponse:
+def statement_csv_response(
+    *, partner: Partner, month: dt.date, for_people: bool = False
+) -> HttpResponse:
     response = HttpResponse(
-        statement_csv(partner=partner, month=month), content_type="text/csv; charset=utf-8"
+        statement_csv(partner=partner, month=month, for_people=for_people),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="statement-{format_month(month)}.csv"'
     return response

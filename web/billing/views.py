@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -100,6 +101,7 @@ class StatementPrintView(PartnerRequiredMixin, TemplateView):
         context.update(
             partner=self.partner,
             month=format_month(month),
+            month_start=month,
             statement=statement_for_month(partner=self.partner, month=month),
             entries=ledger_entries(partner=self.partner, month=month).order_by("created_at", "id"),
             moscow=MOSCOW,
@@ -109,7 +111,9 @@ class StatementPrintView(PartnerRequiredMixin, TemplateView):
 
 class StatementCsvView(PartnerRequiredMixin, View):
     def get(self, request: HttpRequest, month: str) -> HttpResponse:
-        return statement_csv_response(partner=self.partner, month=_month_or_404(month))
+        return statement_csv_response(
+            partner=self.partner, month=_month_or_404(month), for_people=True
+        )
 
 
 class HeadFeeTableView(RoleRequiredMixin, TemplateView):
@@ -130,7 +134,7 @@ class HeadFeeTableView(RoleRequiredMixin, TemplateView):
         context.update(
             form=form,
             year=year,
-            months=[f"{year}-{m:02d}" for m in range(1, 13)],
+            months=[dt.date(year, m, 1) for m in range(1, 13)],
             rows=rows,
             month_totals=month_totals,
             grand_total=sum((r["total"] for r in rows), ZERO),

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -32,7 +32,7 @@ from sales_queue.services import (
     queue_touch,
 )
 from salesdesk.errors import ApplicationError, NotFoundError
-from salesdesk.timezones import MOSCOW
+from salesdesk.timezones import MOSCOW, moscow_date_at, moscow_datetime
 from web.links import mailto_href
 from web.sales_queue.forms import TouchForm
 from web.sales_queue.presenters import WorkItem, work_item
@@ -43,7 +43,7 @@ FRAGMENT = "sales_queue/_workspace.html"
 
 
 def moscow_time(moment: dt.datetime) -> str:
-    return formats.date_format(timezone.localtime(moment, MOSCOW), "j E, H:i")
+    return moscow_datetime(moment)
 
 
 def _touch_field_errors(errors: dict[str, Any]) -> dict[str, list[str]]:
@@ -269,8 +269,8 @@ def _touch_notice(touch: Touch) -> str:
             "time": moscow_time(item.available_at)
         }
     if touch.outcome == Outcome.NO_ANSWER and item.state == QueueItem.State.QUEUED:
-        return _("No answer. The order returns to the queue at %(time)s.") % {
-            "time": moscow_time(item.available_at)
+        return _("No answer. The order returns to the queue on %(time)s.") % {
+            "time": moscow_date_at(item.available_at)
         }
     if touch.outcome == Outcome.NO_ANSWER:
         return _("No answer again: the order is closed as unreachable.")

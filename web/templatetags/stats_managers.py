@@ -11,6 +11,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from crm.models import DealLostReason
+from salesdesk.money import format_rub
 
 register = template.Library()
 NBSP = "\u00a0"
@@ -18,10 +19,8 @@ NBSP = "\u00a0"
 
 @register.filter
 def rub(value: Any) -> str:
-    if value is None:
-        return "—"
-    text = f"{Decimal(value):,.2f}".replace(",", NBSP).replace(".", ",")
-    return f"{text}{NBSP}₽"
+    """The site's one money format (:func:`salesdesk.money.format_rub`)."""
+    return format_rub(value)
 
 
 @register.filter
