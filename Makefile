@@ -32,7 +32,11 @@ run: install
 	@sed '$$d' $(SALESDESK_VAR_DIR)/demo-logins.txt
 	@echo
 	@# settings.py reads .env itself; honcho must not apply it a second time with other rules.
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --env /dev/null --procfile Procfile start
+	@# `set -m` runs honcho as a job of its own, in the terminal's foreground: Ctrl-C reaches
+	@# honcho alone (not make, which would die of it), and honcho's 130 for "stopped by Ctrl-C"
+	@# is a clean stop.
+	@set -m; PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --env /dev/null --procfile Procfile start; \
+		rc=$$?; if [ $$rc -eq 130 ]; then echo "SalesDesk stopped."; exit 0; fi; exit $$rc
 
 lint: install
 	$(BIN)/ruff check .
