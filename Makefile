@@ -9,7 +9,7 @@ SALESDESK_PORT ?= 8000
 SALESDESK_VAR_DIR ?= var
 export SALESDESK_HOST SALESDESK_PORT SALESDESK_VAR_DIR
 
-.PHONY: install run test lint typecheck pytest bench messages clean
+.PHONY: install run test test-prerequisites lint typecheck pytest bench messages clean
 
 install: $(VENV)/.installed
 
@@ -49,7 +49,14 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+# Chromium first (seconds, before the virtual environment is built): installed when root with
+# apt-get, else one line saying how. Then the suite on the local PostgreSQL and Redis when they
+# answer (or DATABASE_URL/REDIS_URL), else on SQLite with one line on what that leaves out.
+test: test-prerequisites lint typecheck
+	$(PY) scripts/test_prerequisites.py pytest $(PYTEST_ARGS)
+
+test-prerequisites:
+	@$(PYTHON) scripts/test_prerequisites.py chromium
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
