@@ -9,7 +9,7 @@ SALESDESK_PORT ?= 8000
 SALESDESK_VAR_DIR ?= var
 export SALESDESK_HOST SALESDESK_PORT SALESDESK_VAR_DIR
 
-.PHONY: install run test lint typecheck pytest bench messages clean
+.PHONY: install run test test-prerequisites lint typecheck pytest bench messages clean
 
 install: $(VENV)/.installed
 
@@ -32,7 +32,11 @@ run: install
 	@sed '$$d' $(SALESDESK_VAR_DIR)/demo-logins.txt
 	@echo
 	@# settings.py reads .env itself; honcho must not apply it a second time with other rules.
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --env /dev/null --procfile Procfile start
+	@# `set -m` runs honcho as a job of its own, in the terminal's foreground: Ctrl-C reaches
+	@# honcho alone (not make, which would die of it), and honcho's 130 for "stopped by Ctrl-C"
+	@# is a clean stop.
+	@set -m; PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --env /dev/null --procfile Procfile start; \
+		rc=$$?; if [ $$rc -eq 130 ]; then echo "SalesDesk stopped."; exit 0; fi; exit $$rc
 
 lint: install
 	$(BIN)/ruff check .
@@ -45,7 +49,14 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+# Chromium first (seconds, before the virtual environment is built): installed when root with
+# apt-get, else one line saying how. Then the suite on the local PostgreSQL and Redis when they
+# answer (or DATABASE_URL/REDIS_URL), else on SQLite with one line on what that leaves out.
+test: test-prerequisites lint typecheck
+	$(PY) scripts/test_prerequisites.py pytest $(PYTEST_ARGS)
+
+test-prerequisites:
+	@$(PYTHON) scripts/test_prerequisites.py chromium
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)

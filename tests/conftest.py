@@ -19,6 +19,19 @@ from tests.partners.factories import PartnerFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """Which database and broker this run really uses (nothing is claimed that does not run)."""
+    db = settings.DATABASES["default"]
+    if settings.IS_POSTGRES:
+        database = f"PostgreSQL {db.get('HOST') or 'local socket'}:{db.get('PORT') or 5432}"
+        scope = "all tests, PostgreSQL-only ones included"
+    else:
+        database = "SQLite"
+        scope = "PostgreSQL-only tests (-m postgres) deselected"
+    broker = "Redis" if settings.REDIS_URL else "file-system broker, in-process cache"
+    return f"salesdesk: {database}, {broker}; {scope}"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if settings.IS_POSTGRES:
         return
@@ -32,8 +45,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(
-                f"SQLite run: {len(dropped)} PostgreSQL-only tests deselected "
-                "(they run in the PostgreSQL pass of `make test` / .ci/run)."
+                f"SQLite run: {len(dropped)} PostgreSQL-only tests deselected; they run only "
+                "with DATABASE_URL pointing at PostgreSQL (see the README's `make test`)."
             )
 
 

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -15,6 +17,12 @@ from web.errors import api_not_found
 from web.notifications.telegram_webhook import telegram_webhook
 from web.search import SearchView
 from web.stats import managers_urls as stats_managers_urls
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """The static icon (hashed name when DEBUG is off), resolved per request, not at import."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
 
 handler400 = "web.errors.handler400"
 handler403 = "web.errors.handler403"
@@ -38,6 +46,8 @@ api_v1 = [
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the API's JSON, errors).
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include(auth_patterns)),
     path("accounts/", include("web.accounts.urls")),
