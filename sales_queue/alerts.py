@@ -29,7 +29,7 @@ from notifications.models import Notification
 from notifications.services import notify_user
 from partners.services.alerts import heads_notify
 from sales_queue.hours import is_working_time, waited_longer_since, working_time_between
-from sales_queue.models import QueueItem, ResponseBreachAlert
+from sales_queue.models import QueueItem, ResponseBreachAlert, takeable
 
 BATCH_SIZE = 200
 BUCKET_MINUTES = 15
@@ -105,7 +105,9 @@ def waiting_too_long(*, now: dt.datetime) -> tuple[int, dt.datetime | None]:
     since when the oldest of them waits (``None`` when none)."""
     sla = dt.timedelta(minutes=settings.SALES_RESPONSE_SLA_MINUTES)
     since = waited_longer_since(now, sla)
-    row = QueueItem.objects.filter(state=State.QUEUED, available_at__lte=since).aggregate(
+    # Only what take-next could hand out: an order of a product switched off meanwhile is not
+    # waiting for a manager.
+    row = QueueItem.objects.filter(takeable(since)).aggregate(
         oldest=Min("available_at"), count=Count("pk")
     )
     return row["count"], row["oldest"]

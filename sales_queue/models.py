@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import DealLostReason
+from partners.models import Partner, SalesStatus
 from salesdesk.models import UUIDModel
 from salesdesk.tenancy import PartnerScopedQuerySet
 
@@ -260,3 +261,18 @@ class ResponseBreachAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bucket:%Y-%m-%d %H:%M}: {self.waiting}"
+
+
+def feeding_products() -> models.Q:
+    """Items whose product may still be worked: switched on, approved, partner not blocked.
+    The one rule take-next, the head's queue page and the response-time alert share."""
+    return models.Q(
+        product__sales_enabled=True,
+        product__sales_status=SalesStatus.APPROVED,
+        partner__status=Partner.Status.ACTIVE,
+    )
+
+
+def takeable(now: object) -> models.Q:
+    """What take-next may hand out at ``now``: queued, its time come, its product feeding."""
+    return models.Q(state=QueueItem.State.QUEUED, available_at__lte=now) & feeding_products()

@@ -19,8 +19,8 @@ from accounts.models import SELLER_ROLES, User
 from crm.models import Contact
 from orders.models import Order
 from orders.selectors import TimelineEntry
-from partners.models import Channel, Partner, Product, Questionnaire, SalesStatus
-from sales_queue.models import Outcome, QueueEvent, QueueItem, Touch
+from partners.models import Channel, Partner, Product, Questionnaire
+from sales_queue.models import Outcome, QueueEvent, QueueItem, Touch, takeable
 
 State = QueueItem.State
 CALLBACKS_SHOWN = 50
@@ -74,16 +74,8 @@ def suggested_channel(*, item: QueueItem) -> str | None:
 
 
 def _takeable(now: dt.datetime) -> Q:
-    """What take-next may hand out now (mirrors ``ready_items``): queued, its time come, and
-    its product still feeding the queue (switched on, approved, partner not blocked — the
-    same rule as ``services.common.feeding_products``, which this module cannot import)."""
-    return Q(
-        state=State.QUEUED,
-        available_at__lte=now,
-        product__sales_enabled=True,
-        product__sales_status=SalesStatus.APPROVED,
-        partner__status=Partner.Status.ACTIVE,
-    )
+    """What take-next may hand out now (the rule of ``ready_items``)."""
+    return takeable(now)
 
 
 def queue_health(*, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -6,23 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import SELLER_ROLES
-from partners.models import Partner, SalesStatus
 from sales_queue.models import QueueEvent, QueueItem
 from salesdesk.errors import ApplicationError
-
-
-def feeding_products() -> Q:
-    """Items whose product may still be worked: switched on, approved, partner not blocked."""
-    return Q(
-        product__sales_enabled=True,
-        product__sales_status=SalesStatus.APPROVED,
-        partner__status=Partner.Status.ACTIVE,
-    )
 
 
 def record_event(

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from sales_queue.hours import is_working_time, next_working_time
-from sales_queue.models import QueueEvent, QueueItem
-from sales_queue.services.common import feeding_products, record_event, require_seller
+from sales_queue.models import QueueEvent, QueueItem, feeding_products
+from sales_queue.services.common import record_event, require_seller
 from sales_queue.services.deals import open_deal
 from salesdesk.errors import ConflictError, NotFoundError
 

@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from notifications.models import Notification
+from partners.models import Partner, Product
 from sales_queue.alerts import bucket_of, response_breaches_send, waiting_too_long
 from sales_queue.hours import waited_longer_since
 from sales_queue.models import QueueItem, ResponseBreachAlert
@@ -55,6 +56,19 @@ def test_the_wait_counts_working_time_only(settings: Any) -> None:
     )
     assert waited_longer_since(NOON, hour) == NOON - hour - dt.timedelta(seconds=1)
     floor()
+    assert waiting_too_long(now=NOON) == (2, THURSDAY_EVENING)
+
+
+def test_orders_nobody_may_take_do_not_count(settings: Any) -> None:
+    # given: the floor, plus long-waiting orders of a product switched off meanwhile and of a
+    # blocked partner — take-next would not hand them out, so no manager is late on them
+    settings.SALES_RESPONSE_SLA_MINUTES = 60
+    floor()
+    off = queued_item(available_at=THURSDAY_EVENING - 60 * MINUTE)
+    Product.objects.filter(pk=off.product_id).update(sales_enabled=False)
+    blocked = queued_item(available_at=THURSDAY_EVENING - 60 * MINUTE)
+    Partner.objects.filter(pk=blocked.partner_id).update(status=Partner.Status.BLOCKED)
+
     assert waiting_too_long(now=NOON) == (2, THURSDAY_EVENING)
 
 
