@@ -92,5 +92,5 @@ def partner_onboard(
     owner = user_create(
         email=owner_email, role=Role.PARTNER_OWNER, password=owner_password, partner=partner
     )
-    _key, raw = api_key_create(partner=partner, name="default", created_by=owner)
+    _key, raw = api_key_create(partner=partner, created_by=owner)  # named after its day
     return partner, owner, raw
