@@ -9,45 +9,97 @@ from accounts.models import PARTNER_ROLES, SELLER_ROLES, Role
 from notifications.selectors import unread_count
 
 
+def link(label: str, url_name: str) -> dict[str, Any]:
+    return {"label": label, "url": reverse(url_name)}
+
+
+def group(label: str, *links: dict[str, Any]) -> dict[str, Any]:
+    """A dropdown of the top menu (a <details> on the page); one link needs no dropdown."""
+    if len(links) == 1:
+        return links[0]
+    return {"label": label, "children": list(links)}
+
+
+def menu_for(role: str | None) -> list[dict[str, Any]]:
+    """The top menu of a role: a few links, the rest grouped into dropdowns so that it fits one
+    line at 1366 px (each entry is {label, url} or {label, children: [{label, url}, ...]})."""
+    if role in PARTNER_ROLES:
+        return [
+            link(_("Cabinet"), "partners:cabinet"),
+            link(_("Orders"), "orders:list"),
+            group(
+                _("Deals"),
+                link(_("Deals"), "deals_cabinet:list"),
+                link(_("Buyers"), "crm:contacts"),
+                link(_("Deal settings"), "crm_settings:deal-settings"),
+                link(_("Scripts"), "scripts:list"),
+            ),
+            group(
+                _("Sales department"),
+                link(_("Products"), "partners:products"),
+                link(_("Alignment calls"), "partners:calls"),
+                link(_("Sales department results"), "partner_stats:report"),
+            ),
+            link(_("Billing"), "billing:overview"),
+        ]
+    items: list[dict[str, Any]] = []
+    if role in SELLER_ROLES:
+        items += [
+            link(_("Workspace"), "queue:workspace"),
+            link(_("My deals"), "deals:list"),
+            link(_("Buyers"), "contacts:contacts"),
+            link(_("Tasks"), "tasks:list"),
+            link(_("My statistics"), "stats_mine:mine"),
+        ]
+    if role == Role.HEAD:
+        items += [
+            link(_("Overview"), "head-home"),
+            group(
+                _("Sales department"),
+                link(_("Applications"), "partners_head:applications"),
+                link(_("Call slots"), "partners_head:slots"),
+            ),
+            link(_("Sales queue"), "queue_head:queue"),
+            group(
+                _("Deals"),
+                link(_("Deals"), "deals_head:list"),
+                link(_("Buyers"), "contacts_head:contacts"),
+                link(_("Deal stages"), "stages:index"),
+                link(_("Task monitor"), "tasks_head:monitor"),
+            ),
+            link(_("Statistics"), "stats_head:managers"),
+            link(_("Fees"), "billing_head:fees"),
+            group(
+                _("More"),
+                link(_("Notifications"), "notifications_head:list"),
+                link(_("API tokens"), "accounts:tokens"),
+            ),
+        ]
+    elif role == Role.QA:
+        items += [
+            link(_("Overview"), "head-home"),
+            group(
+                _("Sales department"),
+                link(_("Applications"), "partners_head:applications"),
+                link(_("Call slots"), "partners_head:slots"),
+            ),
+            link(_("Sales queue"), "queue_head:queue"),
+            link(_("Deal stages"), "stages:index"),
+            link(_("Statistics"), "stats_head:managers"),
+            link(_("API tokens"), "accounts:tokens"),
+        ]
+    else:
+        items.append(link(_("API tokens"), "accounts:tokens"))
+    return items
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """The top menu for the logged-in user's role."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "search_url": ""}
     role = getattr(user, "role", None)
-    items: list[tuple[str, str]] = []
-    if role in PARTNER_ROLES:
-        items.append((_("Cabinet"), reverse("partners:cabinet")))
-        items.append((_("Products"), reverse("partners:products")))
-        items.append((_("Alignment calls"), reverse("partners:calls")))
-        items.append((_("Orders"), reverse("orders:list")))
-        items.append((_("Buyers"), reverse("crm:contacts")))
-        items.append((_("Deals"), reverse("deals_cabinet:list")))
-        items.append((_("Billing"), reverse("billing:overview")))
-        items.append((_("Sales department results"), reverse("partner_stats:report")))
-        items.append((_("Deal settings"), reverse("crm_settings:deal-settings")))
-        items.append((_("Scripts"), reverse("scripts:list")))
-    if role in SELLER_ROLES:
-        items.append((_("Workspace"), reverse("queue:workspace")))
-        items.append((_("My deals"), reverse("deals:list")))
-        items.append((_("Buyers"), reverse("contacts:contacts")))
-        items.append((_("Tasks"), reverse("tasks:list")))
-        items.append((_("My statistics"), reverse("stats_mine:mine")))
-    if role in (Role.HEAD, Role.QA):
-        items.append((_("Head of sales"), reverse("head-home")))
-        items.append((_("Sales queue"), reverse("queue_head:queue")))
-        items.append((_("Applications"), reverse("partners_head:applications")))
-        items.append((_("Call slots"), reverse("partners_head:slots")))
-        items.append((_("Deal stages"), reverse("stages:index")))
-        items.append((_("Statistics"), reverse("stats_head:managers")))
-    if role == Role.HEAD:
-        items.append((_("Deals"), reverse("deals_head:list")))
-        items.append((_("Buyers"), reverse("contacts_head:contacts")))
-        items.append((_("Fees"), reverse("billing_head:fees")))
-        items.append((_("Task monitor"), reverse("tasks_head:monitor")))
-        items.append((_("Notifications"), reverse("notifications_head:list")))
-    if role not in PARTNER_ROLES:
-        items.append((_("API tokens"), reverse("accounts:tokens")))
+    items = menu_for(role)
     # The global search, for those who work deals (web.search.SEARCH_ROLES).
     searches = role in SELLER_ROLES or role == Role.HEAD
     # The bell's number, counted only when a template shows it (a full page, not a partial).

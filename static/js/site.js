@@ -31,8 +31,17 @@
     }
   }
 
+  // The top menu's dropdowns (<details class="menu-group">): one open at a time, closed by a
+  // click elsewhere or by Escape.
+  function closeMenus(except) {
+    document.querySelectorAll("details.menu-group[open]").forEach(function (group) {
+      if (group !== except) group.removeAttribute("open");
+    });
+  }
+
   document.addEventListener("click", function (event) {
     if (!event.target.closest) return;
+    closeMenus(event.target.closest("details.menu-group"));
     var asking = event.target.closest("[data-confirm]");
     if (asking && !window.confirm(asking.dataset.confirm)) {
       event.preventDefault();
@@ -46,4 +55,8 @@
     var copying = event.target.closest("[data-copy-target]");
     if (copying) copy(copying);
   }, true);
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus(null);
+  });
 })();

@@ -48,6 +48,7 @@ def test_the_head_sends_a_failed_email_again(page: Page, live_server: Any) -> No
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
     # exact: the bell's name («Уведомления: 0 непрочитанных») starts the same way
+    page.get_by_text("Ещё", exact=True).click()  # the menu's dropdown
     page.get_by_role("link", name="Уведомления", exact=True).click()
 
     # then

@@ -84,6 +84,7 @@ def test_a_partner_gets_a_product_approved_by_the_head(page: Page, live_server) 
 
     # when: the head opens the application and approves it
     log_in(page, live_server.url, head.email)
+    page.get_by_text("Отдел продаж", exact=True).first.click()  # the menu's dropdown
     page.get_by_role("link", name="Заявки", exact=True).click()
     expect(page.get_by_test_id("applications")).to_contain_text("Школа рисования")
     page.get_by_role("link", name="Курс акварели").click()

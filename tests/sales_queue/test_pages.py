@@ -664,7 +664,7 @@ def test_a_plain_post_of_a_head_action_redirects_back_with_a_message(head_client
     response = head_client.post(f"/head/queue/items/{item.pk}/release/", follow=True)
 
     assert response.redirect_chain[-1][0] == "/head/queue/"
-    assert 'class="success"' in response.content.decode()
+    assert 'class="flash flash-success" role="status"' in response.content.decode()
 
 
 def test_qa_may_look_but_not_act(client: Client) -> None:

@@ -1,0 +1,110 @@
+"""Real Chromium at a phone's 390 px: no page of a role's menu (the links folded inside its
+dropdown groups included), nor a detail page linked from them, scrolls sideways; the «Menu»
+toggle hides the menu until tapped and then shows every link of every group."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, ViewportSize, expect
+
+from salesdesk.config import parse_working_hours
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DEMO_PASSWORD = "salesdesk-demo"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+# A path naming one object: a number or a UUID among its segments.
+DETAIL = re.compile(r"/(\d+|[0-9a-f]{8}-[0-9a-f-]{27})/")
+
+
+@pytest.fixture
+def demo(settings: Any) -> None:
+    settings.SALES_WORKING_HOURS = parse_working_hours("00:00-24:00")
+    call_command("seed_demo", force=True, stdout=io.StringIO())
+
+
+def log_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Электронная почта").fill(email)
+    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_test_id("current-user")).to_be_visible()
+
+
+def paths(page: Page, selector: str) -> list[str]:
+    hrefs = page.eval_on_selector_all(selector, "links => links.map(a => a.href)")
+    return list(dict.fromkeys(urlsplit(h).path for h in hrefs))
+
+
+def page_width(page: Page) -> int:
+    return int(page.evaluate("document.documentElement.scrollWidth"))
+
+
+@pytest.mark.parametrize(
+    ("email", "grouped"),
+    [
+        ("head@demo.salesdesk.local", "Заявки"),
+        ("manager1@demo.salesdesk.local", None),
+        ("school@demo.salesdesk.local", "Настройки сделок"),
+    ],
+)
+def test_no_menu_or_detail_page_scrolls_sideways_on_a_phone(
+    page: Page, live_server: Any, demo: None, email: str, grouped: str | None
+) -> None:
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server.url, email)
+
+    # The menu is folded behind one toggle; tapped, it shows the links inside the groups too.
+    menu = page.get_by_role("navigation", name="Главное меню")
+    expect(menu).to_be_hidden()
+    page.get_by_text("Меню", exact=True).click()
+    expect(menu).to_be_visible()
+    if grouped:
+        expect(menu.get_by_role("link", name=grouped, exact=True)).to_be_visible()
+    assert page_width(page) <= 390
+
+    menu_pages = paths(page, "nav.menu a")
+    assert len(menu_pages) >= 5
+    details: list[str] = []
+    wide: list[tuple[str, int]] = []
+    for path in menu_pages:
+        page.goto(f"{live_server.url}{path}")
+        if page_width(page) > 390:
+            wide.append((path, page_width(page)))
+        details += [p for p in paths(page, "main a[href^='/']") if DETAIL.search(p)][:2]
+    details = list(dict.fromkeys(details))[:8]
+    assert len(details) >= 2, "the demo data links no detail page"
+    for path in details:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None and response.status == 200, path
+        if page_width(page) > 390:
+            wide.append((path, page_width(page)))
+
+    assert wide == []
+
+
+def test_a_dropdown_of_the_wide_menu_opens_and_closes_on_a_click_elsewhere(
+    page: Page, live_server: Any, demo: None
+) -> None:
+    page.set_viewport_size({"width": 1366, "height": 800})
+    log_in(page, live_server.url, "head@demo.salesdesk.local")
+    applications = page.get_by_role("link", name="Заявки", exact=True)
+    expect(page.get_by_role("link", name="Статистика", exact=True)).to_be_visible()
+    expect(applications).to_be_hidden()
+
+    page.get_by_text("Отдел продаж", exact=True).first.click()
+    expect(applications).to_be_visible()
+    page.get_by_test_id("page-title").click()
+    expect(applications).to_be_hidden()
+
+    # the top bar fits one line at 1366 px: the brand and the last menu entry share a row
+    brand = page.locator(".brand").bounding_box()
+    more = page.locator("nav.menu > details > summary", has_text="Ещё").bounding_box()
+    assert brand is not None and more is not None
+    assert abs(more["y"] - brand["y"]) < 20
