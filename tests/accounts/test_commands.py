@@ -41,7 +41,7 @@ def test_create_partner_prints_the_partner_and_a_working_key() -> None:
     assert client.get("/api/v1/me/").json()["partner"] == result["partner"]
     assert not ApiKey.objects.filter(key_hash=result["api_key"]).exists()
     # the key is named in Russian after its day, as the cabinet shows it
-    assert ApiKey.objects.get(partner_id=owner.partner_id).name.startswith("Ключ от ")
+    assert ApiKey.objects.get(partner=owner.partner).name.startswith("Ключ от ")
 
 
 def test_create_staff_prints_the_user_and_a_working_token() -> None:
