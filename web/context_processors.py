@@ -57,6 +57,7 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
             group(
                 _("Sales department"),
                 link(_("Applications"), "partners_head:applications"),
+                link(_("Partners"), "partners_head:partners"),
                 link(_("Call slots"), "partners_head:slots"),
             ),
             link(_("Sales queue"), "queue_head:queue"),
@@ -81,6 +82,7 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
             group(
                 _("Sales department"),
                 link(_("Applications"), "partners_head:applications"),
+                link(_("Partners"), "partners_head:partners"),
                 link(_("Call slots"), "partners_head:slots"),
             ),
             link(_("Sales queue"), "queue_head:queue"),

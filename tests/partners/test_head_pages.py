@@ -346,3 +346,13 @@ def test_the_head_home_links_to_the_sales_department_pages(head_client: Client) 
     html = head_client.get("/head/").content.decode()
 
     assert "/head/sales-department/" in html and "/head/sales-department/slots/" in html
+
+
+@pytest.mark.parametrize("role", ["head", "qa"])
+def test_the_menu_leads_to_the_partners_page(client: Client, role: str) -> None:
+    client.force_login(UserFactory.create(role=role))
+
+    html = client.get("/head/").content.decode()
+
+    assert 'href="/head/sales-department/partners/"' in html.split('class="menu"', 1)[1]
+    assert client.get("/head/sales-department/partners/").status_code == 200
