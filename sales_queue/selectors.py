@@ -73,20 +73,15 @@ def suggested_channel(*, item: QueueItem) -> str | None:
     return None
 
 
-def _takeable(now: dt.datetime) -> Q:
-    """What take-next may hand out now (the rule of ``ready_items``)."""
-    return takeable(now)
-
-
 def queue_health(*, now: dt.datetime | None = None) -> dict[str, Any]:
     """The head's numbers. ``length`` and each partner's ``queued`` count the same set — what a
     manager could take now — so the rows add up to the headline; ``deferred`` counts queued
     items that are not takeable yet (a retry delay not over, a product switched off or not
     approved, a blocked partner)."""
     now = now or timezone.now()
-    takeable = _takeable(now)
-    deferred = Q(state=State.QUEUED) & ~takeable
-    waiting = QueueItem.objects.filter(takeable)
+    can_take = takeable(now)
+    deferred = Q(state=State.QUEUED) & ~can_take
+    waiting = QueueItem.objects.filter(can_take)
     totals = QueueItem.objects.aggregate(
         active=Count("pk", filter=Q(state=State.ACTIVE)),
         scheduled=Count("pk", filter=Q(state=State.SCHEDULED)),
@@ -98,11 +93,11 @@ def queue_health(*, now: dt.datetime | None = None) -> dict[str, Any]:
         QueueItem.objects.filter(state__in=QueueItem.OPEN_STATES)
         .values("partner_id", "partner__name")
         .annotate(
-            queued=Count("pk", filter=takeable),
+            queued=Count("pk", filter=can_take),
             deferred=Count("pk", filter=deferred),
             active=Count("pk", filter=Q(state=State.ACTIVE)),
             scheduled=Count("pk", filter=Q(state=State.SCHEDULED)),
-            oldest=Min("entered_at", filter=takeable),
+            oldest=Min("entered_at", filter=can_take),
         )
         .order_by("-queued", "partner__name", "partner_id")
     )

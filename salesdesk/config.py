@@ -93,6 +93,14 @@ class WorkingHours:
     def round_the_clock(self) -> bool:
         return self.start == dt.time(0) and self.end is None
 
+    def after_closing(self, minutes: int = 15, latest: dt.time = dt.time(23, 50)) -> dt.time:
+        """``minutes`` after the working day ends, at the latest ``latest`` (also when the day
+        runs to midnight or round the clock): when the head's digest goes out."""
+        if self.end is None:
+            return latest
+        moment = dt.datetime.combine(dt.date(2000, 1, 1), self.end) + dt.timedelta(minutes=minutes)
+        return min(moment.time(), latest) if moment.day == 1 else latest
+
     def contains(self, moment: dt.time) -> bool:
         """Half-open: the start is inside, the end is not."""
         return self.start <= moment and (self.end is None or moment < self.end)

@@ -362,15 +362,11 @@ SALES_AUTO_RELEASE_MINUTES = env_int("SALES_AUTO_RELEASE_MINUTES", 60, minimum=1
 # An order waiting in the queue untaken longer than this (working minutes) alerts the heads.
 SALES_RESPONSE_SLA_MINUTES = env_int("SALES_RESPONSE_SLA_MINUTES", 60, minimum=1)
 # The head's digest after closing time: 15 minutes after the working hours end, at the latest
-# 23:50 (stats.digest.digest_time, the same rule).
-_digest_end = SALES_WORKING_HOURS.end
-_digest_at = (
-    (_digest_end.hour * 60 + _digest_end.minute + 15) if _digest_end is not None else 24 * 60
-)
-_digest_at = min(_digest_at, 23 * 60 + 50)
+# 23:50 (WorkingHours.after_closing, which stats.digest reads too).
+_digest_at = SALES_WORKING_HOURS.after_closing()
 CELERY_BEAT_SCHEDULE["stats-head-digest"] = {
     "task": "stats.tasks.head_digest_task",
-    "schedule": crontab(minute=str(_digest_at % 60), hour=str(_digest_at // 60)),
+    "schedule": crontab(minute=str(_digest_at.minute), hour=str(_digest_at.hour)),
     "options": {"expires": 3600.0},
 }
 SALES_CHANNEL_SWITCH_AFTER = env_int("SALES_CHANNEL_SWITCH_AFTER", 3, minimum=1)

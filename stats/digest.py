@@ -39,13 +39,9 @@ def _percent(ratio: Decimal | None) -> Decimal | None:
 
 
 def digest_time() -> dt.time:
-    """When the digest goes out (Moscow): 15 minutes after closing, at the latest 23:50."""
-    end = settings.SALES_WORKING_HOURS.end
-    latest = dt.time(23, 50)
-    if end is None:
-        return latest
-    closing = dt.datetime.combine(dt.date(2000, 1, 1), end) + dt.timedelta(minutes=15)
-    return min(closing.time(), latest) if closing.day == 1 else latest
+    """When the digest goes out (Moscow): 15 minutes after closing, at the latest 23:50 (the
+    beat schedule in settings reads the same rule)."""
+    return settings.SALES_WORKING_HOURS.after_closing()
 
 
 def digest_day(now: dt.datetime) -> dt.date:

@@ -121,3 +121,16 @@ def test_production_with_a_secret_key_starts() -> None:
     result = _settings_in_subprocess({"DEBUG": "false", "SECRET_KEY": "x" * 50})
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("hours", "digest_at"),
+    [
+        ("09:00-21:00", dt.time(21, 15)),
+        ("09:00-23:40", dt.time(23, 50)),
+        ("09:00-24:00", dt.time(23, 50)),
+        ("00:00-24:00", dt.time(23, 50)),
+    ],
+)
+def test_the_digest_goes_15_minutes_after_closing_and_before_midnight(hours, digest_at) -> None:
+    assert parse_working_hours(hours).after_closing() == digest_at

@@ -4,14 +4,12 @@ visible text (attributes such as ``value="not_interested"`` or ``data-*`` do not
 
 from __future__ import annotations
 
-import io
 import re
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
 from django.db import models
 from django.test import Client
 
@@ -19,7 +17,7 @@ from accounts.models import User
 from crm.models import Deal
 from orders.models import Order
 from partners.models import Product
-from salesdesk.config import parse_working_hours
+from tests.browser.pages import seed_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -91,8 +89,7 @@ def codes_shown(html: str, pattern: re.Pattern[str]) -> list[str]:
 
 @pytest.fixture
 def demo(settings: Any) -> None:
-    settings.SALES_WORKING_HOURS = parse_working_hours("00:00-24:00")
-    call_command("seed_demo", force=True, stdout=io.StringIO())
+    seed_demo(settings)
 
 
 def test_the_codes_are_collected() -> None:

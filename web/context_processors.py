@@ -51,7 +51,8 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
             link(_("Tasks"), "tasks:list"),
             link(_("My statistics"), "stats_mine:mine"),
         ]
-    if role == Role.HEAD:
+    if role in (Role.HEAD, Role.QA):
+        # What the head and QA both see; the head's own entries follow.
         items += [
             link(_("Overview"), "head-home"),
             group(
@@ -61,6 +62,9 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
                 link(_("Call slots"), "partners_head:slots"),
             ),
             link(_("Sales queue"), "queue_head:queue"),
+        ]
+    if role == Role.HEAD:
+        items += [
             group(
                 _("Deals"),
                 link(_("Deals"), "deals_head:list"),
@@ -78,14 +82,6 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
         ]
     elif role == Role.QA:
         items += [
-            link(_("Overview"), "head-home"),
-            group(
-                _("Sales department"),
-                link(_("Applications"), "partners_head:applications"),
-                link(_("Partners"), "partners_head:partners"),
-                link(_("Call slots"), "partners_head:slots"),
-            ),
-            link(_("Sales queue"), "queue_head:queue"),
             link(_("Deal stages"), "stages:index"),
             link(_("Statistics"), "stats_head:managers"),
             link(_("API tokens"), "accounts:tokens"),

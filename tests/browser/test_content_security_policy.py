@@ -4,27 +4,22 @@ behaviours moved out of inline handlers (language switch, confirmations) still w
 
 from __future__ import annotations
 
-import io
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Dialog, Page, expect
 
-from salesdesk.config import parse_working_hours
 from salesdesk.timezones import MOSCOW
+from tests.browser.pages import DEMO_PASSWORD, log_in, seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-DEMO_PASSWORD = "salesdesk-demo"
 
 
 @pytest.fixture
 def demo(settings: Any) -> None:
-    settings.SALES_WORKING_HOURS = parse_working_hours("00:00-24:00")
-    call_command("seed_demo", force=True, stdout=io.StringIO())
+    seed_demo(settings)
 
 
 def watch(page: Page) -> list[str]:
@@ -37,14 +32,6 @@ def watch(page: Page) -> list[str]:
     )
     page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
     return problems
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page.get_by_test_id("current-user")).to_be_visible()
 
 
 def menu_paths(page: Page) -> list[str]:
@@ -64,7 +51,7 @@ def test_every_menu_page_loads_without_a_policy_violation(
     page: Page, live_server: Any, demo: None, email: str
 ) -> None:
     problems = watch(page)
-    log_in(page, live_server.url, email)
+    log_in(page, live_server.url, email, DEMO_PASSWORD)
 
     paths = menu_paths(page)
     assert len(paths) >= 4
@@ -84,7 +71,7 @@ def test_the_api_docs_and_the_printable_statement_pass_the_policy(
     page.goto(f"{live_server.url}/api/docs/")
     expect(page.locator(".swagger-ui .info")).to_be_visible()
 
-    log_in(page, live_server.url, "school@demo.salesdesk.local")
+    log_in(page, live_server.url, "school@demo.salesdesk.local", DEMO_PASSWORD)
     month = timezone.localtime(timezone.now(), MOSCOW).strftime("%Y-%m")
     page.goto(f"{live_server.url}/cabinet/billing/statements/{month}/")
     expect(page.get_by_role("button", name="Печать")).to_be_visible()
@@ -96,7 +83,7 @@ def test_the_language_switch_and_a_confirmation_work_without_inline_handlers(
     page: Page, live_server: Any, demo: None
 ) -> None:
     problems = watch(page)
-    log_in(page, live_server.url, "head@demo.salesdesk.local")
+    log_in(page, live_server.url, "head@demo.salesdesk.local", DEMO_PASSWORD)
 
     # a refused confirmation sends nothing
     page.goto(f"{live_server.url}/head/sales-department/partners/")

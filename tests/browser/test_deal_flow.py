@@ -16,19 +16,12 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from salesdesk.config import parse_working_hours
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.browser.pages import log_in
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import queued_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_load_state("load")
 
 
 def shoot(page: Page, name: str, card: str = "") -> None:

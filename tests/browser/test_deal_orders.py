@@ -13,20 +13,13 @@ from playwright.sync_api import Page, expect
 
 from billing.services import order_pay
 from orders.models import Order
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.browser.pages import log_in
 from tests.crm.factories import ContactFactory, DealFactory
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_load_state("load")
 
 
 def shoot(page: Page, name: str) -> None:

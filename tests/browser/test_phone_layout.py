@@ -4,20 +4,17 @@ toggle hides the menu until tapped and then shows every link of every group."""
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, ViewportSize, expect
 
-from salesdesk.config import parse_working_hours
+from tests.browser.pages import DEMO_PASSWORD, log_in, seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DEMO_PASSWORD = "salesdesk-demo"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 # A path naming one object: a number or a UUID among its segments.
 DETAIL = re.compile(r"/(\d+|[0-9a-f]{8}-[0-9a-f-]{27})/")
@@ -25,16 +22,7 @@ DETAIL = re.compile(r"/(\d+|[0-9a-f]{8}-[0-9a-f-]{27})/")
 
 @pytest.fixture
 def demo(settings: Any) -> None:
-    settings.SALES_WORKING_HOURS = parse_working_hours("00:00-24:00")
-    call_command("seed_demo", force=True, stdout=io.StringIO())
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page.get_by_test_id("current-user")).to_be_visible()
+    seed_demo(settings)
 
 
 def paths(page: Page, selector: str) -> list[str]:
@@ -58,7 +46,7 @@ def test_no_menu_or_detail_page_scrolls_sideways_on_a_phone(
     page: Page, live_server: Any, demo: None, email: str, grouped: str | None
 ) -> None:
     page.set_viewport_size(PHONE)
-    log_in(page, live_server.url, email)
+    log_in(page, live_server.url, email, DEMO_PASSWORD)
 
     # The menu is folded behind one toggle; tapped, it shows the links inside the groups too.
     menu = page.get_by_role("navigation", name="Главное меню")
@@ -93,7 +81,7 @@ def test_a_dropdown_of_the_wide_menu_opens_and_closes_on_a_click_elsewhere(
     page: Page, live_server: Any, demo: None
 ) -> None:
     page.set_viewport_size({"width": 1366, "height": 800})
-    log_in(page, live_server.url, "head@demo.salesdesk.local")
+    log_in(page, live_server.url, "head@demo.salesdesk.local", DEMO_PASSWORD)
     applications = page.get_by_role("link", name="Заявки", exact=True)
     expect(page.get_by_role("link", name="Статистика", exact=True)).to_be_visible()
     expect(applications).to_be_hidden()

@@ -9,7 +9,8 @@ from playwright.sync_api import Page, expect
 
 from partners.models import Questionnaire
 from partners.services import slot_publish
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.browser.pages import log_in
 from tests.partners.factories import PartnerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,13 +24,6 @@ ANSWERS = {
     "Типичные возражения и ответы на них": "«Нет таланта» — курс рассчитан на новичков.",
     "Контакт для срочных вопросов в рабочее время": "Анна, +7 912 345-67-89, Telegram @anna_school",
 }
-
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
 
 
 def log_out(page: Page) -> None:

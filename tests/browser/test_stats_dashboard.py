@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.accounts.factories import PASSWORD
+from tests.browser.pages import log_in
 from tests.stats.managers_world import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,14 +28,6 @@ DRAWN_PIXELS = """(selector) => {
   for (let i = 3; i < data.length; i += 4) { if (data[i] !== 0) drawn++; }
   return drawn;
 }"""
-
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_load_state("load")
 
 
 def shoot(page: Page, name: str) -> None:

@@ -14,7 +14,8 @@ from playwright.sync_api import Page, expect
 
 from sales_queue.models import QueueItem
 from sales_queue.services import queue_touch
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.browser.pages import log_in
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import NOON, queued_item
 
@@ -26,14 +27,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> dict[str, dt.datetime]:
     state = {"now": NOON}
     monkeypatch.setattr(timezone, "now", lambda: state["now"].astimezone(dt.UTC))
     return state
-
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_load_state("load")
 
 
 def shoot(page: Page, name: str) -> None:

@@ -16,7 +16,8 @@ from billing.services import order_pay
 from orders.models import Order
 from sales_queue.models import QueueItem
 from sales_queue.services import queue_take_next, queue_touch
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.browser.pages import log_in
 from tests.crm.factories import ContactFactory
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import NOON, queued_item
@@ -35,14 +36,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> dict[str, dt.datetime]:
 def quick_poll(settings: Any) -> None:
     """The live server runs in this process: a one-second poll keeps the test short."""
     settings.SALES_WORKSPACE_POLL_SECONDS = 1
-
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_load_state("load")
 
 
 def fits_the_phone(page: Page) -> None:
