@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.scratch import SCRATCH_DB, run_in_scratch_database
+from bench.scratch import SCRATCH_DB, best_ms, run_in_scratch_database
 
 PARTNERS = 3
 MANAGERS = 4
@@ -40,16 +40,6 @@ def run(args: argparse.Namespace) -> int:
         print("--deals and --rounds must be positive.", file=sys.stderr)
         return 2
     return run_in_scratch_database(args, name="deals", bench=lambda args, _config: _bench(args))
-
-
-def _best(rounds: int, work: Callable[[], Any]) -> float:
-    work()  # warm-up: caches, plans
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times) * 1000
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -195,8 +185,8 @@ def _bench(args: argparse.Namespace) -> int:
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
             plan = "\n".join(row[0] for row in cursor.fetchall())
-        selector_ms = _best(args.rounds, work)
-        raw_ms = _best(args.rounds, run_raw(*raw[name]))
+        selector_ms = best_ms(args.rounds, work)
+        raw_ms = best_ms(args.rounds, run_raw(*raw[name]))
         seq_scans = [line.strip() for line in plan.splitlines() if "Seq Scan on crm_" in line]
         print(f"\n== {name}: selector {selector_ms:.2f} ms, raw SQL {raw_ms:.2f} ms", flush=True)
         print(sql)

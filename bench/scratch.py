@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -92,3 +93,15 @@ def run_in_scratch_database(
             with admin.cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
         admin.close()
+
+
+def best_ms(rounds: int, work: Callable[[], Any]) -> float:
+    """The fastest of ``rounds`` timed runs of ``work``, in milliseconds, after one warm-up
+    run (caches, plans)."""
+    work()
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times) * 1000

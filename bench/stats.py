@@ -27,10 +27,9 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
-from bench.scratch import SCRATCH_DB, run_in_scratch_database
+from bench.scratch import SCRATCH_DB, best_ms, run_in_scratch_database
 
 PARTNERS = 10
 PRODUCTS_PER_PARTNER = 5
@@ -58,16 +57,6 @@ def run(args: argparse.Namespace) -> int:
         print("--orders, --managers, --months and --rounds must be positive.", file=sys.stderr)
         return 2
     return run_in_scratch_database(args, name="stats", bench=lambda args, _config: _bench(args))
-
-
-def _best(rounds: int, work: Callable[[], Any]) -> float:
-    work()  # warm-up: caches, plans
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times) * 1000
 
 
 # The take's first touch: a minute to four hours after it, spread by the item's id (so the
@@ -341,9 +330,9 @@ def _bench(args: argparse.Namespace) -> int:
             selector_count = len(selector_queries.captured_queries)
             page_count = len(page_queries.captured_queries)
             slowest = max(selector_queries.captured_queries, key=lambda q: float(q["time"]))
-            selector_ms = _best(args.rounds, selector)
-            page_ms = _best(args.rounds, page)
-            raw_ms = _best(args.rounds, raw)
+            selector_ms = best_ms(args.rounds, selector)
+            page_ms = best_ms(args.rounds, page)
+            raw_ms = best_ms(args.rounds, raw)
             measured[label] = {
                 "manager_rows": len(rows),
                 "selector_ms": round(selector_ms, 1),
