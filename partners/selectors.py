@@ -64,6 +64,16 @@ def partner_bookable_products(*, partner: Partner) -> QuerySet[Product]:
     )
 
 
+def partner_has_products_past_booking(*, partner: Partner) -> bool:
+    """Whether a product of the partner already has its call booked or is approved: the calls
+    page then says nothing is waiting, instead of asking for a questionnaire sent long ago."""
+    return (
+        partner_products(partner=partner)
+        .filter(sales_status__in=(SalesStatus.CALL_BOOKED, SalesStatus.APPROVED))
+        .exists()
+    )
+
+
 def products_for_head() -> QuerySet[Product]:
     """Every partner's products, for the head of sales."""
     return Product.objects.select_related("partner")

@@ -303,6 +303,9 @@ class CallsView(PartnerRequiredMixin, View):
             "form": form,
             "has_slots": slot_field.queryset.exists(),  # type: ignore[attr-defined]
             "has_products": form.fields["products"].queryset.exists(),  # type: ignore[attr-defined]
+            "has_booked_or_approved": selectors.partner_has_products_past_booking(
+                partner=self.partner
+            ),
             "bookings": selectors.partner_upcoming_bookings(partner=self.partner),
         }
         return render(request, self.template_name, context)
