@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bench import all as all_benchmarks
 from bench import deals, http, stats, sweep, take_next
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     commands = parser.add_subparsers(dest="benchmark", required=True)
+    all_benchmarks.add_parser(commands)
     deals.add_parser(commands)
     http.add_parser(commands)
     stats.add_parser(commands)

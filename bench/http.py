@@ -293,7 +293,7 @@ def _round_trips() -> Iterator[Counter[str]]:
         counts["statements"] += 1
         return execute(sql, params, many, ctx)
 
-    originals = connection._commit, connection._rollback, connection.is_usable
+    originals = connection._commit, connection._rollback, connection.is_usable, connection.connect
 
     def commit() -> Any:
         counts["commit"] += 1
@@ -307,20 +307,33 @@ def _round_trips() -> Iterator[Counter[str]]:
         counts["health_check"] += 1
         return bool(originals[2]())
 
-    connection._commit, connection._rollback, connection.is_usable = commit, rollback, is_usable
+    def connect() -> Any:
+        counts["connect"] += 1
+        return originals[3]()
+
+    (connection._commit, connection._rollback, connection.is_usable, connection.connect) = (
+        commit,
+        rollback,
+        is_usable,
+        connect,
+    )
     try:
         with connection.execute_wrapper(wrapper):
             yield counts
     finally:
-        connection._commit, connection._rollback, connection.is_usable = originals
+        (connection._commit, connection._rollback, connection.is_usable, connection.connect) = (
+            originals
+        )
 
 
 def _measure_round_trips(
-    *, key: str, token: str, product_id: str, pay_ids: list[str]
+    *, key: str, token: str, product_id: str, pay_ids: list[str], conn_max_age: int
 ) -> dict[str, dict[str, int]]:
     """One request of each kind through the test client, after a first one of its kind (warm
-    caches and connection); ``close_old_connections`` first, as a real request starts."""
-    from django.db import close_old_connections
+    caches), with the server's ``CONN_MAX_AGE``; ``close_old_connections`` first, as a real
+    request starts. ``connect`` counts new connections (several round trips each, and a
+    backend process started): with ``CONN_MAX_AGE=0`` one per request."""
+    from django.db import close_old_connections, connection
     from django.test import Client, override_settings
 
     from salesdesk.config import parse_working_hours
@@ -343,6 +356,8 @@ def _measure_round_trips(
         return partner.post("/api/v1/orders/", body, content_type="application/json")
 
     round_the_clock = parse_working_hours("00:00-24:00")
+    kept_max_age = connection.settings_dict["CONN_MAX_AGE"]
+    connection.settings_dict["CONN_MAX_AGE"] = conn_max_age
     with override_settings(ROOT_URLCONF="bench.server_urls", SALES_WORKING_HOURS=round_the_clock):
         order(0)
         count("intake", lambda: order(1), 201)
@@ -371,6 +386,7 @@ def _measure_round_trips(
                 ),
                 201,
             )
+    connection.settings_dict["CONN_MAX_AGE"] = kept_max_age
     return results
 
 
@@ -468,7 +484,11 @@ def _bench(args: argparse.Namespace, config: dict[str, Any]) -> int:
 
     # Round trips first, in-process (the last manager's token; two items taken and closed).
     trips = _measure_round_trips(
-        key=key, token=tokens[-1], product_id=str(product.pk), pay_ids=pay_ids[-2:]
+        key=key,
+        token=tokens[-1],
+        product_id=str(product.pk),
+        pay_ids=pay_ids[-2:],
+        conn_max_age=args.conn_max_age,
     )
     pay_ids = pay_ids[:-2]
     reset_queue()
@@ -568,9 +588,10 @@ def _bench(args: argparse.Namespace, config: dict[str, Any]) -> int:
             _raw_claims(connect, managers[: args.connections], duration, contender)
 
         # Warm-up: every worker imports, connects and fills its caches once.
+        warm = min(1.0, args.duration / 2)
         for name in ("bare", "intake", "pay"):
-            http_run(name, min(1.0, args.duration), f"warm-{name}", None)
-        http_run("take", min(1.0, args.duration), "warm-take", None)
+            http_run(name, warm, f"warm-{name}", None)
+        http_run("take", warm, "warm-take", None)
         reset_queue()
 
         for round_no in range(args.rounds):

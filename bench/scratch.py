@@ -49,13 +49,14 @@ def _admin_connection(config: dict[str, Any]) -> Any:
     raise SystemExit(f"cannot connect to PostgreSQL: {last_error}")
 
 
-def _scratch_url(config: dict[str, Any]) -> str:
+def _scratch_url(config: dict[str, Any], name: str = "") -> str:
+    """The URL of database ``name`` (default: the scratch database) on the configured server."""
     auth = config.get("USER") or ""
     if config.get("PASSWORD"):
         auth += ":" + config["PASSWORD"]
     host = config.get("HOST") or "127.0.0.1"
     port = f":{config['PORT']}" if config.get("PORT") else ""
-    return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{SCRATCH_DB}"
+    return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{name or SCRATCH_DB}"
 
 
 def run_in_scratch_database(
