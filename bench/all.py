@@ -30,15 +30,15 @@ LOCAL_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 # name: (normal arguments, --quick arguments); the size options below replace some of them.
 PLAN: dict[str, tuple[list[str], list[str]]] = {
-    "sweep": (["--orders", "50000"], ["--orders", "300", "--rounds", "1"]),
-    "take-next": (["--items", "3000"], ["--items", "60", "--managers", "4"]),
+    "sweep": (["--orders", "100000"], ["--orders", "300", "--rounds", "1"]),
+    "take-next": (["--items", "5000"], ["--items", "60", "--managers", "4"]),
     "stats": (
-        ["--orders", "100000", "--managers", "20", "--rounds", "2"],
+        ["--orders", "200000", "--managers", "50", "--rounds", "2"],
         ["--orders", "500", "--managers", "3", "--months", "1", "--rounds", "1", "--skip-before"],
     ),
-    "deals": (["--deals", "20000", "--rounds", "3"], ["--deals", "300", "--rounds", "1"]),
+    "deals": (["--deals", "50000", "--rounds", "3"], ["--deals", "300", "--rounds", "1"]),
     "http": (
-        ["--duration", "5", "--rounds", "3"],
+        ["--duration", "8", "--rounds", "3"],
         ["--duration", "1", "--rounds", "1", "--connections", "4", "--take-items", "100"],
     ),
 }
@@ -59,11 +59,11 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--only", default="", help=f"a comma-separated subset of: {', '.join(PLAN)}"
     )
-    parser.add_argument("--sweep-orders", help="bench sweep --orders (50000)")
-    parser.add_argument("--take-items", help="bench take-next --items (3000)")
-    parser.add_argument("--stats-orders", help="bench stats --orders (100000)")
-    parser.add_argument("--deals", help="bench deals --deals (20000)")
-    parser.add_argument("--http-duration", help="bench http --duration, seconds per run (5)")
+    parser.add_argument("--sweep-orders", help="bench sweep --orders (100000)")
+    parser.add_argument("--take-items", help="bench take-next --items (5000)")
+    parser.add_argument("--stats-orders", help="bench stats --orders (200000)")
+    parser.add_argument("--deals", help="bench deals --deals (50000)")
+    parser.add_argument("--http-duration", help="bench http --duration, seconds per run (8)")
     parser.add_argument("--http-rounds", help="bench http --rounds (3)")
     parser.add_argument("--http-workers", help="bench http --workers (gunicorn.conf.py's)")
     parser.set_defaults(run=run)
