@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -146,77 +147,106 @@ def _summary(results: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, A
     rows: (figure, ratio, detail)."""
     ratios: dict[str, Any] = {}
     rows: list[tuple[str, Any, str]] = []
-    sweep = results.get("sweep")
-    if isinstance(sweep, dict) and "raw_seconds" in sweep:
-        ratios["sweep"] = _speed(sweep["raw_seconds"], sweep["service_seconds"])
-        rows.append(
-            (
-                "sweep vs raw INSERT … SELECT",
-                ratios["sweep"],
-                f"{sweep['queued']} orders: {sweep['service_seconds']:.2f} s vs"
-                f" {sweep['raw_seconds']:.2f} s",
-            )
-        )
-    take = results.get("take-next")
-    if isinstance(take, dict) and "ratio" in take:
-        ratios["take_next"] = take["ratio"]
-        rows.append(
-            (
-                f"take-next in-process, {take.get('managers')} managers vs raw claim loop",
-                take["ratio"],
-                f"{take['service_claims_per_second']:.0f} vs {take['raw_claims_per_second']:.0f}"
-                f" claims/s; p50 {take['service_p50_ms']:.0f} ms p95"
-                f" {take['service_p95_ms']:.0f} ms; double assignments"
-                f" {take['double_assignments']}",
-            )
-        )
-    http = results.get("http")
-    if isinstance(http, dict) and "intake" in http:
-        trips = http.get("round_trips", {})
-        for key, label, against in (
-            ("intake", "order intake over HTTP vs bare endpoint", "bare"),
-            ("pay", "payment events over HTTP vs bare endpoint", "bare"),
-            ("take_http", "take-next over HTTP vs raw claim loop", "take_raw"),
-        ):
-            figures = http[key]
-            ratios[f"http_{key.removesuffix('_http')}"] = figures["ratio"]
-            trip = trips.get("take" if key == "take_http" else key)
-            detail = (
-                f"{figures['per_second']:.0f} vs {http[against]['per_second']:.0f}/s;"
-                f" p95 {figures['p95_ms']:.0f} ms; errors {figures['errors']};"
-                f" {figures.get('server_cpu_ms_per_request', 0):.1f} ms CPU/request;"
-                f" {trip} round trips"
-            )
-            if key == "take_http":
-                detail += f"; double assignments {figures['double_assignments']}"
-            rows.append((label, figures["ratio"], detail))
-    stats = results.get("stats")
-    if isinstance(stats, dict) and stats.get("periods"):
-        label, figures = list(stats["periods"].items())[-1]
-        ratios["stats"] = _speed(figures["raw_ms"], figures["selector_ms"])
-        rows.append(
-            (
-                f"head's statistics over {label} vs one raw aggregate",
-                ratios["stats"],
-                f"{stats['orders']} orders: selector {figures['selector_ms']:.0f} ms, raw"
-                f" {figures['raw_ms']:.0f} ms; page {figures['page_ms']:.0f} ms in"
-                f" {figures['page_queries']} queries",
-            )
-        )
-    deals = results.get("deals")
-    if isinstance(deals, dict):
-        for name in ("my_deals", "monitor", "board"):
-            figures = deals.get(name)
-            if isinstance(figures, dict):
-                ratios[f"deals_{name}"] = _speed(figures["raw_ms"], figures["selector_ms"])
-                rows.append(
-                    (
-                        f"CRM {name} vs raw SQL",
-                        ratios[f"deals_{name}"],
-                        f"{deals['deals']} deals: {figures['selector_ms']:.1f} ms vs"
-                        f" {figures['raw_ms']:.1f} ms in {figures['queries']} queries",
-                    )
+    parts: list[Callable[[], None]] = []
+
+    def sweep_row() -> None:
+        sweep = results.get("sweep")
+        if isinstance(sweep, dict) and "raw_seconds" in sweep:
+            ratios["sweep"] = _speed(sweep["raw_seconds"], sweep["service_seconds"])
+            rows.append(
+                (
+                    "sweep vs raw INSERT … SELECT",
+                    ratios["sweep"],
+                    f"{sweep['queued']} orders: {sweep['service_seconds']:.2f} s vs"
+                    f" {sweep['raw_seconds']:.2f} s",
                 )
+            )
+
+    parts.append(sweep_row)
+
+    def take_next_row() -> None:
+        take = results.get("take-next")
+        if isinstance(take, dict) and "ratio" in take:
+            ratios["take_next"] = take["ratio"]
+            rows.append(
+                (
+                    f"take-next in-process, {take.get('managers')} managers vs raw claim loop",
+                    take["ratio"],
+                    f"{take['service_claims_per_second']:.0f} vs"
+                    f" {take['raw_claims_per_second']:.0f}"
+                    f" claims/s; p50 {take['service_p50_ms']:.0f} ms p95"
+                    f" {take['service_p95_ms']:.0f} ms; double assignments"
+                    f" {take['double_assignments']}",
+                )
+            )
+
+    parts.append(take_next_row)
+
+    def http_rows() -> None:
+        http = results.get("http")
+        if isinstance(http, dict) and "intake" in http:
+            trips = http.get("round_trips", {})
+            for key, label, against in (
+                ("intake", "order intake over HTTP vs bare endpoint", "bare"),
+                ("pay", "payment events over HTTP vs bare endpoint", "bare"),
+                ("take_http", "take-next over HTTP vs raw claim loop", "take_raw"),
+            ):
+                figures = http[key]
+                ratios[f"http_{key.removesuffix('_http')}"] = figures["ratio"]
+                trip = trips.get("take" if key == "take_http" else key)
+                detail = (
+                    f"{figures['per_second']:.0f} vs {http[against]['per_second']:.0f}/s;"
+                    f" p95 {figures['p95_ms']:.0f} ms; errors {figures['errors']};"
+                    f" {figures.get('server_cpu_ms_per_request', 0):.1f} ms CPU/request;"
+                    f" {trip} round trips"
+                )
+                if key == "take_http":
+                    detail += f"; double assignments {figures['double_assignments']}"
+                rows.append((label, figures["ratio"], detail))
+
+    parts.append(http_rows)
+
+    def stats_row() -> None:
+        stats = results.get("stats")
+        if isinstance(stats, dict) and stats.get("periods"):
+            label, figures = list(stats["periods"].items())[-1]
+            ratios["stats"] = _speed(figures["raw_ms"], figures["selector_ms"])
+            rows.append(
+                (
+                    f"head's statistics over {label} vs one raw aggregate",
+                    ratios["stats"],
+                    f"{stats['orders']} orders: selector {figures['selector_ms']:.0f} ms, raw"
+                    f" {figures['raw_ms']:.0f} ms; page {figures['page_ms']:.0f} ms in"
+                    f" {figures['page_queries']} queries",
+                )
+            )
+
+    parts.append(stats_row)
+
+    def deals_rows() -> None:
+        deals = results.get("deals")
+        if isinstance(deals, dict):
+            for name in ("my_deals", "monitor", "board"):
+                figures = deals.get(name)
+                if isinstance(figures, dict):
+                    ratios[f"deals_{name}"] = _speed(figures["raw_ms"], figures["selector_ms"])
+                    rows.append(
+                        (
+                            f"CRM {name} vs raw SQL",
+                            ratios[f"deals_{name}"],
+                            f"{deals['deals']} deals: {figures['selector_ms']:.1f} ms vs"
+                            f" {figures['raw_ms']:.1f} ms in {figures['queries']} queries",
+                        )
+                    )
+
+    parts.append(deals_rows)
+
+    for part in parts:
+        try:
+            part()
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            # A benchmark's JSON changed shape: its figures stay in `benchmarks`.
+            rows.append((f"(figures not summarised: {exc!r})", None, ""))
     return ratios, rows
 
 
