@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -692,7 +693,11 @@ def _bench(args: argparse.Namespace, config: dict[str, Any]) -> int:
             print(f"{contender.name} errors: {dict(contender.statuses)} {contender.error_samples}")
     print(json.dumps(results))
     failed = any(c.errors for c in contenders.values()) or take_http.double_assignments
-    return 1 if failed or take_raw.double_assignments else 0
+    if failed or take_raw.double_assignments:
+        print(f"the server's logs: {var}")
+        return 1
+    shutil.rmtree(var, ignore_errors=True)
+    return 0
 
 
 def _raw_claims(
