@@ -92,6 +92,8 @@ def test_with_redis_stopped_every_write_answers_and_the_mail_goes_out_once_it_is
     _token, raw_token = PersonalTokenFactory.issue(user=manager)
     seller = _api(raw_token)
     held = queued_item(product=on_sale, state=QueueItem.State.ACTIVE, holder=manager)
+    held_order = held.order
+    assert held_order is not None
     cache.set("probe", 1)
     assert cache.get("probe") == 1
 
@@ -122,7 +124,7 @@ def test_with_redis_stopped_every_write_answers_and_the_mail_goes_out_once_it_is
             {"channel": "phone", "outcome": "no_answer"},
             format="json",
         )
-        paid = storefront.post(f"/api/v1/orders/{held.order_id}/pay/", {}, format="json")
+        paid = storefront.post(f"/api/v1/orders/{held_order.pk}/pay/", {}, format="json")
         pages = {path: head_page.get(path).status_code for path in ("/head/", "/notifications/")}
 
     # then: the usual answers; the decisions are saved and their mails wait in the outbox
@@ -139,7 +141,7 @@ def test_with_redis_stopped_every_write_answers_and_the_mail_goes_out_once_it_is
         SalesStatus.REFUSED,
     )
     assert Order.objects.get(external_id="shop-redis-down").partner_id == partner.pk
-    assert Order.objects.get(pk=held.order.pk).status == Order.Status.PAID
+    assert Order.objects.get(pk=held_order.pk).status == Order.Status.PAID
     waiting = _decision_emails()
     assert [(n.status, n.recipient) for n in waiting] == [("pending", owner.email)] * 2
     assert mail.outbox == []
