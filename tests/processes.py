@@ -4,7 +4,10 @@ touched), Celery workers and web processes on the test database. Loopback only."
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -102,17 +105,79 @@ def shared_database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def subprocess_env(*, redis_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment of a web process or worker on the test database and our own Redis."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "CELERY_"))}
+def subprocess_env(*, redis_url: str | None, var_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a web process or worker on the test database and our own Redis (or,
+    with ``redis_url=None``, the file-system broker under ``var_dir``), as in production:
+    ``DEBUG`` off."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST", "CELERY_")) and k != "REDIS_URL"
+    }
     env |= {
         "DATABASE_URL": shared_database_url(),
-        "REDIS_URL": redis_url,
         "SALESDESK_VAR_DIR": str(var_dir),
         "DJANGO_SETTINGS_MODULE": "salesdesk.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
         "PYTHONUNBUFFERED": "1",
     }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     return env | extra
+
+
+def web_server(
+    env: dict[str, str], log: Path, *, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], int]:
+    """The shipped web setup (``gunicorn -c gunicorn.conf.py salesdesk.asgi:application``) on a
+    free loopback port, answering ``/healthz``; returns the process and its port."""
+    port = free_port()
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(  # noqa: S603 - our own server, loopback only
+        [str(gunicorn), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+         "salesdesk.asgi:application"],
+        cwd=settings.BASE_DIR,
+        env=env | {"WEB_CONCURRENCY": str(workers)},
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+
+    def up() -> bool:
+        if process.poll() is not None:
+            raise AssertionError("gunicorn exited: " + log.read_text(errors="replace")[-3000:])
+        try:
+            return http_request(port, "GET", "/healthz")[0] in (200, 503)
+        except OSError:
+            return False
+
+    wait_for(up, what=f"gunicorn on port {port}")
+    return process, port
+
+
+def http_request(
+    port: int,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> tuple[int, Any]:
+    """One request on a fresh loopback connection: the status and the body (parsed JSON when
+    the answer is JSON, else text)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        payload = None if body is None else json.dumps(body).encode()
+        sent = {"Content-Type": "application/json"} if payload is not None else {}
+        conn.request(method, path, body=payload, headers=sent | (headers or {}))
+        response = conn.getresponse()
+        raw = response.read()
+        if (response.getheader("Content-Type") or "").startswith("application/json"):
+            return response.status, json.loads(raw) if raw else None
+        return response.status, raw.decode("utf-8", "replace")
+    finally:
+        conn.close()
 
 
 def celery_worker(
