@@ -128,10 +128,11 @@ def subprocess_env(*, redis_url: str | None, var_dir: Path, **extra: str) -> dic
 
 
 def web_server(
-    env: dict[str, str], log: Path, *, workers: int = 1
+    env: dict[str, str], log: Path, *, workers: int = 1, wait: bool = True
 ) -> tuple[subprocess.Popen[bytes], int]:
     """The shipped web setup (``gunicorn -c gunicorn.conf.py salesdesk.asgi:application``) on a
-    free loopback port, answering ``/healthz``; returns the process and its port."""
+    free loopback port; returns the process and its port once ``/healthz`` answers (or at once
+    with ``wait=False``: then call :func:`wait_until_serving`)."""
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(  # noqa: S603 - our own server, loopback only
@@ -143,7 +144,12 @@ def web_server(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
+    if wait:
+        wait_until_serving(process, port, log)
+    return process, port
 
+
+def wait_until_serving(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
     def up() -> bool:
         if process.poll() is not None:
             raise AssertionError("gunicorn exited: " + log.read_text(errors="replace")[-3000:])
@@ -153,7 +159,6 @@ def web_server(
             return False
 
     wait_for(up, what=f"gunicorn on port {port}")
-    return process, port
 
 
 def http_request(
