@@ -34,9 +34,14 @@ def free_port() -> int:
 
 
 def wait_for(
-    condition: Callable[[], Any], *, timeout: float = START_TIMEOUT_SECONDS, what: str = ""
+    condition: Callable[[], Any],
+    *,
+    timeout: float = START_TIMEOUT_SECONDS,
+    what: str = "",
+    interval: float = 0.05,
 ) -> Any:
-    """Poll ``condition`` until it returns something true; fail after ``timeout`` seconds."""
+    """Poll ``condition`` every ``interval`` seconds until it returns something true; fail
+    after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -44,7 +49,7 @@ def wait_for(
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or condition}")
-        time.sleep(0.05)
+        time.sleep(interval)
 
 
 def _accepts(port: int) -> bool:

@@ -70,7 +70,7 @@ def _waiting_inserts() -> list[int]:
             """
             SELECT pid FROM pg_stat_activity
              WHERE datname = current_database() AND wait_event_type = 'Lock'
-               AND query LIKE 'INSERT INTO "orders_order"%%'
+               AND query ILIKE '%%INSERT INTO%%orders_order%%'
             """
         )
         return [row[0] for row in cursor.fetchall()]

@@ -126,7 +126,12 @@ def test_a_worker_killed_ten_times_mid_sweep_queues_each_due_order_exactly_once(
                 def mid_batch(before: int = before, first: bool = round_no == 0) -> bool:
                     return _sweep_running() and (first or _queued() > before)
 
-                wait_for(mid_batch, what=f"round {round_no + 1}'s sweep to be mid-batch")
+                # Polled often: a round must not let the sweep run through all its batches.
+                wait_for(
+                    mid_batch,
+                    interval=0.005,
+                    what=f"round {round_no + 1}'s sweep to be mid-batch",
+                )
                 os.kill(child, signal.SIGKILL)
                 killed.append((child, _queued()))
 
