@@ -32,7 +32,7 @@ from tests.processes import (
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-DUE = 20_000
+DUE = 10_000
 KILLS = 10
 BATCH = 500  # small batches: many commits, so each round can be killed after some progress
 SWEEP_TASK = "sales_queue.tasks.sweep_queue_task"
@@ -95,7 +95,7 @@ def _sweep_running() -> bool:
 def test_a_worker_killed_ten_times_mid_sweep_queues_each_due_order_exactly_once(
     tmp_path: Path,
 ) -> None:
-    # given: 20 000 due orders (and 2 000 that must stay out), a worker on our own Redis
+    # given: 10 000 due orders (and 1 000 that must stay out), a worker on our own Redis
     partner = Partner.objects.create(name="Школа под нагрузкой")
     product = Product.objects.create(
         partner=partner,
