@@ -191,14 +191,15 @@ def http_request(
 
 
 def celery_worker(
-    env: dict[str, str], log: Path, *, concurrency: int = 1
+    env: dict[str, str], log: Path, *, concurrency: int = 1, queues: str = "celery"
 ) -> subprocess.Popen[bytes]:
-    """``celery -A salesdesk worker`` (prefork) as a subprocess in its own process group."""
+    """``celery -A salesdesk worker`` (prefork) as a subprocess in its own process group,
+    consuming ``queues`` (comma-separated; the default queue only unless told)."""
     celery = Path(sys.executable).with_name("celery")
     return subprocess.Popen(  # noqa: S603 - our own worker, loopback only
         [str(celery), "-A", "salesdesk", "worker", "--loglevel=INFO", "--pool=prefork",
          f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "-O", "fair"],
+         "--without-heartbeat", "-O", "fair", "-Q", queues],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=log.open("ab"),
