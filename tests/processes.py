@@ -217,7 +217,8 @@ def stop_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def children_of(pid: int) -> list[int]:
-    """The ids of the processes whose parent is ``pid`` (Linux /proc)."""
+    """The ids of the live processes whose parent is ``pid`` (Linux /proc); a killed child not
+    yet reaped (a zombie) is left out."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -228,6 +229,6 @@ def children_of(pid: int) -> list[int]:
             continue
         # "pid (comm) state ppid …"; comm may hold spaces and brackets, so split after the last ")"
         fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == pid:
+        if int(fields[1]) == pid and fields[0] != "Z":
             found.append(int(entry.name))
     return found

@@ -136,7 +136,8 @@ def test_a_worker_killed_ten_times_mid_sweep_queues_each_due_order_exactly_once(
                 killed.append((child, _queued()))
 
                 def respawned(child: int = child) -> bool:
-                    return children_of(worker.pid) not in ([], [child])
+                    alive = children_of(worker.pid)
+                    return bool(alive) and child not in alive
 
                 wait_for(respawned, what="the worker to fork a new pool process")
 
