@@ -144,6 +144,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60, minimum=0))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Behind PgBouncer in transaction mode (README, "Running at scale") a server-side cursor
+    # (``.iterator()``) would outlive the transaction that owns its server connection.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DATABASE_PGBOUNCER", default=False
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
@@ -152,9 +157,16 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.post
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Redis unreachable (a host gone, not just a refused port) costs a request a second
+            # at most: the cache holds only rate-limit counts, which are skipped then.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_CONNECTION_TIMEOUT = 2
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "visibility_timeout": 3600,
         # Publishing gives up after one quick retry (~0.3 s) instead of kombu's default of
@@ -164,6 +176,7 @@ if REDIS_URL:
         "interval_start": 0,
         "interval_step": 0.2,
         "interval_max": 0.5,
+        "socket_connect_timeout": 2,
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
