@@ -4,10 +4,12 @@ done."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.utils import timezone
 
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey
 from partners.models import SalesStatus
 from partners.selectors import partner_checklist
 from tests.accounts.factories import ApiKeyFactory, UserFactory
@@ -18,11 +20,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner() -> User:
+def owner() -> Any:
     return UserFactory.create(role="partner_owner")
 
 
-def test_a_new_partner_has_nothing_ticked(owner: User) -> None:
+def test_a_new_partner_has_nothing_ticked(owner: Any) -> None:
     assert partner_checklist(partner=owner.partner) == {
         "product": False,
         "sales_enabled": False,
@@ -43,7 +45,7 @@ def test_a_new_partner_has_nothing_ticked(owner: User) -> None:
         (SalesStatus.APPROVED, {"product", "sales_enabled", "questionnaire", "call"}),
     ],
 )
-def test_each_step_is_read_from_the_data(owner: User, status: str, ticked: set[str]) -> None:
+def test_each_step_is_read_from_the_data(owner: Any, status: str, ticked: set[str]) -> None:
     product_in_status(status, partner=owner.partner)
 
     steps = partner_checklist(partner=owner.partner)
@@ -51,7 +53,7 @@ def test_each_step_is_read_from_the_data(owner: User, status: str, ticked: set[s
     assert {key for key, done in steps.items() if done} == ticked
 
 
-def test_the_storefront_is_connected_once_a_key_was_used(owner: User) -> None:
+def test_the_storefront_is_connected_once_a_key_was_used(owner: Any) -> None:
     key, _raw = ApiKeyFactory.issue(partner=owner.partner)
     theirs, _raw = ApiKeyFactory.issue()  # another partner's storefront is connected
     ApiKey.objects.filter(pk=theirs.pk).update(last_used_at=timezone.now())
@@ -62,7 +64,7 @@ def test_the_storefront_is_connected_once_a_key_was_used(owner: User) -> None:
     assert partner_checklist(partner=owner.partner)["storefront"] is True
 
 
-def test_the_cabinet_shows_the_steps_and_a_curl_for_this_host(owner: User, settings) -> None:
+def test_the_cabinet_shows_the_steps_and_a_curl_for_this_host(owner: Any, settings) -> None:
     settings.ALLOWED_HOSTS = ["shop.localhost"]
     product = ProductFactory.create(partner=owner.partner, external_id="akvarel-1")
 
@@ -77,7 +79,7 @@ def test_the_cabinet_shows_the_steps_and_a_curl_for_this_host(owner: User, setti
     assert "Bearer ВАШ_КЛЮЧ" in html and "akvarel-1" in html
 
 
-def test_the_checklist_hides_when_everything_is_done(owner: User) -> None:
+def test_the_checklist_hides_when_everything_is_done(owner: Any) -> None:
     product_in_status(SalesStatus.CALL_BOOKED, partner=owner.partner)
     key, _raw = ApiKeyFactory.issue(partner=owner.partner)
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())

@@ -5,6 +5,7 @@ that already has a login creates nothing and is told so by email only."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -15,7 +16,7 @@ from accounts.models import Role, User
 from accounts.services import Confirmation, email_confirm, email_confirmation_token
 from notifications.models import Notification
 from partners.models import Partner
-from partners.services import email_confirmation_resend, partner_sign_up
+from partners.services import SignUp, email_confirmation_resend, partner_sign_up
 from salesdesk.errors import ApplicationError
 from tests.accounts.factories import UserFactory
 from tests.accounts.signup import confirmation_path
@@ -25,10 +26,14 @@ pytestmark = pytest.mark.django_db
 STRONG = "акварель-по-средам-42"
 
 
-def sign_up(email: str = "olga@school.example", **extra: object) -> object:
-    data = {"company": "Школа акварели", "full_name": "Ольга Петрова", "email": email}
-    data.update({"password": STRONG, **extra})
-    return partner_sign_up(**data)  # type: ignore[arg-type]
+def sign_up(email: str = "olga@school.example", **extra: Any) -> SignUp:
+    data: dict[str, Any] = {
+        "company": "Школа акварели",
+        "full_name": "Ольга Петрова",
+        "email": email,
+        "password": STRONG,
+    }
+    return partner_sign_up(**{**data, **extra})
 
 
 def token_of(email: str) -> str:
