@@ -184,6 +184,7 @@ def curl_order_example(*, api_url: str, product_ref: str) -> str:
             "customer": {"name": _("Anna Smirnova"), "phone": "+79991234567"},
         },
         ensure_ascii=False,
+        indent=2,
     ).replace("'", "'\\''")  # inside the shell's single quotes
     key = _("YOUR_KEY")
     return (

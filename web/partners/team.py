@@ -38,7 +38,7 @@ class TeamView(TeamMixin, View):
     def _render(self, request: HttpRequest, form: InviteForm | None = None) -> HttpResponse:
         now = timezone.now()
         members = User.objects.filter(partner=self.partner, is_active=True).order_by(
-            "-role", "full_name", "email"
+            "role", "full_name", "email"
         )
         invitations = [
             i
