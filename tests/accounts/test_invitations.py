@@ -18,6 +18,7 @@ from accounts.services import (
     invitation_revoke,
     member_remove,
 )
+from notifications.kinds import kinds_for_role
 from notifications.models import Notification
 from partners.services import invitation_send, partner_member_invite
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
@@ -195,3 +196,11 @@ def test_the_owner_removes_a_member_but_not_themselves_nor_an_owner(owner: Any) 
             actor=owner,
             member_id=UserFactory.create(role="partner_staff").pk,
         )
+
+
+@pytest.mark.parametrize("role", ["partner_owner", "manager", "head"])
+def test_login_messages_are_not_offered_on_the_notification_settings(role: str) -> None:
+    offered = {value for value, _label in kinds_for_role(role)}
+
+    assert Notification.Kind.EMAIL_CONFIRMATION not in offered
+    assert Notification.Kind.INVITATION not in offered
