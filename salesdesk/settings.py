@@ -27,6 +27,7 @@ from salesdesk.config import (
     env_list,
     env_percent,
     env_str,
+    parse_rate,
     parse_working_hours,
 )
 
@@ -349,6 +350,13 @@ AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Self sign-up (web.accounts.signup): the confirmation link works this many days; an
+# invitation to a team (accounts.Invitation) this many; and sign-ups (and requests for a new
+# confirmation link) from one address are limited to SIGNUP_RATE_LIMIT ("N/second|minute|hour|
+# day"), counted in the cache (shared through Redis when REDIS_URL is set).
+EMAIL_CONFIRMATION_DAYS = env_int("EMAIL_CONFIRMATION_DAYS", 3, minimum=1)
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7, minimum=1)
+SIGNUP_RATE_LIMIT = parse_rate("SIGNUP_RATE_LIMIT", env_str("SIGNUP_RATE_LIMIT", "10/hour") or "")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -68,7 +68,36 @@ class CabinetView(PartnerRequiredMixin, View):
         if is_htmx(request):
             return render(request, "partners/_api_keys.html", context)
         context["products"] = with_status_labels(selectors.partner_products(partner=self.partner))
+        context["checklist"] = self._checklist(request, context["products"])
         return render(request, self.template_name, context)
+
+    def _checklist(self, request: HttpRequest, products: list[Product]) -> dict[str, Any] | None:
+        """The first steps, ticked from the partner's data; None once all are done."""
+        done = selectors.partner_checklist(partner=self.partner)
+        if all(done.values()):
+            return None
+        first = products[0] if products else None
+        product_url = (
+            reverse("partners:product", kwargs={"pk": first.pk})
+            if first
+            else reverse("partners:product-create")
+        )
+        urls = {
+            "product": reverse("partners:product-create"),
+            "sales_enabled": product_url,
+            "questionnaire": product_url,
+            "call": reverse("partners:calls"),
+            "storefront": "#api-keys",
+        }
+        steps = presenters.checklist_steps(done, urls)
+        return {
+            "steps": steps,
+            "done_count": sum(1 for s in steps if s.done),
+            "curl": presenters.curl_order_example(
+                api_url=request.build_absolute_uri(reverse("api-orders")),
+                product_ref=(first.external_id or str(first.pk)) if first else _("PRODUCT_ID"),
+            ),
+        }
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._render(request)
