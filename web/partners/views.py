@@ -31,6 +31,7 @@ from partners.services import (
 )
 from sales_queue.services.supply import sales_settings_update
 from salesdesk.errors import ApplicationError
+from salesdesk.timezones import moscow_date_at
 from web.partners import presenters
 from web.partners.forms import (
     BookingForm,
@@ -361,11 +362,7 @@ class CallsView(PartnerRequiredMixin, View):
                 messages.success(
                     request,
                     _("The call is booked for %(time)s.")
-                    % {
-                        "time": timezone.localtime(booking.slot.starts_at).strftime(
-                            "%d.%m.%Y %H:%M"
-                        )
-                    },
+                    % {"time": moscow_date_at(booking.slot.starts_at)},
                 )
                 return redirect("partners:calls")
         return self._render(request, form)
