@@ -19,7 +19,7 @@ from accounts.models import SELLER_ROLES, Role
 from crm.models import Task
 from crm.selectors import tasks_filter, tasks_visible
 from crm.services import task_done
-from salesdesk.pagination import paginated_response
+from salesdesk.pagination import CursorPagination, paginated_response
 from salesdesk.serializers import ErrorSerializer
 from salesdesk.tenancy import get_object_or_404
 
@@ -43,7 +43,7 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
 
 
 class TaskListQuerySerializer(serializers.Serializer[Any]):
-    done = serializers.BooleanField(required=False, allow_null=True, default=None)
+    done = serializers.BooleanField(required=False)
 
 
 ERRORS = {
@@ -54,6 +54,7 @@ ERRORS = {
 
 class TaskListApi(APIView):
     permission_classes = [IsSellerOrHead]
+    pagination_class = CursorPagination
 
     @extend_schema(
         summary="List tasks",
@@ -85,7 +86,7 @@ class TaskDoneApi(APIView):
         description="Idempotent: a done task stays as it was. Another manager's task is a 404; "
         "the head may mark any.",
         request=None,
-        parameters=[OpenApiParameter("pk", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         responses={
             200: TaskSerializer,
             404: OpenApiResponse(ErrorSerializer, description="`not_found`."),
