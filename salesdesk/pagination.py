@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination, serializers
 from rest_framework.exceptions import NotFound, ValidationError
@@ -32,7 +33,7 @@ class CursorPagination(pagination.CursorPagination):
 
     page_size = 50
     page_size_query_param = "page_size"
-    page_size_query_description = _(
+    page_size_query_description = (
         "Rows per page: a whole number from 1; more than 500 gives 500. Default 50."
     )
     max_page_size = 500
@@ -48,15 +49,25 @@ class CursorPagination(pagination.CursorPagination):
             raise ValidationError({self.page_size_query_param: exc.detail}) from None
         return min(int(size), self.max_page_size)
 
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except DjangoValidationError:
+            # A forged cursor's position that is not a value of the ordering field.
+            raise self._invalid_cursor() from None
+
     def decode_cursor(self, request: Request) -> Any:
         if _single_query_value(request, self.cursor_query_param) is None:
             return None
         try:
             return super().decode_cursor(request)
         except NotFound:
-            raise ValidationError(
-                {self.cursor_query_param: [_("Not a cursor of this list: take it from `next`.")]}
-            ) from None
+            raise self._invalid_cursor() from None
+
+    def _invalid_cursor(self) -> ValidationError:
+        return ValidationError(
+            {self.cursor_query_param: [_("Not a cursor of this list: take it from `next`.")]}
+        )
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)

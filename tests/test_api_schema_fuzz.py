@@ -151,3 +151,25 @@ def test_every_operation_answers_as_the_schema_says_to_the_head_of_sales(
     case: Any, world: dict[str, Any]
 ) -> None:
     _call_and_validate(case, world, "head")
+
+
+def test_every_operation_declares_the_401_an_anonymous_caller_gets(api_client: Any) -> None:
+    operations = [
+        (method, path)
+        for path, item in schema.raw_schema["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) > 40
+
+    for method, path in operations:
+        declared = schema.raw_schema["paths"][path][method]["responses"]
+        url = path.replace("{month}", "2026-01")
+        for name in ("id", "order_id", "contact_id", "item_id"):
+            url = url.replace(f"{{{name}}}", str(uuid.uuid4()))
+
+        response = getattr(api_client, method)(url, {} if method == "get" else None)
+
+        assert response.status_code == 401, (method, path, response.content)
+        assert response.json()["code"] == "not_authenticated"
+        assert "401" in declared, (method, path)

@@ -115,13 +115,14 @@ def test_the_list_is_cursor_paginated_newest_first(shop) -> None:
     assert third["next"] is None
 
 
-def test_a_bad_cursor_is_a_json_404(shop) -> None:
+def test_a_bad_cursor_is_a_json_400_naming_the_cursor(shop) -> None:
     client, _product = shop
 
     response = client.get(URL, {"cursor": "garbage"})
 
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert list(response.json()["details"]) == ["cursor"]
 
 
 def test_the_list_shows_only_the_partners_own_orders(shop) -> None:

@@ -25,11 +25,13 @@ _MONTH = OpenApiParameter(
     "month",
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
-    description="Moscow-time month, YYYY-MM: this one or a past one (else a 400 `invalid_month`).",
+    description="Moscow-time month, YYYY-MM: this one or a past one.",
     pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
 )
 _INVALID_MONTH = OpenApiResponse(
-    ErrorSerializer, description="`invalid_month`: not YYYY-MM, or a month still to come."
+    ErrorSerializer,
+    description="`invalid_month` (not YYYY-MM), `future_month` (still to come) or "
+    "`month_out_of_range` (before billing began).",
 )
 
 

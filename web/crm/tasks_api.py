@@ -42,8 +42,15 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
         read_only_fields = fields
 
 
+class _DoneFilterField(serializers.BooleanField):
+    """``true``/``false`` (DRF's spellings); absent or empty means "all". DRF would also read
+    ``null`` as "all", which the schema's boolean does not admit: a 400 like any other word."""
+
+    NULL_VALUES = {"", None}
+
+
 class TaskListQuerySerializer(serializers.Serializer[Any]):
-    done = serializers.BooleanField(required=False)
+    done = _DoneFilterField(required=False, allow_null=True, default=None)
 
 
 ERRORS = {
