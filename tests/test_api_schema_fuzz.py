@@ -51,7 +51,7 @@ from tests.partners.factories import (
 )
 from tests.sales_queue.factories import QueueItemFactory
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 15
 
 CHECKS = [
     not_a_server_error,
