@@ -115,6 +115,24 @@ def test_staff_get_403_on_charges_and_statements(staff_client) -> None:
         assert response.json()["code"] == "permission_denied"
 
 
+@pytest.mark.parametrize("ask_for_csv", [{"format": "csv"}, {"HTTP_ACCEPT": "text/csv"}])
+def test_an_error_of_the_csv_statement_is_json_even_when_csv_was_asked_for(
+    partner_client, staff_client, ask_for_csv
+) -> None:
+    partner, _partner = partner_client()
+    head, _head = staff_client(role="head")
+    query = {k: v for k, v in ask_for_csv.items() if k == "format"}
+    headers = {k: v for k, v in ask_for_csv.items() if k != "format"}
+
+    refused = head.get(f"/api/v1/statements/{THIS_MONTH}/csv/", query, **headers)
+    malformed = partner.get("/api/v1/statements/2026-13/csv/", query, **headers)
+
+    assert refused.status_code == 403 and refused["Content-Type"] == "application/json"
+    assert refused.json()["code"] == "permission_denied"
+    assert malformed.status_code == 400 and malformed["Content-Type"] == "application/json"
+    assert malformed.json()["code"] == "invalid_month"
+
+
 def test_anonymous_get_401(api_client) -> None:
     assert api_client.get("/api/v1/charges/").status_code == 401
 

@@ -258,8 +258,9 @@ def test_the_head_lists_every_task(two_managers) -> None:
     assert len(response.json()["results"]) == 2
 
 
-def test_a_bad_done_value_is_a_400(two_managers) -> None:
-    response = staff_api(two_managers[0]).get("/api/v1/tasks/?done=maybe")
+@pytest.mark.parametrize("done", ["maybe", "null", "None"])
+def test_a_bad_done_value_is_a_400(two_managers, done: str) -> None:
+    response = staff_api(two_managers[0]).get(f"/api/v1/tasks/?done={done}")
 
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"

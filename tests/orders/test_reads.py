@@ -97,6 +97,33 @@ def test_filters_by_status_sales_status_external_id_and_creation_time(shop) -> N
     assert ids(client.get(URL, since_old)) == {"old", "paid", "queued"}
 
 
+def test_a_creation_time_with_any_iso_utc_offset_is_compared_as_an_instant(shop) -> None:
+    # PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows: this was a 500 there.
+    client, product = shop
+    OrderFactory.create(
+        product=product,
+        external_id="at-noon-utc",
+        created_at=dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC),
+    )
+
+    # 2026-03-03T08:00+20:00 is 2026-03-02T12:00Z; +23:59 and -23:59 are the extremes.
+    assert ids(client.get(URL, {"created_after": "2026-03-03T08:00:00+20:00"})) == {"at-noon-utc"}
+    assert ids(client.get(URL, {"created_before": "2026-03-03T08:00:00+20:00"})) == set()
+    assert ids(client.get(URL, {"created_after": "2026-03-01T12:01:00-23:59"})) == {"at-noon-utc"}
+    assert ids(client.get(URL, {"created_after": "2026-03-01T12:02:00-23:59"})) == set()
+    assert ids(client.get(URL, {"created_before": "1686-09-11T20:33:19+20:04"})) == set()
+
+
+@pytest.mark.parametrize("instant", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+def test_a_creation_time_beyond_the_calendar_in_utc_is_a_400_naming_it(shop, instant) -> None:
+    client, _product = shop
+
+    response = client.get(URL, {"created_after": instant})
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()["details"]) == ["created_after"]
+
+
 def test_the_list_is_cursor_paginated_newest_first(shop) -> None:
     client, product = shop
     start = timezone.now() - dt.timedelta(hours=5)
@@ -115,13 +142,14 @@ def test_the_list_is_cursor_paginated_newest_first(shop) -> None:
     assert third["next"] is None
 
 
-def test_a_bad_cursor_is_a_json_404(shop) -> None:
+def test_a_bad_cursor_is_a_json_400_naming_the_cursor(shop) -> None:
     client, _product = shop
 
     response = client.get(URL, {"cursor": "garbage"})
 
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert list(response.json()["details"]) == ["cursor"]
 
 
 def test_the_list_shows_only_the_partners_own_orders(shop) -> None:

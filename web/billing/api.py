@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from billing.months import format_month, parse_past_or_current_month
 from billing.selectors import ledger_entries, statement_for_month
 from salesdesk.pagination import paginated_response
+from salesdesk.serializers import ErrorSerializer
 from web.billing.exports import statement_csv_response
 from web.billing.serializers import (
     ChargeListInputSerializer,
@@ -21,7 +22,16 @@ from web.billing.serializers import (
 from web.tenancy import PartnerScopedAPIView
 
 _MONTH = OpenApiParameter(
-    "month", OpenApiTypes.STR, OpenApiParameter.PATH, description="Moscow-time month, YYYY-MM"
+    "month",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="Moscow-time month, YYYY-MM: this one or a past one.",
+    pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+)
+_INVALID_MONTH = OpenApiResponse(
+    ErrorSerializer,
+    description="`invalid_month` (not YYYY-MM), `future_month` (still to come) or "
+    "`month_out_of_range` (before billing began).",
 )
 
 
@@ -35,7 +45,7 @@ class CSVRenderer(BaseRenderer):
     def render(
         self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
     ) -> Any:
-        # Only errors reach a renderer here; they keep their JSON body.
+        # Never reached: the view answers CSV itself, and errors go to the JSON renderer.
         return JSONRenderer().render(data)
 
 
@@ -64,7 +74,9 @@ class StatementApi(PartnerScopedAPIView):
     """One Moscow-time month: frozen if closed, live totals for the current month."""
 
     @extend_schema(
-        parameters=[_MONTH], responses=StatementOutputSerializer, summary="Monthly statement"
+        parameters=[_MONTH],
+        responses={200: StatementOutputSerializer, 400: _INVALID_MONTH},
+        summary="Monthly statement",
     )
     def get(self, request: Request, month: str) -> Response:
         totals = statement_for_month(partner=self.partner, month=parse_past_or_current_month(month))
@@ -86,9 +98,17 @@ class StatementCsvApi(PartnerScopedAPIView):
 
     renderer_classes = [JSONRenderer, CSVRenderer]
 
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # An error (a staff token's 403, a bad month) is JSON even when `?format=csv` or
+        # `Accept: text/csv` chose the CSV renderer: its body, and so its Content-Type.
+        if isinstance(response, Response) and response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     @extend_schema(
         parameters=[_MONTH],
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)},
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR), 400: _INVALID_MONTH},
         summary="Monthly statement as CSV",
     )
     def get(self, request: Request, month: str) -> Any:

@@ -25,7 +25,7 @@ class ChargeListInputSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=LedgerEntry.Kind.choices, required=False)
     month = serializers.CharField(required=False)
     cursor = serializers.CharField(required=False)
-    page_size = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(required=False, min_value=1)
 
     def validate_month(self, value: str) -> Any:
         return _month_field(value)

@@ -20,7 +20,7 @@ from crm.selectors import deals_filter, deals_visible
 from crm.services import deal_stage_move
 from sales_queue.services import deal_edit
 from salesdesk.errors import ApplicationError
-from salesdesk.pagination import paginated_response
+from salesdesk.pagination import CursorPagination, paginated_response
 from salesdesk.serializers import ErrorSerializer, NameField
 from salesdesk.tenancy import get_object_or_404
 from web.crm.deals_serializers import (
@@ -67,10 +67,12 @@ class DealsApiMixin(APIView):
         return deal
 
 
-DEAL_ID = OpenApiParameter("pk", OpenApiTypes.UUID, OpenApiParameter.PATH)
+DEAL_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
 class DealListApi(DealsApiMixin):
+    pagination_class = CursorPagination
+
     @extend_schema(
         summary="List deals",
         description="Newest first, in cursor pages. A partner key sees its own deals, a "

@@ -19,7 +19,7 @@ from accounts.models import SELLER_ROLES, Role
 from crm.models import Task
 from crm.selectors import tasks_filter, tasks_visible
 from crm.services import task_done
-from salesdesk.pagination import paginated_response
+from salesdesk.pagination import CursorPagination, paginated_response
 from salesdesk.serializers import ErrorSerializer
 from salesdesk.tenancy import get_object_or_404
 
@@ -42,8 +42,15 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
         read_only_fields = fields
 
 
+class _DoneFilterField(serializers.BooleanField):
+    """``true``/``false`` (DRF's spellings); absent or empty means "all". DRF would also read
+    ``null`` as "all", which the schema's boolean does not admit: a 400 like any other word."""
+
+    NULL_VALUES = {"", None}
+
+
 class TaskListQuerySerializer(serializers.Serializer[Any]):
-    done = serializers.BooleanField(required=False, allow_null=True, default=None)
+    done = _DoneFilterField(required=False, allow_null=True, default=None)
 
 
 ERRORS = {
@@ -54,6 +61,7 @@ ERRORS = {
 
 class TaskListApi(APIView):
     permission_classes = [IsSellerOrHead]
+    pagination_class = CursorPagination
 
     @extend_schema(
         summary="List tasks",
@@ -85,7 +93,7 @@ class TaskDoneApi(APIView):
         description="Idempotent: a done task stays as it was. Another manager's task is a 404; "
         "the head may mark any.",
         request=None,
-        parameters=[OpenApiParameter("pk", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         responses={
             200: TaskSerializer,
             404: OpenApiResponse(ErrorSerializer, description="`not_found`."),
