@@ -28,7 +28,7 @@ from billing.policy import (
     fee_rule,
 )
 from orders.models import Order, Refund
-from orders.selectors import TimelineEntry, order_events, order_list
+from orders.selectors import SalesStatus, TimelineEntry, order_events, order_list
 from partners.models import Partner
 from sales_queue.selectors import item_events
 from salesdesk.money import ZERO, as_money
@@ -180,6 +180,14 @@ def order_with_fee_get(*, partner: Partner, order_id: Any) -> Order:
     """One of the partner's orders with its fee; another partner's or a malformed id is a 404."""
     orders = order_list_with_fee(partner=partner).select_related("queue_item__holder")
     return get_object_or_404(orders, pk=order_id)
+
+
+def order_received(order: Order) -> Order:
+    """The order just written by :func:`orders.services.order_create`, as the API shows it,
+    without reading it back: it has no queue item yet and no ledger rows."""
+    order.sales_status = SalesStatus.NONE  # type: ignore[attr-defined]
+    order.net_fee = None  # type: ignore[attr-defined]
+    return order
 
 
 def order_timeline(*, partner: Partner, order: Order) -> list[TimelineEntry]:

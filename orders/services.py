@@ -23,7 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +33,9 @@ from crm.services import contact_find_or_create, deal_order_linked
 from orders.contacts import Customer
 from orders.models import Order, Refund
 from partners.models import Partner, Product
+from partners.selectors import product_feeds_queue_sql
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+from salesdesk.inserts import insert_unless_conflict
 from salesdesk.money import MoneyError, parse_money
 from salesdesk.tenancy import get_object_or_404
 
@@ -159,7 +161,10 @@ def _same_or_conflict(existing: Order, payload: dict[str, Any]) -> Intake:
     return Intake(order=existing, created=False)
 
 
-@transaction.atomic
+class _Retry(Exception):
+    """The external id is taken: undo what this intake wrote (its contact) and compare."""
+
+
 def order_create(
     *,
     partner: Partner,
@@ -180,6 +185,12 @@ def order_create(
     is fixed here from the product's grace period and never moves afterwards, and so is
     ``sales_active_at_intake``: whether the product fed the queue when the order arrived (an
     order received while it did not is never queued, see :mod:`sales_queue.services.sweep`).
+
+    A first-time intake is one transaction of two statements: the buyer's contact and the
+    order, each an ``INSERT … ON CONFLICT DO NOTHING``; the unique ``(partner, external_id)``
+    decides between racing retries without an exception. Only an intake that finds its
+    external id taken reads the order there and compares (its contact, if it made one, is
+    rolled back with the transaction).
     """
     now = now or timezone.now()
     if product.partner_id != partner.pk:
@@ -206,16 +217,8 @@ def order_create(
         source=source,
     )
 
-    existing = Order.objects.for_partner(partner).filter(external_id=external_id).first()
-    if existing is not None:
-        return _same_or_conflict(existing, payload)
-
     created = created_at or now
-    # Read afresh: the caller's product may predate a switch-off or an approval.
-    current = Product.objects.select_related("partner").get(pk=product.pk)
     try:
-        # A savepoint: losing the race to a concurrent retry must not break the outer
-        # transaction, which still has to read the winner.
         with transaction.atomic():
             contact = contact_find_or_create(
                 partner=partner,
@@ -225,7 +228,7 @@ def order_create(
                 telegram=customer.telegram,
                 whatsapp=customer.whatsapp,
             )
-            order = Order.objects.create(
+            order = Order(
                 partner=partner,
                 contact=contact,
                 product=product,
@@ -239,16 +242,28 @@ def order_create(
                 customer_whatsapp=customer.whatsapp,
                 created_at=created,
                 due_at=created + dt.timedelta(minutes=product.grace_period_minutes),
-                sales_active_at_intake=current.feeds_queue,
                 payment_url=payment_url,
                 source=source,
                 intake_payload=payload,
             )
-    except IntegrityError:
+            row = insert_unless_conflict(
+                order,
+                conflict=("partner", "external_id"),
+                # Read as the row is written: the caller's product may predate a switch-off
+                # or an approval.
+                computed={"sales_active_at_intake": product_feeds_queue_sql(product.pk)},
+                returning=("sales_active_at_intake",),
+            )
+            if row is None:
+                raise _Retry
+    except _Retry:
         existing = Order.objects.for_partner(partner).filter(external_id=external_id).first()
-        if existing is None:  # some other constraint: a bug, not a race
-            raise
+        if existing is None:  # the winner was rolled back after all: a bug, not a race
+            raise ConflictError(
+                _("The order changed meanwhile; try again."), code="order_changed"
+            ) from None
         return _same_or_conflict(existing, payload)
+    order.sales_active_at_intake = bool(row[0])
     logger.info("order %s received (partner=%s external_id=%s)", order.pk, partner.pk, external_id)
     return Intake(order=order, created=True)
 

@@ -11,7 +11,7 @@ from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from billing.selectors import order_list_with_fee, order_with_fee_get
+from billing.selectors import order_list_with_fee, order_received, order_with_fee_get
 from billing.services import order_pay, order_refund
 from orders.models import Order
 from orders.services import order_create
@@ -165,10 +165,13 @@ class OrderListCreateApi(PartnerScopedAPIView, generics.GenericAPIView):
             payment_url=data.get("payment_url", ""),
             source=data.get("source", ""),
         )
-        order = order_with_fee_get(partner=self.partner, order_id=intake.order.pk)
+        if not intake.created:  # a retry: the order as it stands now (it may be paid since)
+            order = order_with_fee_get(partner=self.partner, order_id=intake.order.pk)
+            return Response(OrderOutputSerializer(order).data, status=status.HTTP_200_OK)
+        # Answered from what was written: a new order is in no queue and owes no fee yet.
         return Response(
-            OrderOutputSerializer(order).data,
-            status=status.HTTP_201_CREATED if intake.created else status.HTTP_200_OK,
+            OrderOutputSerializer(order_received(intake.order)).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
