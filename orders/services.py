@@ -268,18 +268,32 @@ def order_create(
     return Intake(order=order, created=True)
 
 
+def order_ref(*, partner: Partner, order_id: Any) -> Order:
+    """One of the partner's orders by its id, unread: for the event services below, which
+    read it once, locked, and answer 404 then when it is not the partner's (or no order)."""
+    return Order(pk=order_id, partner=partner)
+
+
 def _lock(order: Order) -> Order:
-    return Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    """The order read afresh and locked, within its partner (another partner's, a missing or a
+    malformed id is a 404): the one read an event makes of it."""
+    return get_object_or_404(
+        Order.objects.select_for_update(of=("self",)).filter(partner_id=order.partner_id),
+        message=_("Order not found."),
+        pk=order.pk,
+    )
 
 
 def _cas(order: Order, **changes: Any) -> Order:
-    """Move the locked order from the state we read; zero rows means our read is stale."""
+    """Move the locked order from the state we read; zero rows means our read is stale. The
+    instance takes the changes as written (nobody else can write the locked row)."""
     updated = Order.objects.filter(
         pk=order.pk, status=order.status, refunded_amount=order.refunded_amount
     ).update(**changes)
     if updated != 1:
         raise ConflictError(_("The order changed meanwhile; try again."), code="order_changed")
-    order.refresh_from_db()
+    for name, value in changes.items():
+        setattr(order, name, value)
     return order
 
 
@@ -313,7 +327,10 @@ def check_paid_amount(amount: Decimal, *, order_amount: Decimal, field: str = "a
         )
 
 
-@transaction.atomic
+# A step of the payment use case (billing.services.order_pay), which owns the transaction and
+# rolls it back whole on any error: no savepoint of its own (it opens a transaction when called
+# alone).
+@transaction.atomic(savepoint=False)
 def order_payment_record(
     *,
     order: Order,

@@ -34,7 +34,12 @@ def _statement(
     def column(name: str) -> str:
         return quote(model._meta.get_field(name).column)  # type: ignore[union-attr,arg-type]
 
-    fields = [f for f in model._meta.concrete_fields if f.name not in computed]
+    # An auto-incremented key is the database's to give (and comes back with RETURNING).
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in computed and not (f.primary_key and getattr(f, "db_returning", False))
+    ]
     columns = [quote(f.column) for f in fields] + [column(name) for name in computed]
     values = ["%s"] * len(fields) + [f"{{{name}}}" for name in computed]
     target = "(" + ", ".join(column(name) for name in conflict) + ") " if conflict else ""
@@ -76,7 +81,11 @@ def insert_unless_conflict(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is not None:
-        instance._state.adding = False
-        instance._state.db = using
-    return None if row is None else tuple(row)
+    if row is None:
+        return None
+    pk = model._meta.pk
+    if pk is not None and pk.name in returning and getattr(pk, "db_returning", False):
+        instance.pk = row[returning.index(pk.name)]
+    instance._state.adding = False
+    instance._state.db = using
+    return tuple(row)

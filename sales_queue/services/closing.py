@@ -212,7 +212,7 @@ def _win_late(*, item: QueueItem, now: dt.datetime) -> int:
     return won
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a step of billing's order_pay, which owns the transaction
 def queue_close_for_payment(*, order: Order, window: dt.timedelta) -> PaymentAttribution:
     """The order was paid: decide whether it was the sales department's work and close its item.
 

@@ -72,7 +72,9 @@ def test_concurrent_duplicate_events_apply_once(storefront, action: str, monkeyp
     raw, product = storefront
     order = OrderFactory.create(product=product)
     hooks: list[str] = []
-    monkeypatch.setattr("billing.services.fee_record_payment", lambda order: hooks.append("paid"))
+    monkeypatch.setattr(
+        "billing.services.fee_record_payment", lambda order, **_: hooks.append("paid")
+    )
 
     def send() -> int:
         return client_for(raw).post(f"{URL}{order.pk}/{action}/", {}, format="json").status_code
