@@ -223,9 +223,9 @@ def queue_close_for_payment(*, order: Order, window: dt.timedelta) -> PaymentAtt
     the verdict, evaluated on the item as the payment found it (locked).
     """
     item = QueueItem.objects.select_for_update(of=("self",)).filter(order=order).first()
-    attribution = payment_attribution(order=order, window=window, item=item)
     if item is None:
-        return attribution
+        return PaymentAttribution(PaymentVerdict.NOT_IN_SALES)
+    attribution = payment_attribution(order=order, window=window, item=item)
     now = timezone.now()
     if item.state in QueueItem.OPEN_STATES:
         if attribution.verdict == PaymentVerdict.WORKED:
