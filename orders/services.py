@@ -402,7 +402,7 @@ def _link_to_own_deal(order: Order) -> None:
         order.deal_id = deal_id
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a step of sales_queue's order_cancel (see above)
 def order_cancel_record(*, order: Order, now: dt.datetime | None = None) -> Recorded:
     """Cancel an unpaid order; idempotent."""
     locked = _lock(order)
@@ -521,7 +521,7 @@ def _same_refund(order: Order, *, amount: Decimal | None, refund_id: str) -> Ref
     ).first()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a step of billing's order_refund (see above)
 def order_refund_record(
     *,
     order: Order,

@@ -246,7 +246,7 @@ def queue_close_for_payment(*, order: Order, window: dt.timedelta) -> PaymentAtt
     return attribution
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a step of order_cancel below, which owns the transaction
 def queue_close_for_cancel(*, order: Order) -> int:
     """The order was cancelled: its open item is withdrawn."""
     return _close_open_item(
