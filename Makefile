@@ -58,8 +58,11 @@ test: test-prerequisites lint typecheck
 test-prerequisites:
 	@$(PYTHON) scripts/test_prerequisites.py chromium
 
+# Every benchmark in its own scratch database (PostgreSQL and Redis from DATABASE_URL and
+# REDIS_URL, else the local ones): a table and, last, one JSON line of ratios (bench/README.md).
+# BENCH_ARGS="take-next --items 3000" runs one benchmark; BENCH_ARGS="all --quick" a smoke run.
 bench: install
-	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench $(if $(BENCH_ARGS),$(BENCH_ARGS),all)
 
 # Regenerate translation catalogs after changing strings (needs Debian's gettext).
 messages: install

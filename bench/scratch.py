@@ -12,6 +12,9 @@ from typing import Any
 
 # BENCH_SCRATCH_DB names it otherwise, so that two benchmarks can run at once.
 SCRATCH_DB = os.environ.get("BENCH_SCRATCH_DB", "salesdesk_bench")
+# A database already migrated that the scratch database is copied from (``bench all`` makes
+# one, so that each benchmark's migrate has nothing left to do); empty: created empty.
+TEMPLATE_DB = os.environ.get("BENCH_TEMPLATE_DB", "")
 
 
 def _database_config() -> dict[str, Any] | None:
@@ -46,13 +49,14 @@ def _admin_connection(config: dict[str, Any]) -> Any:
     raise SystemExit(f"cannot connect to PostgreSQL: {last_error}")
 
 
-def _scratch_url(config: dict[str, Any]) -> str:
+def _scratch_url(config: dict[str, Any], name: str = "") -> str:
+    """The URL of database ``name`` (default: the scratch database) on the configured server."""
     auth = config.get("USER") or ""
     if config.get("PASSWORD"):
         auth += ":" + config["PASSWORD"]
     host = config.get("HOST") or "127.0.0.1"
     port = f":{config['PORT']}" if config.get("PORT") else ""
-    return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{SCRATCH_DB}"
+    return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{name or SCRATCH_DB}"
 
 
 def run_in_scratch_database(
@@ -75,7 +79,8 @@ def run_in_scratch_database(
     admin = _admin_connection(config)
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
-        cursor.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
+        template = f' TEMPLATE "{TEMPLATE_DB}"' if TEMPLATE_DB else ""
+        cursor.execute(f'CREATE DATABASE "{SCRATCH_DB}"{template}')
     os.environ["DATABASE_URL"] = _scratch_url(config)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesdesk.settings")
     try:

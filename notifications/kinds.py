@@ -23,10 +23,15 @@ KIND_ROLES: dict[str, frozenset[str]] = {
 }
 
 
+# About one's own login, sent to an address before (or without) a preference can exist: never
+# on the settings page.
+ACCOUNT_KINDS = frozenset({K.EMAIL_CONFIRMATION, K.INVITATION})
+
+
 def kinds_for_role(role: str | None) -> list[tuple[str, str]]:
     """(value, label) of the kinds a user of ``role`` can get, in ``Notification.Kind``'s order."""
     return [
         (value, str(label))
         for value, label in Notification.Kind.choices
-        if value not in KIND_ROLES or role in KIND_ROLES[value]
+        if value not in ACCOUNT_KINDS and (value not in KIND_ROLES or role in KIND_ROLES[value])
     ]

@@ -28,6 +28,10 @@ class Notification(UUIDModel):
         CALLBACK_DUE = "callback_due", _("Callback due")
         RESPONSE_BREACH = "response_breach", _("Orders waiting too long")
         HEAD_DIGEST = "head_digest", _("Daily digest")
+        # Messages about one's login (always by email, no preference): the sign-up's
+        # confirmation link, and an invitation to join a team.
+        EMAIL_CONFIRMATION = "email_confirmation", _("Email confirmation")
+        INVITATION = "invitation", _("Invitation")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

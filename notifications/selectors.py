@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +26,21 @@ COLUMN_LABELS: dict[str, str | Promise] = {
     C.IN_APP: _("On the site"),
     C.TELEGRAM: _("Telegram"),
 }
+
+
+def outbox_status(*, now: dt.datetime | None = None) -> dict[str, Any]:
+    """What operations watch: rows waiting to be sent (and how long the oldest has waited),
+    rows a worker is sending, and rows that failed for good."""
+    now = now or timezone.now()
+    S = Notification.Status
+    row = Notification.objects.filter(status__in=[S.PENDING, S.SENDING, S.FAILED]).aggregate(
+        pending=Count("pk", filter=Q(status=S.PENDING)),
+        sending=Count("pk", filter=Q(status=S.SENDING)),
+        failed=Count("pk", filter=Q(status=S.FAILED)),
+        oldest=Min("created_at", filter=Q(status=S.PENDING)),
+    )
+    oldest = row.pop("oldest")
+    return row | {"oldest_pending_seconds": int((now - oldest).total_seconds()) if oldest else None}
 
 
 def notifications_unsent() -> QuerySet[Notification]:

@@ -82,6 +82,16 @@ def partner_bookable_products(*, partner: Partner) -> QuerySet[Product]:
     )
 
 
+def partner_has_products_past_booking(*, partner: Partner) -> bool:
+    """Whether a product of the partner already has its call booked or is approved: the calls
+    page then says nothing is waiting, instead of asking for a questionnaire sent long ago."""
+    return (
+        partner_products(partner=partner)
+        .filter(sales_status__in=(SalesStatus.CALL_BOOKED, SalesStatus.APPROVED))
+        .exists()
+    )
+
+
 def products_for_head() -> QuerySet[Product]:
     """Every partner's products, for the head of sales."""
     return Product.objects.select_related("partner")
@@ -258,3 +268,29 @@ def calls_to_record(*, now: dt.datetime | None = None) -> QuerySet[CallBooking]:
         .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("name")))
         .order_by("slot__starts_at")
     )
+
+
+# The steps of a new partner's checklist in the cabinet, in order (web.partners.presenters
+# gives them their titles and links).
+CHECKLIST_STEPS = ("product", "sales_enabled", "questionnaire", "call", "storefront")
+
+
+def partner_checklist(*, partner: Partner) -> dict[str, bool]:
+    """Which first steps the partner has done, read from their data (nothing is stored as
+    "done"): a product; the sales department on for one; a questionnaire sent; an alignment
+    call booked (or held, or a product approved after an ad-hoc call); a storefront that has
+    called the API with one of the partner's keys."""
+    products = Product.objects.for_partner(partner)
+    return {
+        "product": products.exists(),
+        "sales_enabled": products.filter(sales_enabled=True).exists(),
+        "questionnaire": Questionnaire.objects.filter(
+            product__partner=partner, submitted_at__isnull=False
+        ).exists()
+        or products.filter(approved_at__isnull=False).exists(),
+        "call": CallBooking.objects.for_partner(partner).filter(cancelled_at__isnull=True).exists()
+        or products.filter(approved_at__isnull=False).exists(),
+        "storefront": ApiKey.objects.for_partner(partner)
+        .filter(last_used_at__isnull=False)
+        .exists(),
+    }

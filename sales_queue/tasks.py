@@ -9,9 +9,12 @@ from sales_queue.services import queue_auto_release, queue_sweep_due_orders
 
 
 @shared_task(ignore_result=True, acks_late=True)
-def sweep_queue_task() -> int:
-    """The grace-period sweep (Celery beat, every ``SWEEP_INTERVAL_SECONDS``)."""
-    return queue_sweep_due_orders()
+def sweep_queue_task(batch_size: int | None = None) -> int:
+    """The grace-period sweep (Celery beat, every ``SWEEP_INTERVAL_SECONDS``; ``batch_size``:
+    the service's default unless given)."""
+    if batch_size is None:
+        return queue_sweep_due_orders()
+    return queue_sweep_due_orders(batch_size=batch_size)
 
 
 @shared_task(ignore_result=True, acks_late=True)

@@ -133,3 +133,22 @@ def parse_working_hours(raw: str) -> WorkingHours:
             f"SALES_WORKING_HOURS={raw!r}: the end of the working day must be after its start."
         )
     return WorkingHours(start, end)
+
+
+_RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(name: str, raw: str) -> tuple[int, int]:
+    """``"10/hour"`` (DRF's spelling: second, minute, hour, day, or their first letter) →
+    (requests, seconds)."""
+    count, _slash, period = raw.strip().partition("/")
+    seconds = _RATE_PERIODS.get(period.strip()[:1].lower())
+    try:
+        requests = int(count)
+    except ValueError:
+        requests = 0
+    if requests < 1 or seconds is None:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate (use N/second, N/minute, N/hour or N/day)."
+        )
+    return requests, seconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -38,6 +39,25 @@ def _check_broker() -> str:
         logger.warning("healthz: broker check failed: %s", exc)
         return f"error: {exc.__class__.__name__}"
     return "ok"
+
+
+def broker_queue_length(queue: str = "celery") -> int | None:
+    """Tasks waiting in the broker's default queue (None when the broker does not answer): a
+    length that keeps growing means the workers do not keep up."""
+    broker: Any = Connection(  # Any: the stubs do not know ``default_channel``
+        settings.CELERY_BROKER_URL,
+        transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+        connect_timeout=2,
+    )
+    try:
+        with broker as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            # kombu's virtual transports (Redis, the file system) count a queue's messages
+            # this way; an empty queue is 0 (a passive declare calls it missing).
+            return int(conn.default_channel._size(queue))
+    except Exception as exc:  # the broker is down (or a transport without a count): unknown
+        logger.warning("broker queue length unknown: %s", exc)
+        return None
 
 
 @never_cache

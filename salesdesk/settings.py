@@ -27,6 +27,7 @@ from salesdesk.config import (
     env_list,
     env_percent,
     env_str,
+    parse_rate,
     parse_working_hours,
 )
 
@@ -144,6 +145,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60, minimum=0))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Behind PgBouncer in transaction mode (README, "Running at scale") a server-side cursor
+    # (``.iterator()``) would outlive the transaction that owns its server connection.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DATABASE_PGBOUNCER", default=False
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
@@ -151,8 +157,18 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.post
 # --- Redis: cache and Celery broker ---------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "salesdesk.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            # Django's Redis cache sharing one client per pool (salesdesk.cache).
+            "BACKEND": "salesdesk.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Redis unreachable (a host gone, not just a refused port) costs a request a second
+            # at most: the cache holds only rate-limit counts, which are skipped then.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_CONNECTION_TIMEOUT = 2
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "visibility_timeout": 3600,
         # Publishing gives up after one quick retry (~0.3 s) instead of kombu's default of
@@ -162,6 +178,7 @@ if REDIS_URL:
         "interval_start": 0,
         "interval_step": 0.2,
         "interval_max": 0.5,
+        "socket_connect_timeout": 2,
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -334,6 +351,13 @@ AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Self sign-up (web.accounts.signup): the confirmation link works this many days; an
+# invitation to a team (accounts.Invitation) this many; and sign-ups (and requests for a new
+# confirmation link) from one address are limited to SIGNUP_RATE_LIMIT ("N/second|minute|hour|
+# day"), counted in the cache (shared through Redis when REDIS_URL is set).
+EMAIL_CONFIRMATION_DAYS = env_int("EMAIL_CONFIRMATION_DAYS", 3, minimum=1)
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7, minimum=1)
+SIGNUP_RATE_LIMIT = parse_rate("SIGNUP_RATE_LIMIT", env_str("SIGNUP_RATE_LIMIT", "10/hour") or "")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

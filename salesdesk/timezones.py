@@ -27,3 +27,12 @@ def moscow_date_at(moment: dt.datetime, *, now: dt.datetime | None = None) -> st
     this_year = timezone.localtime(now or timezone.now(), MOSCOW).year
     day = formats.date_format(local, "j E" if local.year == this_year else "j E Y")
     return _("%(date)s at %(time)s") % {"date": day, "time": formats.time_format(local, "H:i")}
+
+
+def moscow_day(day: dt.date | dt.datetime, *, now: dt.datetime | None = None) -> str:
+    """A calendar day the same way: «28 ноября 2026», within the current Moscow year «28
+    ноября». A moment is first turned into its Moscow day."""
+    if isinstance(day, dt.datetime):
+        day = timezone.localtime(day, MOSCOW).date()
+    this_year = timezone.localtime(now or timezone.now(), MOSCOW).year
+    return formats.date_format(day, "j E" if day.year == this_year else "j E Y")

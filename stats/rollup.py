@@ -25,10 +25,10 @@ every future one, ``QuerySet.update()`` and raw SQL included) to say so, databas
 the five source tables (migration ``stats.0003``) append the affected past day(s), old and new
 values, to the append-only ``stats_dirtyday`` log — only days before the current Moscow day,
 so the writes of today add nothing. A dirty day is read live until a run recomputes it: in
-one transaction per day the run reads the day's dirty-log ids, recomputes its rows (delete and
+one savepoint per day the run reads the day's dirty-log ids, recomputes its rows (delete and
 insert) and deletes exactly those ids, so a change committed meanwhile leaves its own id for
-the next run. Runs on PostgreSQL take an advisory lock: a second run at the same time does
-nothing.
+the next run. Runs on PostgreSQL are one transaction holding a transaction-level advisory
+lock: a second run at the same time does nothing.
 
 The one gap: a transaction that writes a day's rows before its midnight and commits more than
 :data:`SETTLE` after it (the trigger saw "today", the run already rolled the day up).
@@ -63,7 +63,7 @@ from stats.models import (
 
 SETTLE = dt.timedelta(minutes=5)
 BATCH_DAYS = 62
-# pg_try_advisory_lock's key: "stats rollup".
+# pg_try_advisory_xact_lock's key: "stats rollup".
 LOCK_KEY = 0x57A75_0011
 
 
@@ -74,18 +74,18 @@ def last_complete_day(now: dt.datetime) -> dt.date:
 
 @contextmanager
 def _run_lock() -> Iterator[bool]:
+    """The run in one transaction holding a transaction-level advisory lock (each day's own
+    transaction a savepoint in it): nothing outlives the transaction, so the lock holds behind
+    PgBouncer in transaction mode too, where a session-level lock could be taken on one server
+    connection and released on another."""
     if connection.vendor != "postgresql":
         yield True  # SQLite serialises the writers
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
-        (got,) = cursor.fetchone()
-    try:
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+            (got,) = cursor.fetchone()
         yield bool(got)
-    finally:
-        if got:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
 
 
 def _first_data_day() -> dt.date | None:

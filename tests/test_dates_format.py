@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 from django.template import Context, Template
 
-from salesdesk.timezones import MOSCOW, moscow_date_at, moscow_datetime
+from salesdesk.timezones import MOSCOW, moscow_date_at, moscow_datetime, moscow_day
 
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=MOSCOW)
 # 17:13 UTC is 20:13 in Moscow (UTC+3 all year).
@@ -29,3 +31,22 @@ def test_the_filters_render_the_same_and_a_dash_for_none() -> None:
         Context({"a": None, "b": LAST_YEAR})
     )
     assert html == "—|1 марта 2025, 07:05"
+
+
+def test_a_calendar_day_in_words_and_a_moment_by_its_moscow_day() -> None:
+    assert moscow_day(dt.date(2026, 10, 1), now=NOW) == "1 октября"
+    assert moscow_day(dt.date(2025, 12, 31), now=NOW) == "31 декабря 2025"
+    # 22:30 UTC on 28 November is already 29 November in Moscow.
+    late = dt.datetime(2026, 11, 28, 22, 30, tzinfo=dt.UTC)
+    assert moscow_day(late, now=NOW) == "29 ноября"
+
+
+def test_no_page_formats_a_moment_its_own_way() -> None:
+    # Tables, prose and e-mails show moments through the filters above, never a d.m.Y of
+    # their own: one format across the service.
+    offenders = [
+        f"{path}: {match.group(0)}"
+        for path in Path("templates").rglob("*.*")
+        for match in re.finditer(r'\|date:"[^"]*[dm]\.[^"]*"', path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

@@ -32,6 +32,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, User
+from accounts.services import invitation_create
 from crm.services import touch_script_create
 from partners.models import Partner, Questionnaire
 from partners.models import SalesStatus as S
@@ -112,6 +113,17 @@ def _booking(partner: Partner) -> dict[str, Any]:
 def _started_booking(partner: Partner) -> dict[str, Any]:
     """A booked call whose time has come: what the head may record as held."""
     return {"pk": call_started([product_in_status(S.SUBMITTED, partner=partner)]).pk}
+
+
+def _invitation(partner: Partner) -> dict[str, Any]:
+    invitation, _raw = invitation_create(
+        email=f"invitee-{partner.pk.hex[:8]}@example.com", role="partner_staff", partner=partner
+    )
+    return {"pk": invitation.pk}
+
+
+def _member(partner: Partner) -> dict[str, Any]:
+    return {"pk": UserFactory.create(role="partner_staff", partner=partner).pk}
 
 
 def _order(partner: Partner) -> dict[str, Any]:
@@ -245,6 +257,8 @@ PARTNER_ROUTES: dict[str, Route] = {
     "cabinet/products/<uuid:pk>/questionnaire/": Route(_product, {"action": "submit", **ANSWERS}),
     "cabinet/products/<uuid:pk>/questionnaire/autosave/": Route(_product, {"faq": "чужое"}),
     "cabinet/calls/<uuid:pk>/cancel/": Route(_booking),
+    "cabinet/team/invitations/<uuid:pk>/revoke/": Route(_invitation),
+    "cabinet/team/members/<uuid:pk>/remove/": Route(_member),
     "cabinet/scripts/<uuid:script_id>/": Route(_script, {"title": "Чужой", "text": "взлом"}),
     "cabinet/scripts/<uuid:script_id>/delete/": Route(_script),
     "cabinet/scripts/<uuid:script_id>/steps/<uuid:step_id>/": Route(_script, {"action": "delete"}),

@@ -41,6 +41,7 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
                 link(_("Sales department results"), "partner_stats:report"),
             ),
             link(_("Billing"), "billing:overview"),
+            link(_("Team"), "partners:team"),
         ]
     items: list[dict[str, Any]] = []
     if role in SELLER_ROLES:

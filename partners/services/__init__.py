@@ -5,6 +5,8 @@
 - :mod:`.questionnaire` — answers, versions, submission;
 - :mod:`.calls` — alignment-call slots and bookings;
 - :mod:`.decisions` — the head's approve, refuse, block, unblock;
+- :mod:`.signup` — self sign-up: partner, unconfirmed owner, confirmation email;
+- :mod:`.team` — invitations to a partner's team (and, generically, to any role);
 - :mod:`.status` — the row lock, allowed moves and audit row every status change goes through.
 
 These change partners' own tables only. Blocking, unblocking and switching a product on or
@@ -49,6 +51,13 @@ from partners.services.questionnaire import (
     questionnaire_save,
     questionnaire_submit,
 )
+from partners.services.signup import (
+    SignUp,
+    email_confirmation_resend,
+    email_confirmation_send,
+    partner_sign_up,
+)
+from partners.services.team import invitation_send, partner_member_invite
 
 __all__ = [
     "ANSWER_MAX",
@@ -56,13 +65,19 @@ __all__ = [
     "DECIDABLE",
     "SLOT_MAX_MINUTES",
     "SLOT_MIN_MINUTES",
+    "SignUp",
     "call_book",
     "call_cancel",
     "call_mark_held",
+    "email_confirmation_resend",
+    "email_confirmation_send",
     "held_call_for",
+    "invitation_send",
     "partner_block",
     "partner_create",
+    "partner_member_invite",
     "partner_onboard",
+    "partner_sign_up",
     "partner_unblock",
     "product_approve",
     "product_block",

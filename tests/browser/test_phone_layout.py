@@ -9,8 +9,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.cache import cache
 from playwright.sync_api import Page, ViewportSize, expect
 
+from accounts.services import invitation_create
+from partners.services import partner_sign_up
+from tests.accounts.signup import confirmation_path
 from tests.browser.pages import DEMO_PASSWORD, log_in, seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -96,3 +100,56 @@ def test_a_dropdown_of_the_wide_menu_opens_and_closes_on_a_click_elsewhere(
     more = page.locator("nav.menu > details > summary", has_text="Ещё").bounding_box()
     assert brand is not None and more is not None
     assert abs(more["y"] - brand["y"]) < 20
+
+
+def test_the_sign_up_and_team_pages_fit_a_phone(
+    page: Page, live_server: Any, settings: Any
+) -> None:
+    """The public pages of the sign-up and of an invitation, and a new owner's cabinet (its
+    checklist with the long curl line) and «Команда», at 390 px."""
+    cache.clear()
+    page.set_viewport_size(PHONE)
+    wide: list[tuple[str, int]] = []
+
+    def check(path: str) -> None:
+        if path:
+            page.goto(f"{live_server.url}{path}")
+        if page_width(page) > 390:
+            wide.append((path or page.url, page_width(page)))
+
+    check("/accounts/signup/")
+    page.get_by_label("Пароль", exact=True).fill("1")
+    page.get_by_role("button", name="Зарегистрироваться").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+    check("")  # the form with its errors
+    signed = partner_sign_up(
+        company="Онлайн-школа акварели и графического дизайна для взрослых",
+        full_name="Ольга Петрова",
+        email="olga@school.example",
+        password="акварель-по-средам-42",
+    )
+    check("/accounts/signup/sent/")
+    link = confirmation_path("olga@school.example")
+    check(link)
+    page.get_by_role("button", name="Подтвердить и войти в кабинет").click()
+    page.wait_for_url("**/cabinet/")
+    check("")  # the cabinet with its checklist and curl example
+    check("/cabinet/team/")
+    assert signed.partner is not None
+    invitation_create(email="kate@school.example", role="partner_staff", partner=signed.partner)
+    check("/cabinet/team/")
+    _inv, raw = invitation_create(
+        email="pavel@school.example", role="partner_staff", partner=signed.partner
+    )
+    page.context.clear_cookies()
+    check(f"/accounts/invite/{raw}/")
+    check(link)  # «already confirmed»
+    settings.SIGNUP_RATE_LIMIT = (1, 3600)
+    for _ in range(2):  # one request allowed, the second is one too many
+        check("/accounts/signup/sent/")
+        page.get_by_placeholder("Электронная почта").fill("olga@school.example")
+        page.get_by_role("button", name="Прислать новую ссылку").click()
+    expect(page.get_by_test_id("too-many-requests")).to_be_visible()
+    check("")
+
+    assert wide == []

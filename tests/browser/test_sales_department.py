@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from partners.models import Questionnaire
 from partners.services import slot_publish
+from salesdesk.timezones import moscow_day
 from tests.accounts.factories import UserFactory
 from tests.browser.pages import log_in
 from tests.partners.factories import PartnerFactory
@@ -69,10 +70,10 @@ def test_a_partner_gets_a_product_approved_by_the_head(page: Page, live_server) 
     page.get_by_role("button", name="Отправить на проверку").click()
     expect(page.get_by_test_id("sales-status")).to_have_text("Отправлено")
     page.get_by_role("link", name="Забронировать созвон").click()
-    page.get_by_label(f"{starts:%d.%m.%Y} в 11:00 по московскому времени").check()
+    page.get_by_label(f"{moscow_day(starts)} в 11:00 по московскому времени").check()
     expect(page.get_by_role("checkbox", name="Курс акварели")).to_be_checked()
     page.get_by_role("button", name="Забронировать", exact=True).click()
-    expect(page.get_by_text(f"Созвон назначен на {starts:%d.%m.%Y} 11:00.")).to_be_visible()
+    expect(page.get_by_text(f"Созвон назначен на {moscow_day(starts)} в 11:00.")).to_be_visible()
     expect(page.get_by_test_id("bookings")).to_contain_text("Курс акварели")
     log_out(page)
 

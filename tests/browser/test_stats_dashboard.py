@@ -96,7 +96,7 @@ def test_the_head_reads_the_dashboard_changes_the_period_and_downloads_the_csv(
     page.get_by_test_id("period-apply").click()
 
     # then: the numbers change
-    expect(page.get_by_test_id("period-shown")).to_contain_text("01.10.2026")
+    expect(page.get_by_test_id("period-shown")).to_contain_text("1 октября")
     expect(page.get_by_test_id("total-revenue")).to_have_text("0,00\u00a0₽")
     expect(page.get_by_test_id("total-won")).to_have_text("0")
     expect(page.get_by_test_id("chart-empty")).to_be_visible()

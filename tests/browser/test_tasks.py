@@ -69,7 +69,7 @@ def test_a_manager_sees_and_closes_tasks_and_the_head_monitors_them(
     # then: the take's task and the callback's, overdue in red, linked to the deal
     rows = page.get_by_test_id("task-row")
     expect(rows).to_have_count(2)
-    expect(page.get_by_test_id("task-overdue")).to_contain_text("20.11.2026 14:00")
+    expect(page.get_by_test_id("task-overdue")).to_contain_text("20 ноября, 14:00")
     expect(page.get_by_text("Новая сделка «Курс рисования»")).to_be_visible()
     shoot(page, "tasks")
 

@@ -19,6 +19,7 @@ from crm.models import Deal, Task
 from crm.services import deal_next_step_set, deal_stage_move, stage_of_kind
 from sales_queue.services import queue_take_next, queue_touch
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+from salesdesk.timezones import moscow_day
 from tests.accounts.factories import UserFactory
 from tests.clients import logged_in
 from tests.crm.factories import DealFactory
@@ -162,7 +163,7 @@ def test_the_deal_page_sets_the_step_by_htmx_and_shows_errors_on_the_card() -> N
     # then the card comes back with the step (10:30 Moscow), then with the error; Олег: 404
     assert done.status_code == 200
     assert "Отправить договор" in done.content.decode()
-    assert f"{tomorrow:%d.%m.%Y} 10:30" in done.content.decode()
+    assert f"{moscow_day(tomorrow)}, 10:30" in done.content.decode()
     assert empty.status_code == 200
     assert "Напишите, какой следующий шаг." in empty.content.decode()
     assert foreign.status_code == 404

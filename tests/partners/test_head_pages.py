@@ -139,6 +139,22 @@ def test_the_head_approves_a_product(head_client: Client, head: Any) -> None:
     assert product.status_changes.filter(actor=head, comment="Созвонились").exists()
 
 
+def test_an_approved_products_page_says_it_is_approved_not_that_it_awaits_a_questionnaire(
+    head_client: Client, head: Any
+) -> None:
+    product = submitted()
+    head_client.post(
+        f"/head/sales-department/products/{product.pk}/approve/",
+        {"approve-comment": "", "approve-call_notes": ADHOC_CALL_NOTES},
+    )
+
+    html = head_client.get(f"/head/sales-department/products/{product.pk}/").content.decode()
+
+    hint = html.split('data-testid="decision-hint"')[1].split("</p>")[0]
+    assert "Продукт одобрен" in hint
+    assert "отправит анкету" not in hint
+
+
 def test_refusing_for_another_reason_needs_a_comment(head_client: Client) -> None:
     product = submitted()
 

@@ -447,6 +447,23 @@ def test_the_calls_page_says_when_nothing_can_be_booked(client: Client, owner: A
     assert "Нет продуктов, ожидающих созвона" in html
 
 
+def test_after_booking_the_calls_page_does_not_ask_for_the_questionnaire_again(
+    client: Client, owner: Any
+) -> None:
+    # given a product whose questionnaire was sent and whose call is booked
+    product = submitted_product(owner)
+    call_book(partner=owner.partner, actor=owner, slot=a_slot(), products=[product])
+    a_slot()
+    client.force_login(owner)
+
+    # when the partner opens the calls page
+    html = client.get("/cabinet/calls/").content.decode()
+
+    # then it says nothing waits for a call, not "submit a questionnaire first"
+    assert "созвона сейчас никто не ждёт" in html
+    assert "сначала отправьте анкету" not in html.lower()
+
+
 def test_a_partner_cancels_their_booking(client: Client, owner: Any) -> None:
     product = submitted_product(owner)
     booking = call_book(partner=owner.partner, actor=owner, slot=a_slot(), products=[product])

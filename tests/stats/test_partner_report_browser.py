@@ -61,7 +61,9 @@ def test_the_partner_reads_what_the_sales_department_brought(page: Page, live_se
     assert path is not None
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    assert text.splitlines()[1].startswith("total,2025-09-01..2025-09-30,,9,1,1,7,5,4,1,1,9005.00")
+    assert text.splitlines()[1].startswith(
+        "Итого,1 сентября 2025 – 30 сентября 2025,9,1,1,7,5,4,1,1,9005.00"
+    )
 
     # and the statements page leads back to the report of a month
     page.goto(f"{live_server.url}/cabinet/billing/statements/")

@@ -102,22 +102,26 @@ def test_the_csv_has_the_totals_each_product_and_each_month(client: Client, worl
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [(r["section"], r["name"]) for r in rows] == [
-        ("total", ""),
-        ("product", "Курс Python"),
-        ("product", "Курс SQL"),
-        ("month", ""),
+    # a person opens it in a spreadsheet: Russian titles and rows named in words
+    assert [(r["Строка"], r["Период, продукт или месяц"]) for r in rows] == [
+        ("Итого", "1 сентября 2025 – 30 сентября 2025"),
+        ("Продукт", "Курс Python"),
+        ("Продукт", "Курс SQL"),
+        ("Месяц", "Сентябрь 2025"),
     ]
     total = rows[0]
-    assert total["key"] == "2025-09-01..2025-09-30"
-    assert (total["orders"], total["sent_to_sales"], total["won"]) == ("9", "7", "4")
-    assert (total["revenue_recovered"], total["fees"], total["share_recovered"]) == (
-        "9005.00",
-        "621.35",
-        "57.1",
-    )
-    assert rows[2]["late_wins"] == "1"
-    assert rows[3]["key"] == "2025-09"
+    assert (
+        total["Заказов, включая отменённые"],
+        total["Передано в отдел продаж"],
+        total["Оплачено после работы"],
+    ) == ("9", "7", "4")
+    assert (
+        total["Возвращённая выручка, ₽"],
+        total["Комиссия, ₽"],
+        total["Доля оплаченных после работы, %"],
+    ) == ("9005.00", "621.35", "57.1")
+    assert rows[2]["Из них оплачено позже, в окне учёта"] == "1"
+    assert not any(code in response.content.decode() for code in ("sent_to_sales", "total,"))
 
 
 def test_the_csv_refuses_bad_dates(client: Client) -> None:

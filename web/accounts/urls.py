@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from web.accounts import views
+from web.accounts import signup, views
 from web.accounts.forms import LoginForm
 
 app_name = "accounts"
@@ -13,6 +13,11 @@ urlpatterns = [
 
 # Django's own auth views under their usual (un-namespaced) names, Russian templates.
 auth_patterns = [
+    path("signup/", signup.SignUpView.as_view(), name="signup"),
+    path("signup/sent/", signup.SignUpSentView.as_view(), name="signup-sent"),
+    path("signup/resend/", signup.ResendView.as_view(), name="signup-resend"),
+    path("confirm/<str:token>/", signup.ConfirmView.as_view(), name="signup-confirm"),
+    path("invite/<str:token>/", signup.InvitationAcceptView.as_view(), name="invitation-accept"),
     path(
         "login/",
         auth_views.LoginView.as_view(

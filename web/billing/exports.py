@@ -45,7 +45,7 @@ def statement_csv(*, partner: Partner, month: dt.date, for_people: bool = False)
                 entry.created_at.astimezone(MOSCOW).isoformat(),
                 str(entry.order_id),
                 _text(entry.order.external_id),
-                entry.kind,
+                str(entry.get_kind_display()) if for_people else entry.kind,
                 f"{entry.amount:.2f}",
                 f"{entry.base_amount:.2f}",
             ]

@@ -20,6 +20,7 @@ from partners.services import CALL_NOTES_MAX
 from salesdesk.errors import ApplicationError
 from salesdesk.money import MoneyFormField
 from salesdesk.text import validate_single_line
+from salesdesk.timezones import moscow_day
 from web.partners.presenters import field_label
 
 
@@ -155,7 +156,7 @@ class BookingForm(forms.Form):
 def _slot_label(slot: AlignmentSlot) -> str:
     starts = timezone.localtime(slot.starts_at)
     return _("%(date)s at %(time)s Moscow time, %(minutes)d min") % {
-        "date": starts.strftime("%d.%m.%Y"),
+        "date": moscow_day(starts),
         "time": starts.strftime("%H:%M"),
         "minutes": slot.duration_minutes,
     }

@@ -5,6 +5,7 @@ trail. No reads here: the views pass in what :mod:`partners.selectors` returned.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -127,3 +128,68 @@ def questionnaire_diff(
             )
         )
     return diffs
+
+
+# --- the new partner's checklist (cabinet) ---
+
+
+@dataclass(frozen=True)
+class ChecklistStep:
+    key: str
+    title: str
+    hint: str
+    url: str
+    done: bool
+
+
+def checklist_steps(done: dict[str, bool], urls: dict[str, str]) -> list[ChecklistStep]:
+    """The cabinet's first steps in order, from :func:`partners.selectors.partner_checklist`."""
+    texts = {
+        "product": (
+            _("Create a product"),
+            _("The course or goods your storefront sells, with its price."),
+        ),
+        "sales_enabled": (
+            _("Switch the sales department on"),
+            _("On the product's page: how long to wait for the payment and how to reach buyers."),
+        ),
+        "questionnaire": (
+            _("Fill in the questionnaire"),
+            _("What the managers need to know to sell the product; then send it for review."),
+        ),
+        "call": (
+            _("Book the alignment call"),
+            _("A short call with the head of sales before the managers start."),
+        ),
+        "storefront": (
+            _("Connect your storefront"),
+            _("Create an API key below and send orders with it, as in this example."),
+        ),
+    }
+    return [
+        ChecklistStep(key=key, title=title, hint=hint, url=urls[key], done=done[key])
+        for key, (title, hint) in texts.items()
+    ]
+
+
+def curl_order_example(*, api_url: str, product_ref: str) -> str:
+    """A copy-paste ``POST /api/v1/orders/`` (DESIGN.md's contract) for the partner's host; the
+    key is a placeholder to replace."""
+    body = json.dumps(
+        {
+            "external_id": "order-1001",
+            "product": product_ref,
+            "amount": "4900.00",
+            "currency": "RUB",
+            "customer": {"name": _("Anna Smirnova"), "phone": "+79991234567"},
+        },
+        ensure_ascii=False,
+        indent=2,
+    ).replace("'", "'\\''")  # inside the shell's single quotes
+    key = _("YOUR_KEY")
+    return (
+        f"curl -X POST '{api_url}' \\\n"
+        f"  -H 'Authorization: Bearer {key}' \\\n"
+        "  -H 'Content-Type: application/json' \\\n"
+        f"  -d '{body}'"
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web.partners import views
+from web.partners import team, views
 
 app_name = "partners"
 
@@ -25,6 +25,13 @@ urlpatterns = [
         views.QuestionnaireAutosaveView.as_view(),
         name="questionnaire-autosave",
     ),
+    path("team/", team.TeamView.as_view(), name="team"),
+    path(
+        "team/invitations/<uuid:pk>/revoke/",
+        team.InvitationRevokeView.as_view(),
+        name="invitation-revoke",
+    ),
+    path("team/members/<uuid:pk>/remove/", team.MemberRemoveView.as_view(), name="member-remove"),
     path("calls/", views.CallsView.as_view(), name="calls"),
     path("calls/<uuid:pk>/cancel/", views.CallCancelView.as_view(), name="call-cancel"),
 ]

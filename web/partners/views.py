@@ -31,6 +31,7 @@ from partners.services import (
 )
 from sales_queue.services.supply import sales_settings_update
 from salesdesk.errors import ApplicationError
+from salesdesk.timezones import moscow_date_at
 from web.partners import presenters
 from web.partners.forms import (
     BookingForm,
@@ -68,7 +69,36 @@ class CabinetView(PartnerRequiredMixin, View):
         if is_htmx(request):
             return render(request, "partners/_api_keys.html", context)
         context["products"] = with_status_labels(selectors.partner_products(partner=self.partner))
+        context["checklist"] = self._checklist(request, context["products"])
         return render(request, self.template_name, context)
+
+    def _checklist(self, request: HttpRequest, products: list[Product]) -> dict[str, Any] | None:
+        """The first steps, ticked from the partner's data; None once all are done."""
+        done = selectors.partner_checklist(partner=self.partner)
+        if all(done.values()):
+            return None
+        first = products[0] if products else None
+        product_url = (
+            reverse("partners:product", kwargs={"pk": first.pk})
+            if first
+            else reverse("partners:product-create")
+        )
+        urls = {
+            "product": reverse("partners:product-create"),
+            "sales_enabled": product_url,
+            "questionnaire": product_url,
+            "call": reverse("partners:calls"),
+            "storefront": "#api-keys",
+        }
+        steps = presenters.checklist_steps(done, urls)
+        return {
+            "steps": steps,
+            "done_count": sum(1 for s in steps if s.done),
+            "curl": presenters.curl_order_example(
+                api_url=request.build_absolute_uri(reverse("api-orders")),
+                product_ref=(first.external_id or str(first.pk)) if first else _("PRODUCT_ID"),
+            ),
+        }
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._render(request)
@@ -303,6 +333,9 @@ class CallsView(PartnerRequiredMixin, View):
             "form": form,
             "has_slots": slot_field.queryset.exists(),  # type: ignore[attr-defined]
             "has_products": form.fields["products"].queryset.exists(),  # type: ignore[attr-defined]
+            "has_booked_or_approved": selectors.partner_has_products_past_booking(
+                partner=self.partner
+            ),
             "bookings": selectors.partner_upcoming_bookings(partner=self.partner),
         }
         return render(request, self.template_name, context)
@@ -329,11 +362,7 @@ class CallsView(PartnerRequiredMixin, View):
                 messages.success(
                     request,
                     _("The call is booked for %(time)s.")
-                    % {
-                        "time": timezone.localtime(booking.slot.starts_at).strftime(
-                            "%d.%m.%Y %H:%M"
-                        )
-                    },
+                    % {"time": moscow_date_at(booking.slot.starts_at)},
                 )
                 return redirect("partners:calls")
         return self._render(request, form)

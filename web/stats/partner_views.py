@@ -11,11 +11,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from billing.months import format_month
 from salesdesk.errors import ApplicationError
+from salesdesk.timezones import moscow_day
 from stats.partner_report import (
     DEFAULT_PRESET,
     Figures,
@@ -28,6 +29,8 @@ from web.stats.partner_serializers import FiguresSerializer
 from web.tenancy import PartnerRequiredMixin
 
 FIELDS = list(FiguresSerializer._declared_fields)
+# moscow_day leaves out the current year; a file kept for later should always say it.
+LONG_AGO = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _period_or_error(params: Any) -> tuple[Period, str]:
@@ -86,12 +89,30 @@ class PartnerReportView(PartnerRequiredMixin, TemplateView):
         return context
 
 
-def _row(section: str, key: str, name: str, figures: Figures) -> list[str]:
+# The download is opened by a person in a spreadsheet: Russian column titles, one per figure of
+# the API (same order), and rows named in words. The numbers stay machine-readable (a dot, no
+# thousands separator), as in the ledger's download.
+FIELD_TITLES = {
+    "orders": _lazy("Orders, cancelled included"),
+    "cancelled": _lazy("Of them cancelled"),
+    "paid_in_grace": _lazy("Paid within the grace period"),
+    "sent_to_sales": _lazy("Sent to the sales department"),
+    "taken": _lazy("Taken by a manager"),
+    "won": _lazy("Paid after the work"),
+    "late_wins": _lazy("Of them paid late, within the attribution window"),
+    "paid_without_work": _lazy("Paid without the work"),
+    "revenue_recovered": _lazy("Revenue recovered, RUB"),
+    "fees": _lazy("Fees, RUB"),
+    "share_recovered": _lazy("Share paid after the work, %"),
+}
+
+
+def _row(section: str, what: str, figures: Figures) -> list[str]:
     values = []
     for field in FIELDS:
         value = getattr(figures, field)
         values.append("" if value is None else str(value))
-    return [section, key, name, *values]
+    return [section, what, *values]
 
 
 def _text(value: str) -> str:
@@ -100,18 +121,21 @@ def _text(value: str) -> str:
 
 
 def report_csv(report: PartnerReport) -> str:
-    """Totals, then one row per product, then one per month; the API's field names."""
+    """Totals, then one row per product, then one per month, under Russian titles."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["section", "key", "name", *FIELDS])
-    period = f"{report.period.first.isoformat()}..{report.period.last.isoformat()}"
-    writer.writerow(_row("total", period, "", report.totals))
+    writer.writerow(
+        [_("Row"), _("Period, product or month"), *(str(FIELD_TITLES[f]) for f in FIELDS)]
+    )
+    period = _("%(first)s – %(last)s") % {
+        "first": moscow_day(report.period.first, now=LONG_AGO),
+        "last": moscow_day(report.period.last, now=LONG_AGO),
+    }
+    writer.writerow(_row(_("Total"), period, report.totals))
     for product in report.products:
-        writer.writerow(
-            _row("product", str(product.product_id), _text(product.name), product.figures)
-        )
+        writer.writerow(_row(_("Product"), _text(product.name), product.figures))
     for month in report.months:
-        writer.writerow(_row("month", format_month(month.month), "", month.figures))
+        writer.writerow(_row(_("Month"), date_format(month.month, "F Y"), month.figures))
     return out.getvalue()
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 
 from django import template
 
-from salesdesk.timezones import moscow_date_at, moscow_datetime
+from salesdesk.timezones import moscow_date_at, moscow_datetime, moscow_day
 
 register = template.Library()
 
@@ -25,3 +25,8 @@ def moscow_dt(value: dt.datetime | None) -> str:
 @register.filter
 def moscow_at(value: dt.datetime | None) -> str:
     return "—" if value is None else moscow_date_at(value)
+
+
+@register.filter
+def moscow_date(value: dt.date | None) -> str:
+    return "—" if value is None else moscow_day(value)
