@@ -28,7 +28,7 @@ from billing.policy import (
     fee_rule,
 )
 from orders.models import Order, Refund
-from orders.selectors import TimelineEntry, order_events, order_list
+from orders.selectors import SalesStatus, TimelineEntry, order_events, order_list
 from partners.models import Partner
 from sales_queue.selectors import item_events
 from salesdesk.money import ZERO, as_money
@@ -180,6 +180,28 @@ def order_with_fee_get(*, partner: Partner, order_id: Any) -> Order:
     """One of the partner's orders with its fee; another partner's or a malformed id is a 404."""
     orders = order_list_with_fee(partner=partner).select_related("queue_item__holder")
     return get_object_or_404(orders, pk=order_id)
+
+
+def order_shown(order: Order, *, sales_status: str, net_fee: Decimal | None) -> Order:
+    """Give ``order`` what :func:`order_with_fee_get` would annotate, as known by the service
+    that has just written it (so that the API need not read it back)."""
+    order.sales_status = sales_status  # type: ignore[attr-defined]
+    order.net_fee = net_fee  # type: ignore[attr-defined]
+    return order
+
+
+def order_received(order: Order) -> Order:
+    """The order just written by :func:`orders.services.order_create`, as the API shows it,
+    without reading it back: it has no queue item yet and no ledger rows."""
+    return order_shown(order, sales_status=SalesStatus.NONE, net_fee=None)
+
+
+def order_as_shown(*, partner: Partner, order: Order) -> Order:
+    """``order`` as the API shows it: itself when the service that wrote it said what it shows
+    (:func:`order_shown`), else read afresh with its fee and sales status."""
+    if hasattr(order, "sales_status") and hasattr(order, "net_fee"):
+        return order
+    return order_with_fee_get(partner=partner, order_id=order.pk)
 
 
 def order_timeline(*, partner: Partner, order: Order) -> list[TimelineEntry]:

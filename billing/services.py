@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,16 +27,24 @@ from billing.months import (
     next_month,
     previous_month,
 )
-from billing.selectors import StatementTotals, policy_in_effect, statement_totals_by_partner
+from billing.selectors import (
+    StatementTotals,
+    order_shown,
+    policy_in_effect,
+    statement_totals_by_partner,
+)
 from orders import services as order_services
 from orders.models import Order
+from orders.selectors import SalesStatus
 from partners.models import Partner
 from sales_queue.services.closing import (
     PaymentAttribution,
+    PaymentVerdict,
     payment_attribution,
     queue_close_for_payment,
 )
 from salesdesk.errors import ApplicationError
+from salesdesk.inserts import insert_unless_conflict
 from salesdesk.money import ZERO, as_money, quantize
 
 logger = logging.getLogger(__name__)
@@ -73,7 +81,16 @@ def order_pay(
         policy = policy_in_effect(paid.paid_at)
         attribution = queue_close_for_payment(order=paid, window=policy.attribution_window)
         payment_record_create(order=paid, attribution=attribution, recorded_at=now)
-        fee_record_payment(order=paid)
+        fee = fee_record_payment(order=paid, policy=policy, owed=attribution.owed)
+        # Known without reading them back: the order was pending, so it had no ledger rows
+        # before this fee; its item, if it had one, is closed now.
+        order_shown(
+            paid,
+            sales_status=SalesStatus.NONE
+            if attribution.verdict == PaymentVerdict.NOT_IN_SALES
+            else SalesStatus.CLOSED,
+            net_fee=None if fee is None else fee.amount,
+        )
     return recorded.order
 
 
@@ -84,19 +101,19 @@ def payment_record_create(
     once per order (the payment that changed the order writes it, under the order's lock);
     ``recorded_at`` is when the storefront's event arrived (now unless the caller says)."""
     assert order.paid_at is not None and order.paid_amount is not None  # noqa: S101
-    record, _created = PaymentRecord.objects.get_or_create(
+    record = PaymentRecord(
         order=order,
-        defaults={
-            "partner_id": order.partner_id,
-            "paid_at": order.paid_at,
-            "recorded_at": recorded_at or timezone.now(),
-            "order_amount": order.amount,
-            "paid_amount": order.paid_amount,
-            "item_taken_at": attribution.taken_at,
-            "item_closed_at": attribution.closed_at,
-            "verdict": str(attribution.verdict),
-        },
+        partner_id=order.partner_id,
+        paid_at=order.paid_at,
+        recorded_at=recorded_at or timezone.now(),
+        order_amount=order.amount,
+        paid_amount=order.paid_amount,
+        item_taken_at=attribution.taken_at,
+        item_closed_at=attribution.closed_at,
+        verdict=str(attribution.verdict),
     )
+    if insert_unless_conflict(record) is None:  # written before: the first one stays
+        return PaymentRecord.objects.get(order=order)
     return record
 
 
@@ -148,38 +165,42 @@ def fee_base(order: Order) -> Decimal:
     return max(quantize(order.amount - order.refunded_amount), ZERO)
 
 
-@transaction.atomic
-def fee_record_payment(*, order: Order) -> LedgerEntry | None:
+@transaction.atomic(savepoint=False)  # a step of order_pay, or a transaction of its own
+def fee_record_payment(
+    *, order: Order, policy: FeePolicy | None = None, owed: bool | None = None
+) -> LedgerEntry | None:
     """Charge the order's fee, once; returns the new row, or ``None`` when nothing was charged.
 
     Idempotent: a second call (a duplicate or concurrent payment event) finds the fee already
-    there — the partial unique index on ``order`` where ``kind='fee'`` decides races.
+    there — the partial unique index on ``order`` where ``kind='fee'`` decides races, the
+    insert doing nothing when it holds a fee already.
+
+    :func:`order_pay` passes what it has just read and decided under the order's lock: the
+    locked order, the ``policy`` in effect at its payment and whether a fee is ``owed``; any
+    other caller passes the order alone, and it is read afresh (and locked).
     """
-    order = _locked(order)
-    if order.paid_at is None:
-        return None
-    policy = policy_in_effect(order.paid_at)
-    if not _fee_is_owed(order, policy):
-        return None
-    if LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.FEE).exists():
+    if policy is None or owed is None:
+        order = _locked(order)
+        if order.paid_at is None:
+            return None
+        policy = policy_in_effect(order.paid_at)
+        owed = _fee_is_owed(order, policy)
+    if not owed or order.status != Order.Status.PAID or order.paid_at is None:
         return None
     base = fee_base(order)
     amount = policy.fee_for(base)
     if amount <= 0:
         return None
-    try:
-        with transaction.atomic():
-            entry = LedgerEntry.objects.create(
-                partner_id=order.partner_id,
-                order=order,
-                kind=LedgerEntry.Kind.FEE,
-                amount=amount,
-                base_amount=base,
-                policy=policy,
-                created_at=timezone.now(),
-            )
-    except IntegrityError:
-        # Another transaction charged this order between our check and our insert.
+    entry = LedgerEntry(
+        partner_id=order.partner_id,
+        order=order,
+        kind=LedgerEntry.Kind.FEE,
+        amount=amount,
+        base_amount=base,
+        policy=policy,
+        created_at=timezone.now(),
+    )
+    if insert_unless_conflict(entry) is None:  # charged already, or by a concurrent event
         return None
     logger.info("fee %s charged on order %s (on %s)", amount, order.pk, base)
     return entry

@@ -42,6 +42,7 @@ from notifications.models import Notification
 from notifications.services import notify_user
 from partners.models import Channel, Partner, Product
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+from salesdesk.inserts import insert_unless_conflict
 from salesdesk.money import format_money
 from salesdesk.timezones import MOSCOW
 
@@ -93,7 +94,6 @@ def _fill(contact: Contact, given: dict[str, str]) -> Contact:
     return contact
 
 
-@transaction.atomic
 def contact_find_or_create(
     *,
     partner: Partner,
@@ -106,9 +106,11 @@ def contact_find_or_create(
     """The partner's contact for this buyer: found again by normalised phone, else by email,
     its empty fields filled from what is given; or a new one.
 
-    Race-safe: the insert runs in a savepoint, and losing it to a concurrent intake of the same
-    buyer (the partial unique constraints on phone and email) re-reads the winner. A buyer with
-    neither phone nor email cannot be recognised again and gets a contact of their own.
+    A new buyer costs one statement: an ``INSERT … ON CONFLICT DO NOTHING`` that the partial
+    unique constraints on phone and email refuse for a known one (or one a concurrent intake
+    has just written). Only then is the contact looked up, locked and filled, in a savepoint.
+    A buyer with neither phone nor email cannot be recognised again and gets a contact of their
+    own. Call it inside a transaction: the lock on a found contact lasts until its end.
     """
     try:
         phone = normalize_phone(phone) if phone.strip() else ""
@@ -123,19 +125,22 @@ def contact_find_or_create(
         "telegram": telegram.strip(),
         "whatsapp": whatsapp.strip(),
     }
-    if not (given["phone"] or given["email"]):
-        return Contact.objects.create(partner=partner, **given)
-    found = _find(partner, phone=given["phone"], email=given["email"])
-    if found is not None:
-        return _fill(found, given)
-    try:
-        with transaction.atomic():
-            return Contact.objects.create(partner=partner, **given)
-    except IntegrityError:
+    contact = Contact(partner=partner, **given)
+    if insert_unless_conflict(contact) is not None:
+        return contact
+    with transaction.atomic():
         found = _find(partner, phone=given["phone"], email=given["email"])
-        if found is None:  # some other constraint: a bug, not a race
-            raise
-        return _fill(found, given)
+        if found is not None:
+            return _fill(found, given)
+        # The contact that refused ours is gone since (deleted meanwhile).
+        try:
+            with transaction.atomic():
+                return Contact.objects.create(partner=partner, **given)
+        except IntegrityError:
+            found = _find(partner, phone=given["phone"], email=given["email"])
+            if found is None:  # some other constraint: a bug, not a race
+                raise
+            return _fill(found, given)
 
 
 # The first next step of a new deal: get in touch within the hour of the take.

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +33,9 @@ from crm.services import contact_find_or_create, deal_order_linked
 from orders.contacts import Customer
 from orders.models import Order, Refund
 from partners.models import Partner, Product
+from partners.selectors import product_feeds_queue_sql
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
+from salesdesk.inserts import insert_unless_conflict
 from salesdesk.money import MoneyError, parse_money
 from salesdesk.tenancy import get_object_or_404
 
@@ -159,7 +161,10 @@ def _same_or_conflict(existing: Order, payload: dict[str, Any]) -> Intake:
     return Intake(order=existing, created=False)
 
 
-@transaction.atomic
+class _Retry(Exception):
+    """The external id is taken: undo what this intake wrote (its contact) and compare."""
+
+
 def order_create(
     *,
     partner: Partner,
@@ -180,6 +185,12 @@ def order_create(
     is fixed here from the product's grace period and never moves afterwards, and so is
     ``sales_active_at_intake``: whether the product fed the queue when the order arrived (an
     order received while it did not is never queued, see :mod:`sales_queue.services.sweep`).
+
+    A first-time intake is one transaction of two statements: the buyer's contact and the
+    order, each an ``INSERT … ON CONFLICT DO NOTHING``; the unique ``(partner, external_id)``
+    decides between racing retries without an exception. Only an intake that finds its
+    external id taken reads the order there and compares (its contact, if it made one, is
+    rolled back with the transaction).
     """
     now = now or timezone.now()
     if product.partner_id != partner.pk:
@@ -206,16 +217,8 @@ def order_create(
         source=source,
     )
 
-    existing = Order.objects.for_partner(partner).filter(external_id=external_id).first()
-    if existing is not None:
-        return _same_or_conflict(existing, payload)
-
     created = created_at or now
-    # Read afresh: the caller's product may predate a switch-off or an approval.
-    current = Product.objects.select_related("partner").get(pk=product.pk)
     try:
-        # A savepoint: losing the race to a concurrent retry must not break the outer
-        # transaction, which still has to read the winner.
         with transaction.atomic():
             contact = contact_find_or_create(
                 partner=partner,
@@ -225,7 +228,7 @@ def order_create(
                 telegram=customer.telegram,
                 whatsapp=customer.whatsapp,
             )
-            order = Order.objects.create(
+            order = Order(
                 partner=partner,
                 contact=contact,
                 product=product,
@@ -239,32 +242,58 @@ def order_create(
                 customer_whatsapp=customer.whatsapp,
                 created_at=created,
                 due_at=created + dt.timedelta(minutes=product.grace_period_minutes),
-                sales_active_at_intake=current.feeds_queue,
                 payment_url=payment_url,
                 source=source,
                 intake_payload=payload,
             )
-    except IntegrityError:
+            row = insert_unless_conflict(
+                order,
+                conflict=("partner", "external_id"),
+                # Read as the row is written: the caller's product may predate a switch-off
+                # or an approval.
+                computed={"sales_active_at_intake": product_feeds_queue_sql(product.pk)},
+                returning=("sales_active_at_intake",),
+            )
+            if row is None:
+                raise _Retry
+    except _Retry:
         existing = Order.objects.for_partner(partner).filter(external_id=external_id).first()
-        if existing is None:  # some other constraint: a bug, not a race
-            raise
+        if existing is None:  # the winner was rolled back after all: a bug, not a race
+            raise ConflictError(
+                _("The order changed meanwhile; try again."), code="order_changed"
+            ) from None
         return _same_or_conflict(existing, payload)
+    order.sales_active_at_intake = bool(row[0])
     logger.info("order %s received (partner=%s external_id=%s)", order.pk, partner.pk, external_id)
     return Intake(order=order, created=True)
 
 
+def order_ref(*, partner: Partner, order_id: Any) -> Order:
+    """One of the partner's orders by its id, unread: for the event services below, which
+    read it once, locked, and answer 404 then when it is not the partner's (or no order)."""
+    return Order(pk=order_id, partner=partner)
+
+
 def _lock(order: Order) -> Order:
-    return Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    """The order read afresh and locked, within its partner (another partner's, a missing or a
+    malformed id is a 404): the one read an event makes of it."""
+    return get_object_or_404(
+        Order.objects.select_for_update(of=("self",)).filter(partner_id=order.partner_id),
+        message=_("Order not found."),
+        pk=order.pk,
+    )
 
 
 def _cas(order: Order, **changes: Any) -> Order:
-    """Move the locked order from the state we read; zero rows means our read is stale."""
+    """Move the locked order from the state we read; zero rows means our read is stale. The
+    instance takes the changes as written (nobody else can write the locked row)."""
     updated = Order.objects.filter(
         pk=order.pk, status=order.status, refunded_amount=order.refunded_amount
     ).update(**changes)
     if updated != 1:
         raise ConflictError(_("The order changed meanwhile; try again."), code="order_changed")
-    order.refresh_from_db()
+    for name, value in changes.items():
+        setattr(order, name, value)
     return order
 
 
@@ -298,7 +327,10 @@ def check_paid_amount(amount: Decimal, *, order_amount: Decimal, field: str = "a
         )
 
 
-@transaction.atomic
+# A step of the payment use case (billing.services.order_pay), which owns the transaction and
+# rolls it back whole on any error: no savepoint of its own (it opens a transaction when called
+# alone).
+@transaction.atomic(savepoint=False)
 def order_payment_record(
     *,
     order: Order,
@@ -370,7 +402,7 @@ def _link_to_own_deal(order: Order) -> None:
         order.deal_id = deal_id
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a step of sales_queue's order_cancel (see above)
 def order_cancel_record(*, order: Order, now: dt.datetime | None = None) -> Recorded:
     """Cancel an unpaid order; idempotent."""
     locked = _lock(order)
@@ -489,7 +521,7 @@ def _same_refund(order: Order, *, amount: Decimal | None, refund_id: str) -> Ref
     ).first()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a step of billing's order_refund (see above)
 def order_refund_record(
     *,
     order: Order,

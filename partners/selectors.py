@@ -10,6 +10,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +35,23 @@ AWAITING_DECISION = (SalesStatus.SUBMITTED, SalesStatus.CALL_BOOKED)
 
 def _start_of_today() -> dt.datetime:
     return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def product_feeds_queue_sql(product_id: Any) -> tuple[str, list[Any]]:
+    """:attr:`Product.feeds_queue` as a scalar SQL subquery and its parameters, for a statement
+    that must read it at the moment it writes (the order's intake stores it)."""
+    connection = connections[router.db_for_read(Product)]
+    q = connection.ops.quote_name
+    sql = (
+        # Identifiers from the models' metadata; every value is a parameter.
+        f"(SELECT p.{q('sales_enabled')} AND p.{q('sales_status')} = %s"  # noqa: S608
+        f" AND pa.{q('status')} <> %s"
+        f" FROM {q(Product._meta.db_table)} p"
+        f" JOIN {q(Partner._meta.db_table)} pa ON pa.{q('id')} = p.{q('partner_id')}"
+        f" WHERE p.{q('id')} = %s)"
+    )
+    product_key = Product._meta.pk.get_db_prep_value(product_id, connection)
+    return sql, [SalesStatus.APPROVED.value, Partner.Status.BLOCKED.value, product_key]
 
 
 def partner_get(*, partner_id: uuid.UUID | str) -> Partner:

@@ -159,7 +159,8 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache sharing one client per pool (salesdesk.cache).
+            "BACKEND": "salesdesk.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # Redis unreachable (a host gone, not just a refused port) costs a request a second
             # at most: the cache holds only rate-limit counts, which are skipped then.

@@ -212,7 +212,7 @@ def _win_late(*, item: QueueItem, now: dt.datetime) -> int:
     return won
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a step of billing's order_pay, which owns the transaction
 def queue_close_for_payment(*, order: Order, window: dt.timedelta) -> PaymentAttribution:
     """The order was paid: decide whether it was the sales department's work and close its item.
 
@@ -223,9 +223,9 @@ def queue_close_for_payment(*, order: Order, window: dt.timedelta) -> PaymentAtt
     the verdict, evaluated on the item as the payment found it (locked).
     """
     item = QueueItem.objects.select_for_update(of=("self",)).filter(order=order).first()
-    attribution = payment_attribution(order=order, window=window, item=item)
     if item is None:
-        return attribution
+        return PaymentAttribution(PaymentVerdict.NOT_IN_SALES)
+    attribution = payment_attribution(order=order, window=window, item=item)
     now = timezone.now()
     if item.state in QueueItem.OPEN_STATES:
         if attribution.verdict == PaymentVerdict.WORKED:
@@ -246,7 +246,7 @@ def queue_close_for_payment(*, order: Order, window: dt.timedelta) -> PaymentAtt
     return attribution
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a step of order_cancel below, which owns the transaction
 def queue_close_for_cancel(*, order: Order) -> int:
     """The order was cancelled: its open item is withdrawn."""
     return _close_open_item(

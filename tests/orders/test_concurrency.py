@@ -11,6 +11,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.services import api_key_create
+from crm.models import Contact
 from orders.models import Order
 from tests.concurrency import run_concurrently
 from tests.orders.factories import OrderFactory
@@ -67,12 +68,45 @@ def test_a_different_body_racing_the_first_is_a_conflict(storefront) -> None:
     assert Order.objects.count() == 1
 
 
+def test_identical_and_conflicting_first_intakes_racing_make_one_order_and_one_contact(
+    storefront,
+) -> None:
+    # given: ten storefront retries of one new order at once, half of them with another amount
+    raw, product = storefront
+    amounts = iter(["1000.00", "2000.00"] * (THREADS // 2))
+    lock = threading.Lock()
+
+    def post() -> tuple[str, int, Any]:
+        with lock:
+            amount = next(amounts)
+        response = client_for(raw).post(URL, order_body(product, amount=amount), format="json")
+        return amount, response.status_code, response.json()
+
+    # when: they all go through INSERT … ON CONFLICT DO NOTHING together
+    results = run_concurrently(*[post] * THREADS)
+
+    # then: one 201; the same body again is 200 with that order, the other body 409
+    order = Order.objects.get()
+    (winner,) = [amount for amount, status, _ in results if status == 201]
+    for amount, status, body in results:
+        if amount == winner:
+            assert status in (200, 201) and body["id"] == str(order.pk)
+        else:
+            assert status == 409 and body["code"] == "order_conflict"
+            assert body["details"] == {"order": str(order.pk), "fields": ["amount"]}
+    assert f"{order.amount:.2f}" == winner
+    assert Contact.objects.filter(partner=product.partner).count() == 1
+    assert order.contact_id == Contact.objects.get().pk
+
+
 @pytest.mark.parametrize("action", ["pay", "cancel"])
 def test_concurrent_duplicate_events_apply_once(storefront, action: str, monkeypatch) -> None:
     raw, product = storefront
     order = OrderFactory.create(product=product)
     hooks: list[str] = []
-    monkeypatch.setattr("billing.services.fee_record_payment", lambda order: hooks.append("paid"))
+    monkeypatch.setattr(
+        "billing.services.fee_record_payment", lambda order, **_: hooks.append("paid")
+    )
 
     def send() -> int:
         return client_for(raw).post(f"{URL}{order.pk}/{action}/", {}, format="json").status_code

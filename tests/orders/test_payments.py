@@ -342,7 +342,8 @@ def test_a_payment_calls_the_billing_hook_once_and_a_refund_its_own(storefront, 
     order = an_order(product, hours_ago=3)
     calls: list[tuple[str, Any]] = []
     monkeypatch.setattr(
-        "billing.services.fee_record_payment", lambda order: calls.append(("paid", order.status))
+        "billing.services.fee_record_payment",
+        lambda order, **_: calls.append(("paid", order.status)),
     )
     monkeypatch.setattr(
         "billing.services.fee_record_refund",

@@ -11,10 +11,15 @@ from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from billing.selectors import order_list_with_fee, order_with_fee_get
+from billing.selectors import (
+    order_as_shown,
+    order_list_with_fee,
+    order_received,
+    order_with_fee_get,
+)
 from billing.services import order_pay, order_refund
 from orders.models import Order
-from orders.services import order_create
+from orders.services import order_create, order_ref
 from sales_queue.services import order_cancel
 from salesdesk.pagination import paginated_response
 from salesdesk.serializers import ErrorSerializer
@@ -165,10 +170,13 @@ class OrderListCreateApi(PartnerScopedAPIView, generics.GenericAPIView):
             payment_url=data.get("payment_url", ""),
             source=data.get("source", ""),
         )
-        order = order_with_fee_get(partner=self.partner, order_id=intake.order.pk)
+        if not intake.created:  # a retry: the order as it stands now (it may be paid since)
+            order = order_with_fee_get(partner=self.partner, order_id=intake.order.pk)
+            return Response(OrderOutputSerializer(order).data, status=status.HTTP_200_OK)
+        # Answered from what was written: a new order is in no queue and owes no fee yet.
         return Response(
-            OrderOutputSerializer(order).data,
-            status=status.HTTP_201_CREATED if intake.created else status.HTTP_200_OK,
+            OrderOutputSerializer(order_received(intake.order)).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -187,26 +195,33 @@ class OrderDetailApi(PartnerScopedAPIView):
 
 
 class _OrderEventApi(PartnerScopedAPIView):
+    """An event on one of the partner's orders. The service reads the order once, locked (a
+    404 when it is not the partner's); the answer is the order as that service left it, read
+    again only when the service cannot tell what the API shows."""
+
     input_serializer: type[Any]
 
-    def apply(self, order: Order, data: dict[str, Any]) -> None:
+    def apply(self, order: Order, data: dict[str, Any]) -> Order:
         raise NotImplementedError
 
     def post(self, request: Request, order_id: str) -> Response:
-        order = order_with_fee_get(partner=self.partner, order_id=order_id)
         serializer = self.input_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        self.apply(order, serializer.validated_data)
+        if not serializer.is_valid():
+            order_with_fee_get(partner=self.partner, order_id=order_id)  # a 404 comes first
+            serializer.is_valid(raise_exception=True)
+        order = self.apply(
+            order_ref(partner=self.partner, order_id=order_id), serializer.validated_data
+        )
         return Response(
-            OrderOutputSerializer(order_with_fee_get(partner=self.partner, order_id=order.pk)).data
+            OrderOutputSerializer(order_as_shown(partner=self.partner, order=order)).data
         )
 
 
 class OrderPayApi(_OrderEventApi):
     input_serializer = OrderPayInputSerializer
 
-    def apply(self, order: Order, data: dict[str, Any]) -> None:
-        order_pay(order=order, paid_at=data.get("paid_at"), amount=data.get("amount"))
+    def apply(self, order: Order, data: dict[str, Any]) -> Order:
+        return order_pay(order=order, paid_at=data.get("paid_at"), amount=data.get("amount"))
 
     @extend_schema(
         summary="Report a payment (idempotent)",
@@ -242,8 +257,8 @@ class OrderPayApi(_OrderEventApi):
 class OrderCancelApi(_OrderEventApi):
     input_serializer = OrderCancelInputSerializer
 
-    def apply(self, order: Order, data: dict[str, Any]) -> None:
-        order_cancel(order=order)
+    def apply(self, order: Order, data: dict[str, Any]) -> Order:
+        return order_cancel(order=order)
 
     @extend_schema(
         summary="Cancel an unpaid order (idempotent)",
@@ -272,8 +287,10 @@ class OrderCancelApi(_OrderEventApi):
 class OrderRefundApi(_OrderEventApi):
     input_serializer = OrderRefundInputSerializer
 
-    def apply(self, order: Order, data: dict[str, Any]) -> None:
-        order_refund(order=order, amount=data.get("amount"), refund_id=data.get("refund_id", ""))
+    def apply(self, order: Order, data: dict[str, Any]) -> Order:
+        return order_refund(
+            order=order, amount=data.get("amount"), refund_id=data.get("refund_id", "")
+        )
 
     @extend_schema(
         summary="Refund a paid order, fully or in part",
