@@ -160,11 +160,16 @@ def deal_open(
     source: str,
     lead_created_at: dt.datetime,
     taken_at: dt.datetime | None = None,
+    new: bool = False,
+    partner: Partner | None = None,
+    product: Product | None = None,
 ) -> Deal:
     """Open the deal of a queue item the ``responsible`` manager has just taken — or, when the
     item had one already (it came back to the queue), hand that deal to them and reopen it.
-    A new deal's first next step is to contact the buyer within the hour of the take."""
-    deal = Deal.objects.filter(queue_item_id=queue_item_id).first()
+    A new deal's first next step is to contact the buyer within the hour of the take.
+    ``new``: the caller knows the item never had a deal (its first take), so none is looked
+    up; ``partner`` and ``product``, when loaded already, spare the touch script two reads."""
+    deal = None if new else Deal.objects.filter(queue_item_id=queue_item_id).first()
     first = stage_first_open(partner_id=partner_id)
     now = taken_at or timezone.now()
     if deal is None:
@@ -187,7 +192,11 @@ def deal_open(
             contact_whatsapp=order.customer_whatsapp if order else "",
             lead_created_at=order.created_at if order else lead_created_at,
             description=touch_script_for(
-                partner_id=partner_id, product_id=product_id, kind=kind_for(has_order=bool(order))
+                partner_id=partner_id,
+                product_id=product_id,
+                kind=kind_for(has_order=bool(order)),
+                partner=partner,
+                product=product,
             ).as_text(),
         )
         StageChange.objects.create(deal=deal, from_stage=None, to_stage=first)
