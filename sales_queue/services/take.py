@@ -125,7 +125,7 @@ def ready_items(now: dt.datetime) -> Any:
 
 
 @functools.cache
-def _claim_sql() -> tuple[str, list[tuple[type[Model], int]]]:
+def claim_sql() -> tuple[str, list[tuple[type[Model], int]]]:
     """The take on PostgreSQL as one statement: pick (the manager's own due callback, else the
     head of the fair line — one index scan each, no join, ``SKIP LOCKED``), claim it, log the
     ``taken`` event, and read the item with its order, product and partner for the answer.
@@ -180,8 +180,20 @@ def _claim_sql() -> tuple[str, list[tuple[type[Model], int]]]:
     return sql, layout
 
 
+def claim_params(manager: User, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "manager": manager.pk,
+        "now": now,
+        "logged_at": timezone.now(),
+        "scheduled": State.SCHEDULED,
+        "queued": State.QUEUED,
+        "active": State.ACTIVE,
+        "taken": QueueEvent.Kind.TAKEN,
+    }
+
+
 def _instances(row: tuple[Any, ...], layout: list[tuple[type[Model], int]]) -> list[Any]:
-    """Model instances from one row of ``_claim_sql`` (as ``from_db`` builds them for a query);
+    """Model instances from one row of ``claim_sql`` (as ``from_db`` builds them for a query);
     ``None`` for a missing order (a lead's item)."""
     db = connection.alias
     built: list[Any] = []
@@ -203,20 +215,12 @@ def _instances(row: tuple[Any, ...], layout: list[tuple[type[Model], int]]) -> l
 
 
 def _take_postgresql(manager: User, now: dt.datetime) -> QueueItem | None:
-    """The take in three statements: the manager's lock, the claim (``_claim_sql``), the deal's
+    """The take in three statements: the manager's lock, the claim (``claim_sql``), the deal's
     writes. A manager already holding an item makes the claim fail on the partial unique
     index (``already_holding``, the caller's); an empty claim checks for that too, so a
     double click never answers "queue empty"."""
-    sql, layout = _claim_sql()
-    params = {
-        "manager": manager.pk,
-        "now": now,
-        "logged_at": timezone.now(),
-        "scheduled": State.SCHEDULED,
-        "queued": State.QUEUED,
-        "active": State.ACTIVE,
-        "taken": QueueEvent.Kind.TAKEN,
-    }
+    sql, layout = claim_sql()
+    params = claim_params(manager, now)
     with transaction.atomic():
         _serialize_takes_of(manager)
         with connection.cursor() as cursor:
