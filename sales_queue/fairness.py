@@ -29,14 +29,16 @@ already has in line joins the end of that partner's line, not its middle.
 
 from __future__ import annotations
 
-from django.db.models import Exists, Expression, Max, Min, OuterRef, Subquery, Value
+from typing import Any
+
+from django.db.models import Exists, Max, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from partners.models import Partner, Product, SalesStatus
 from sales_queue.models import QueueItem
 
 
-def workable_now() -> Expression:
+def workable_now() -> Any:
     """For an ``UPDATE`` of items: whether each item's product feeds the queue right now."""
     return Exists(
         Product.objects.filter(
@@ -48,7 +50,7 @@ def workable_now() -> Expression:
     )
 
 
-def line_head() -> Expression:
+def line_head() -> Any:
     """``V``: the smallest key waiting in line (0 when nothing waits)."""
     head = (
         QueueItem.objects.filter(state=QueueItem.State.QUEUED, workable=True)
@@ -60,7 +62,7 @@ def line_head() -> Expression:
     return Coalesce(Subquery(head[:1]), Value(0))
 
 
-def next_key() -> Expression:
+def next_key() -> Any:
     """For an ``UPDATE`` of items entering the queue: ``max(V, partner's last key + 1)``."""
     last = (
         QueueItem.objects.filter(partner_id=OuterRef("partner_id"), state=QueueItem.State.QUEUED)
@@ -72,6 +74,6 @@ def next_key() -> Expression:
     return Greatest(line_head(), Coalesce(Subquery(last[:1]) + 1, Value(0)))
 
 
-def requeue_fields() -> dict[str, Expression]:
+def requeue_fields() -> dict[str, Any]:
     """What an item coming back into the queue gets: its key and its ``workable``."""
     return {"fair_key": next_key(), "workable": workable_now()}

@@ -73,6 +73,11 @@ def _already_holding(held_id: Any) -> ConflictError:
     )
 
 
+def _lock_key(manager: User) -> int:
+    # 31 bits of the id: two managers sharing them would only wait for each other's takes.
+    return uuid.UUID(str(manager.pk)).int % 2**31
+
+
 def _serialize_takes_of(manager: User) -> None:
     """Take a lock on the manager for the rest of the transaction: two takes by one manager
     (a double click, two tabs) run one after the other, so the second sees the first's item
@@ -83,10 +88,10 @@ def _serialize_takes_of(manager: User) -> None:
     anyway."""
     if connection.vendor != "postgresql":
         return
-    # 31 bits of the id: two managers sharing them would only wait for each other's takes.
-    key = uuid.UUID(str(manager.pk)).int % 2**31
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_TAKE_LOCK_SPACE, key])
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_TAKE_LOCK_SPACE, _lock_key(manager)]
+        )
 
 
 def _is_second_active_item(exc: IntegrityError) -> bool:
@@ -207,7 +212,7 @@ def _instances(row: tuple[Any, ...], layout: list[tuple[type[Model], int]]) -> l
         fields = model._meta.concrete_fields
         converted = []
         for field, value in zip(fields, values, strict=True):
-            for convert in field.get_db_converters(connection):
+            for convert in cast(Any, field).get_db_converters(connection):
                 value = convert(value, field, connection)
             converted.append(value)
         built.append(model.from_db(db, [f.attname for f in fields], converted))
@@ -215,16 +220,22 @@ def _instances(row: tuple[Any, ...], layout: list[tuple[type[Model], int]]) -> l
 
 
 def _take_postgresql(manager: User, now: dt.datetime) -> QueueItem | None:
-    """The take in three statements: the manager's lock, the claim (``claim_sql``), the deal's
-    writes. A manager already holding an item makes the claim fail on the partial unique
-    index (``already_holding``, the caller's); an empty claim checks for that too, so a
-    double click never answers "queue empty"."""
+    """The take in few round trips: the manager's lock with the claim (``claim_sql``), the
+    deal's reads (its stage, its touch script) and its writes (one statement). A manager
+    already holding an item makes the claim fail on the partial unique index
+    (``already_holding``, the caller's); an empty claim checks for that too, so a double
+    click never answers "queue empty"."""
     sql, layout = claim_sql()
     params = claim_params(manager, now)
+    params["lock_space"], params["lock_key"] = _TAKE_LOCK_SPACE, _lock_key(manager)
     with transaction.atomic():
-        _serialize_takes_of(manager)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            # The manager's lock and the claim in one round trip: two statements, each with
+            # its own snapshot, so the claim sees what a twin take committed while this one
+            # waited for the lock.
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%(lock_space)s, %(lock_key)s); " + sql, params
+            )
             row = cursor.fetchone()
         if row is None:
             _refuse_if_holding(manager)

@@ -89,6 +89,7 @@ def test_a_partner_alone_is_served_oldest_due_first_also_within_one_sweep() -> N
 
     dues = []
     while (item := take_and_close(ivan)) is not None:
+        assert item.order is not None
         dues.append(item.order.due_at)
 
     assert len(dues) == 40
