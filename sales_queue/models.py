@@ -6,7 +6,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import DealLostReason
-from partners.models import Partner, SalesStatus
 from salesdesk.models import UUIDModel
 from salesdesk.tenancy import PartnerScopedQuerySet
 
@@ -278,16 +277,6 @@ class ResponseBreachAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bucket:%Y-%m-%d %H:%M}: {self.waiting}"
-
-
-def feeding_products() -> models.Q:
-    """Items whose product may still be worked: switched on, approved, partner not blocked.
-    The rule ``QueueItem.workable`` keeps on each item (sales_queue.fairness)."""
-    return models.Q(
-        product__sales_enabled=True,
-        product__sales_status=SalesStatus.APPROVED,
-        partner__status=Partner.Status.ACTIVE,
-    )
 
 
 def takeable(now: object) -> models.Q:
