@@ -83,6 +83,14 @@ def sweep_sql(vendor: str) -> tuple[str, str]:
              head AS (
                  SELECT coalesce(min(h.fair_key), 0) AS v FROM {item.db_table} h
                   WHERE h.state = %(state)s AND h.workable
+             ),
+             -- Each partner's last key in line: one probe of queue_partner_key_idx per
+             -- partner of the batch, not per order.
+             line_end AS (
+                 SELECT batch.partner_id,
+                        (SELECT max(l.fair_key) FROM {item.db_table} l
+                          WHERE l.partner_id = batch.partner_id AND l.state = %(state)s) AS k
+                   FROM (SELECT DISTINCT partner_id FROM due) AS batch
              )
         INSERT INTO {item.db_table}
             (id, source, partner_id, product_id, order_id, state,
@@ -90,13 +98,11 @@ def sweep_sql(vendor: str) -> tuple[str, str]:
              workable, fair_key)
         SELECT {new_id}, %(source)s, due.partner_id, due.product_id, due.id, %(state)s,
                %(now)s, due.due_at, 0, '', '', %(now)s, %(true)s,
-               {greatest}(
-                   head.v,
-                   coalesce((SELECT max(l.fair_key) + 1 FROM {item.db_table} l
-                              WHERE l.partner_id = due.partner_id AND l.state = %(state)s),
-                            head.v)
-               ) - 1 + row_number() OVER (PARTITION BY due.partner_id ORDER BY due.due_at, due.id)
-          FROM due CROSS JOIN head
+               {greatest}(head.v, coalesce(line_end.k + 1, head.v)) - 1
+               + row_number() OVER (PARTITION BY due.partner_id ORDER BY due.due_at, due.id)
+          FROM due
+          CROSS JOIN head
+          JOIN line_end ON line_end.partner_id = due.partner_id
          WHERE true
         ON CONFLICT (order_id) DO NOTHING
         RETURNING available_at, order_id
