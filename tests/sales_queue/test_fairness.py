@@ -15,8 +15,15 @@ from django.db import connection
 from orders.models import Order
 from partners.models import Product
 from sales_queue.models import QueueItem
-from sales_queue.services import queue_release, queue_sweep_due_orders, queue_take_next
+from sales_queue.services import (
+    queue_release,
+    queue_sweep_due_orders,
+    queue_take_next,
+    queue_touch,
+    supply,
+)
 from sales_queue.services.take import claim_params, claim_sql
+from tests.accounts.factories import UserFactory
 from tests.concurrency import failures, run_concurrently
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import ProductFactory
@@ -164,3 +171,24 @@ def test_sixteen_managers_over_three_partners_never_get_one_item_twice() -> None
     claimed = Counter(pk for taken in results for pk in taken)
     assert len(claimed) == 365
     assert max(claimed.values()) == 1
+
+
+def test_an_item_back_from_a_blocked_product_waits_until_the_block_is_lifted() -> None:
+    # given: a manager holds an item when the head blocks its product
+    product = ProductFactory.create(on_sale=True)
+    orders_due(product, minutes_before_noon(1, start=60))
+    queue_sweep_due_orders(now=NOON)
+    ivan, head = manager(), UserFactory.create(role="head")
+    held = queue_take_next(manager=ivan, now=NOON)
+    assert held is not None
+    supply.product_block(product=product, actor=head)
+
+    # when: the buyer does not answer, so the item goes back to the queue
+    queue_touch(manager=ivan, item_id=held.pk, channel="phone", outcome="no_answer", now=NOON)
+    later = NOON + dt.timedelta(hours=1)
+
+    # then: nobody may take it while blocked; it is takeable once the block is lifted
+    assert QueueItem.objects.get(pk=held.pk).workable is False
+    assert queue_take_next(manager=manager(), now=later) is None
+    supply.product_unblock(product=product, actor=head)
+    assert queue_take_next(manager=manager(), now=later).pk == held.pk  # type: ignore[union-attr]
