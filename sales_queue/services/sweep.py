@@ -80,13 +80,13 @@ def sweep_sql(vendor: str) -> tuple[str, str]:
     # in due order, starting at max(V, its last key in line + 1), V the head of the line.
     insert = f"""
         WITH due AS {materialized} ({select}),
-             head AS (
+             head AS {materialized} (
                  SELECT coalesce(min(h.fair_key), 0) AS v FROM {item.db_table} h
                   WHERE h.state = %(state)s AND h.workable
              ),
              -- Each partner's last key in line: one probe of queue_partner_key_idx per
-             -- partner of the batch, not per order.
-             line_end AS (
+             -- partner of the batch (materialised: inlined, PostgreSQL probes per order).
+             line_end AS {materialized} (
                  SELECT batch.partner_id,
                         (SELECT max(l.fair_key) FROM {item.db_table} l
                           WHERE l.partner_id = batch.partner_id AND l.state = %(state)s) AS k
