@@ -99,14 +99,16 @@ def _bench(args: argparse.Namespace) -> int:
     now = timezone.now()
     select, _insert = sweep_sql("postgresql")
     params = sweep_params(now=now, batch_size=batch_size)
-    columns = select.split("SELECT", 1)[1].split("FROM", 1)[0]
     # What one would write by hand for an empty queue: one statement, no batches, no locks,
     # no NOT EXISTS (the queue starts empty in every round), the unique index as the guard.
-    baseline = f"""
+    baseline = """
         INSERT INTO queue_queueitem
             (id, source, partner_id, product_id, order_id, state,
-             entered_at, available_at, attempts, outcome, outcome_reason, updated_at)
-        SELECT {columns}
+             entered_at, available_at, attempts, outcome, outcome_reason, updated_at,
+             workable, fair_key)
+        SELECT gen_random_uuid(), %(source)s, o.partner_id, o.product_id, o.id, %(state)s,
+               %(now)s, o.due_at, 0, '', '', %(now)s, true,
+               row_number() OVER (PARTITION BY o.partner_id ORDER BY o.due_at, o.id)
           FROM orders_order o
           JOIN partners_product p ON p.id = o.product_id
           JOIN partners_partner pa ON pa.id = o.partner_id

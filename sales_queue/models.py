@@ -6,7 +6,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import DealLostReason
-from partners.models import Partner, SalesStatus
 from salesdesk.models import UUIDModel
 from salesdesk.tenancy import PartnerScopedQuerySet
 
@@ -73,6 +72,15 @@ class QueueItem(UUIDModel):
     # The callback time (``available_at``) its manager was last told has come
     # (sales_queue.alerts): each callback is announced once.
     callback_alerted_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # Whether the item's product still feeds the queue (switched on, approved, partner active):
+    # kept on the item so that take-next reads one table. Set when the item enters the queue
+    # (sweep, requeue) and rewritten in the transaction that switches, blocks or unblocks its
+    # product or partner (sales_queue.services.supply, queue_items_sync_workable).
+    workable = models.BooleanField(default=True, editable=False)
+    # The fair-sharing sort key (sales_queue.fairness): take-next serves the smallest key first,
+    # then the oldest ``available_at``. Per partner the keys follow due order; a partner whose
+    # items join a long line starts at the line's head, not at its end.
+    fair_key = models.BigIntegerField(default=0, editable=False)
 
     objects = PartnerScopedQuerySet["QueueItem"].as_manager()
 
@@ -107,11 +115,19 @@ class QueueItem(UUIDModel):
             ),
         ]
         indexes = [
-            # Take-next: the oldest available queued item. Matches its ORDER BY exactly.
+            # Take-next: the next workable queued item in fair order. Matches the claim's WHERE
+            # and ORDER BY exactly, so the claim is one scan of this index whatever the planner
+            # knows of the table (a million closed items are not in it).
             models.Index(
-                fields=["available_at", "entered_at", "id"],
+                fields=["fair_key", "available_at", "id"],
+                condition=models.Q(state="queued", workable=True),
+                name="queue_take_idx",
+            ),
+            # A partner's last key in line (sales_queue.fairness): the end of its own line.
+            models.Index(
+                fields=["partner", "fair_key"],
                 condition=models.Q(state="queued"),
-                name="queue_ready_idx",
+                name="queue_partner_key_idx",
             ),
             # A manager's own due callbacks come first.
             models.Index(
@@ -263,16 +279,8 @@ class ResponseBreachAlert(models.Model):
         return f"{self.bucket:%Y-%m-%d %H:%M}: {self.waiting}"
 
 
-def feeding_products() -> models.Q:
-    """Items whose product may still be worked: switched on, approved, partner not blocked.
-    The one rule take-next, the head's queue page and the response-time alert share."""
-    return models.Q(
-        product__sales_enabled=True,
-        product__sales_status=SalesStatus.APPROVED,
-        partner__status=Partner.Status.ACTIVE,
-    )
-
-
 def takeable(now: object) -> models.Q:
-    """What take-next may hand out at ``now``: queued, its time come, its product feeding."""
-    return models.Q(state=QueueItem.State.QUEUED, available_at__lte=now) & feeding_products()
+    """What take-next may hand out at ``now``: queued, its time come, its product feeding
+    (``workable``, kept on the item). The one rule take-next, the head's queue page and the
+    response-time alert share."""
+    return models.Q(state=QueueItem.State.QUEUED, available_at__lte=now, workable=True)

@@ -21,7 +21,6 @@ from orders.services import order_create
 from partners.models import Partner, Product, SalesStatus
 from partners.services import (
     partner_create,
-    product_approve,
     product_create,
     questionnaire_save,
     questionnaire_submit,
@@ -29,7 +28,7 @@ from partners.services import (
 )
 from sales_queue.hours import is_working_time, next_working_time
 from sales_queue.services import queue_release, queue_sweep_due_orders, queue_take_next
-from sales_queue.services.supply import sales_settings_update
+from sales_queue.services.supply import product_approve, sales_settings_update
 from salesdesk.timezones import MOSCOW
 
 logger = logging.getLogger(__name__)

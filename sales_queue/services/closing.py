@@ -17,6 +17,7 @@ from crm.services import deal_win_late, deals_close
 from orders import services as order_services
 from orders.models import Order
 from partners.models import Partner, Product, SalesStatus
+from sales_queue.fairness import requeue_fields
 from sales_queue.models import QueueEvent, QueueItem
 from sales_queue.services.common import record_closed
 
@@ -92,6 +93,7 @@ def queue_restore_withdrawn(*, partner: Partner, product: Product | None = None)
         closed_at=None,
         available_at=now,
         updated_at=now,
+        **requeue_fields(),
     )
     if count:
         QueueEvent.objects.bulk_create(

@@ -10,9 +10,10 @@ from crm.services import deal_open
 from sales_queue.models import QueueItem
 
 
-def open_deal(item: QueueItem, manager: User) -> Deal:
+def open_deal(item: QueueItem, manager: User, *, first_take: bool = False) -> Deal:
     """Taking an item opens its deal (or hands the existing one to the new manager). The
-    deal's ad channel is the order's ``source``, "Unpaid order" when the storefront sent none."""
+    deal's ad channel is the order's ``source``, "Unpaid order" when the storefront sent none.
+    ``first_take``: the item was never taken before, so it has no deal to look up."""
     order = item.order
     return deal_open(
         queue_item_id=item.pk,
@@ -24,4 +25,7 @@ def open_deal(item: QueueItem, manager: User) -> Deal:
         source=(order.source if order is not None else "") or _("Unpaid order"),
         lead_created_at=item.entered_at,
         taken_at=item.taken_at,
+        new=first_take,
+        partner=item.partner,
+        product=item.product,
     )

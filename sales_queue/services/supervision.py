@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from crm.models import Deal
 from crm.services import deal_fields_set, deal_reassign, deal_responsible_set
+from sales_queue.fairness import requeue_fields
 from sales_queue.models import QueueEvent, QueueItem
 from sales_queue.selectors import sellers
 from sales_queue.services.common import record_event, require_seller
@@ -35,7 +36,7 @@ def queue_release(*, manager: User, item_id: Any) -> QueueItem:
     item = held_item(manager, item_id)
     now = timezone.now()
     QueueItem.objects.filter(pk=item.pk, state=State.ACTIVE, holder=manager).update(
-        state=State.QUEUED, holder=None, available_at=now, updated_at=now
+        state=State.QUEUED, holder=None, available_at=now, updated_at=now, **requeue_fields()
     )
     record_event(item, QueueEvent.Kind.RELEASED, manager=manager, actor=manager)
     item.refresh_from_db()
@@ -57,7 +58,7 @@ def queue_head_release(*, head: User, item_id: Any) -> QueueItem:
     previous = item.holder
     now = timezone.now()
     QueueItem.objects.filter(pk=item.pk, state=item.state).update(
-        state=State.QUEUED, holder=None, available_at=now, updated_at=now
+        state=State.QUEUED, holder=None, available_at=now, updated_at=now, **requeue_fields()
     )
     record_event(item, QueueEvent.Kind.RELEASED, manager=previous, actor=head, note="by head")
     item.refresh_from_db()
@@ -176,7 +177,13 @@ def queue_auto_release(*, now: dt.datetime | None = None, batch_size: int = 500)
                 break
             moved = QueueItem.objects.filter(
                 pk__in=[pk for pk, _h in stale], state=State.ACTIVE
-            ).update(state=State.QUEUED, holder=None, available_at=now, updated_at=now)
+            ).update(
+                state=State.QUEUED,
+                holder=None,
+                available_at=now,
+                updated_at=now,
+                **requeue_fields(),
+            )
             QueueEvent.objects.bulk_create(
                 QueueEvent(
                     item_id=pk,

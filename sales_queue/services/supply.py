@@ -11,13 +11,26 @@ from django.db import transaction
 
 from partners import services as partner_services
 from partners.models import Partner, Product
+from sales_queue.fairness import workable_now
+from sales_queue.models import QueueItem
 from sales_queue.services.closing import queue_restore_withdrawn, queue_withdraw_waiting
+
+
+def queue_items_sync_workable(*, partner: Partner, product: Product | None = None) -> int:
+    """Rewrite ``workable`` on the open items of a partner (or one of its products) from what
+    its product and partner are now. Called in the transaction that changed them, after the
+    change: take-next reads the column instead of joining products and partners."""
+    items = QueueItem.objects.filter(partner=partner, state__in=QueueItem.OPEN_STATES)
+    if product is not None:
+        items = items.filter(product=product)
+    return items.update(workable=workable_now())
 
 
 @transaction.atomic
 def partner_block(*, partner: Partner, actor: Any, comment: str = "") -> Partner:
     """Security block of a whole partner: its queued items leave the queue, none enter."""
     blocked = partner_services.partner_block(partner=partner, actor=actor, comment=comment)
+    queue_items_sync_workable(partner=blocked)
     queue_withdraw_waiting(partner=blocked, reason="partner_blocked")
     return blocked
 
@@ -26,14 +39,39 @@ def partner_block(*, partner: Partner, actor: Any, comment: str = "") -> Partner
 def partner_unblock(*, partner: Partner, actor: Any, comment: str = "") -> Partner:
     """Lift a partner's block: the orders its block withdrew return to the queue."""
     active = partner_services.partner_unblock(partner=partner, actor=actor, comment=comment)
+    queue_items_sync_workable(partner=active)
     queue_restore_withdrawn(partner=active)
     return active
+
+
+@transaction.atomic
+def product_approve(
+    *, product: Product, actor: Any, comment: str = "", call_notes: str = ""
+) -> Product:
+    """The head's approval: from now on the product feeds the queue (its open items, if any
+    came back from an earlier approval, become takeable)."""
+    approved = partner_services.product_approve(
+        product=product, actor=actor, comment=comment, call_notes=call_notes
+    )
+    queue_items_sync_workable(partner=approved.partner, product=approved)
+    return approved
+
+
+@transaction.atomic
+def product_refuse(*, product: Product, actor: Any, reason: str, comment: str = "") -> Product:
+    """The head's refusal: the product does not feed the queue."""
+    refused = partner_services.product_refuse(
+        product=product, actor=actor, reason=reason, comment=comment
+    )
+    queue_items_sync_workable(partner=refused.partner, product=refused)
+    return refused
 
 
 @transaction.atomic
 def product_block(*, product: Product, actor: Any, comment: str = "") -> Product:
     """Security block: waiting items leave the queue, held ones are finished, none enter."""
     blocked = partner_services.product_block(product=product, actor=actor, comment=comment)
+    queue_items_sync_workable(partner=blocked.partner, product=blocked)
     queue_withdraw_waiting(partner=blocked.partner, product=blocked, reason="product_blocked")
     return blocked
 
@@ -43,6 +81,7 @@ def product_unblock(*, product: Product, actor: Any, comment: str = "") -> Produ
     """Lift a product's block: the orders the block withdrew return to the queue if it is
     approved and switched on."""
     unblocked = partner_services.product_unblock(product=product, actor=actor, comment=comment)
+    queue_items_sync_workable(partner=unblocked.partner, product=unblocked)
     queue_restore_withdrawn(partner=unblocked.partner, product=unblocked)
     return unblocked
 
@@ -76,6 +115,7 @@ def sales_settings_update(
         priority_channel=priority_channel,
     )
     if updated.sales_enabled != was_enabled:
+        queue_items_sync_workable(partner=updated.partner, product=updated)
         if updated.sales_enabled:
             queue_restore_withdrawn(partner=updated.partner, product=updated)
         else:

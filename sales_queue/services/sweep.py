@@ -18,6 +18,8 @@ from sales_queue.models import QueueItem
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH_SIZE = 5000
+# pg_advisory_xact_lock(int, int) keys serialising the batches that give fair keys.
+ENQUEUE_LOCK = (0x7A4E, 0)
 
 
 def sweep_sql(vendor: str) -> tuple[str, str]:
@@ -49,9 +51,10 @@ def sweep_sql(vendor: str) -> tuple[str, str]:
         new_id = "lower(hex(randomblob(16)))"
         after_id = "%(after_id)s"
         lock = ""
+    greatest = "greatest" if vendor == "postgresql" else "max"
+    materialized = "MATERIALIZED" if vendor == "postgresql" else ""
     select = f"""
-        SELECT {new_id}, %(source)s, o.partner_id, o.product_id, o.id, %(state)s,
-               %(now)s, o.due_at, 0, '', '', %(now)s
+        SELECT o.partner_id, o.product_id, o.id, o.due_at
           FROM {order.db_table} o
           JOIN {product.db_table} p ON p.id = o.product_id
           JOIN {partner.db_table} pa ON pa.id = o.partner_id
@@ -73,14 +76,37 @@ def sweep_sql(vendor: str) -> tuple[str, str]:
          LIMIT %(batch)s
          {lock}
     """  # noqa: S608 - identifiers from model metadata, values are parameters
+    # Fair sharing (sales_queue.fairness): a partner's items of this batch get consecutive keys
+    # in due order, starting at max(V, its last key in line + 1), V the head of the line.
     insert = f"""
+        WITH due AS {materialized} ({select}),
+             head AS {materialized} (
+                 SELECT coalesce(min(h.fair_key), 0) AS v FROM {item.db_table} h
+                  WHERE h.state = %(state)s AND h.workable
+             ),
+             -- Each partner's last key in line: one probe of queue_partner_key_idx per
+             -- partner of the batch (materialised: inlined, PostgreSQL probes per order).
+             line_end AS {materialized} (
+                 SELECT batch.partner_id,
+                        (SELECT max(l.fair_key) FROM {item.db_table} l
+                          WHERE l.partner_id = batch.partner_id AND l.state = %(state)s) AS k
+                   FROM (SELECT DISTINCT partner_id FROM due) AS batch
+             )
         INSERT INTO {item.db_table}
             (id, source, partner_id, product_id, order_id, state,
-             entered_at, available_at, attempts, outcome, outcome_reason, updated_at)
-        {select}
+             entered_at, available_at, attempts, outcome, outcome_reason, updated_at,
+             workable, fair_key)
+        SELECT {new_id}, %(source)s, due.partner_id, due.product_id, due.id, %(state)s,
+               %(now)s, due.due_at, 0, '', '', %(now)s, %(true)s,
+               {greatest}(head.v, coalesce(line_end.k + 1, head.v)) - 1
+               + row_number() OVER (PARTITION BY due.partner_id ORDER BY due.due_at, due.id)
+          FROM due
+          CROSS JOIN head
+          JOIN line_end ON line_end.partner_id = due.partner_id
+         WHERE true
         ON CONFLICT (order_id) DO NOTHING
         RETURNING available_at, order_id
-    """
+    """  # noqa: S608 - identifiers from model metadata, values are parameters
     return select, insert
 
 
@@ -95,6 +121,7 @@ def sweep_params(*, now: dt.datetime, batch_size: int) -> dict[str, Any]:
         "approved": SalesStatus.APPROVED,
         "active": Partner.Status.ACTIVE,
         "batch": batch_size,
+        "true": True,
         # The keyset: the first batch starts before the oldest order that may be queued.
         "after_due": connection.ops.adapt_datetimefield_value(oldest - dt.timedelta(seconds=1)),
         "after_id": _uuid_param(uuid.UUID(int=0)),
@@ -142,6 +169,10 @@ def queue_sweep_due_orders(
     analyzed = False
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Batches of two sweeps at once give keys one after the other, each seeing
+                # the other's line (SQLite has one writer at a time anyway).
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", ENQUEUE_LOCK)
             cursor.execute(insert, params)
             queued = cursor.fetchall()
         inserted = len(queued)

@@ -1,31 +1,38 @@
-"""Take next: a manager gets their own due callback or the oldest available item.
+"""Take next: a manager gets their own due callback or the next item of the fair line
+(sales_queue.fairness: per partner oldest due first, a burst of one partner not starving the
+others).
 
 Invariants, enforced by the database and re-checked here:
 - an item is active for at most one manager (one ``holder`` column);
 - a manager holds at most one active item (partial unique index
-  ``queue_one_active_item_per_manager``) — two concurrent takes by one manager make the second
-  fail on the index, which we turn into ``already_holding``;
-- two takes by one manager run one after the other (a lock on the manager's row), so the
-  second of a double click answers ``already_holding``, never "queue empty";
-- a take claims a row with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL and then a
-  compare-and-swap ``UPDATE … WHERE state = <seen>``, which is also what keeps SQLite (no row
-  locks, one writer at a time) correct.
+  ``queue_one_active_item_per_manager``) — a take by a manager who already holds one fails on
+  the index, which we turn into ``already_holding``;
+- two takes by one manager run one after the other (a transaction-scoped advisory lock on the
+  manager), so the second of a double click answers ``already_holding``, never "queue empty";
+- on PostgreSQL a take is one claim statement, ``UPDATE … FROM (SELECT … FOR UPDATE SKIP
+  LOCKED LIMIT 1) RETURNING``, on one table and one partial index: whether an item may be
+  worked is its own ``workable`` column, not a join to products and partners; on SQLite (no
+  row locks, one writer at a time) a compare-and-swap ``UPDATE … WHERE state = <seen>``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from orders.models import Order
+from partners.models import Partner, Product
 from sales_queue.hours import is_working_time, next_working_time
-from sales_queue.models import QueueEvent, QueueItem, feeding_products
+from sales_queue.models import QueueEvent, QueueItem, takeable
 from sales_queue.services.common import record_event, require_seller
 from sales_queue.services.deals import open_deal
 from salesdesk.errors import ConflictError, NotFoundError
@@ -66,6 +73,11 @@ def _already_holding(held_id: Any) -> ConflictError:
     )
 
 
+def _lock_key(manager: User) -> int:
+    # 31 bits of the id: two managers sharing them would only wait for each other's takes.
+    return uuid.UUID(str(manager.pk)).int % 2**31
+
+
 def _serialize_takes_of(manager: User) -> None:
     """Take a lock on the manager for the rest of the transaction: two takes by one manager
     (a double click, two tabs) run one after the other, so the second sees the first's item
@@ -76,10 +88,10 @@ def _serialize_takes_of(manager: User) -> None:
     anyway."""
     if connection.vendor != "postgresql":
         return
-    # 31 bits of the id: two managers sharing them would only wait for each other's takes.
-    key = uuid.UUID(str(manager.pk)).int % 2**31
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_TAKE_LOCK_SPACE, key])
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_TAKE_LOCK_SPACE, _lock_key(manager)]
+        )
 
 
 def _is_second_active_item(exc: IntegrityError) -> bool:
@@ -107,53 +119,176 @@ def _claim_candidate(manager: User, now: dt.datetime) -> QueueItem | None:
 
 
 def ready_items(now: dt.datetime) -> Any:
-    """The queue in take order, locked rows skipped: the oldest available item first, along
-    ``queue_ready_idx`` (its columns are this ORDER BY). Call inside a transaction."""
+    """The queue in take order, locked rows skipped: the smallest fair key first
+    (sales_queue.fairness), then the oldest available, along ``queue_take_idx`` (its columns
+    and predicate are this query's). Call inside a transaction."""
     return (
         QueueItem.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(feeding_products(), state=State.QUEUED, available_at__lte=now)
-        .order_by("available_at", "entered_at", "id")
+        .filter(takeable(now))
+        .order_by("fair_key", "available_at", "id")
     )
 
 
+@functools.cache
+def claim_sql() -> tuple[str, list[tuple[type[Model], int]]]:
+    """The take on PostgreSQL as one statement: pick (the manager's own due callback, else the
+    head of the fair line — one index scan each, no join, ``SKIP LOCKED``), claim it, log the
+    ``taken`` event, and read the item with its order, product and partner for the answer.
+
+    ``UNION ALL … LIMIT 1`` runs its branches in order and stops at the first row, so the
+    queue is not even read (nor a row of it locked) when a callback is due. Returns the SQL
+    and, per model, how many columns of the row are its fields."""
+    item, event = QueueItem._meta, QueueEvent._meta
+    models: list[type[Model]] = [QueueItem, Order, Product, Partner]
+    columns = []
+    layout = []
+    for alias, model in zip(("c", "o", "p", "pa"), models, strict=True):
+        fields = model._meta.concrete_fields
+        columns += [f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields]
+        layout.append((model, len(fields)))
+    sql = f"""
+        WITH pick AS MATERIALIZED (
+            SELECT id, taken_at FROM (
+                SELECT id, taken_at FROM {item.db_table}
+                 WHERE holder_id = %(manager)s AND state = %(scheduled)s
+                   AND available_at <= %(now)s
+                 ORDER BY available_at, id
+                 LIMIT 1 FOR UPDATE SKIP LOCKED
+            ) AS own_callback
+            UNION ALL
+            SELECT id, taken_at FROM (
+                SELECT id, taken_at FROM {item.db_table}
+                 WHERE state = %(queued)s AND workable AND available_at <= %(now)s
+                 ORDER BY fair_key, available_at, id
+                 LIMIT 1 FOR UPDATE SKIP LOCKED
+            ) AS head_of_line
+            LIMIT 1
+        ),
+        claimed AS (
+            UPDATE {item.db_table} AS i
+               SET state = %(active)s, holder_id = %(manager)s, taken_at = %(now)s,
+                   updated_at = %(now)s
+              FROM pick
+             WHERE i.id = pick.id
+            RETURNING i.*, pick.taken_at AS was_taken_at
+        ),
+        logged AS (
+            INSERT INTO {event.db_table} (item_id, kind, manager_id, actor_id, note, created_at)
+            SELECT id, %(taken)s, %(manager)s, %(manager)s, '', %(logged_at)s FROM claimed
+        )
+        SELECT c.was_taken_at, {", ".join(columns)}
+          FROM claimed c
+          LEFT JOIN {Order._meta.db_table} o ON o.id = c.order_id
+          JOIN {Product._meta.db_table} p ON p.id = c.product_id
+          JOIN {Partner._meta.db_table} pa ON pa.id = c.partner_id
+    """  # noqa: S608 - identifiers from model metadata, values are parameters
+    return sql, layout
+
+
+def claim_params(manager: User, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "manager": manager.pk,
+        "now": now,
+        "logged_at": timezone.now(),
+        "scheduled": State.SCHEDULED,
+        "queued": State.QUEUED,
+        "active": State.ACTIVE,
+        "taken": QueueEvent.Kind.TAKEN,
+    }
+
+
+def _instances(row: tuple[Any, ...], layout: list[tuple[type[Model], int]]) -> list[Any]:
+    """Model instances from one row of ``claim_sql`` (as ``from_db`` builds them for a query);
+    ``None`` for a missing order (a lead's item)."""
+    db = connection.alias
+    built: list[Any] = []
+    at = 0
+    for model, width in layout:
+        values = row[at : at + width]
+        at += width
+        if model is Order and values[0] is None:
+            built.append(None)
+            continue
+        fields = model._meta.concrete_fields
+        converted = []
+        for field, value in zip(fields, values, strict=True):
+            for convert in cast(Any, field).get_db_converters(connection):
+                value = convert(value, field, connection)
+            converted.append(value)
+        built.append(model.from_db(db, [f.attname for f in fields], converted))
+    return built
+
+
+def _take_postgresql(manager: User, now: dt.datetime) -> QueueItem | None:
+    """The take in few round trips: the manager's lock with the claim (``claim_sql``), the
+    deal's reads (its stage, its touch script) and its writes (one statement). A manager
+    already holding an item makes the claim fail on the partial unique index
+    (``already_holding``, the caller's); an empty claim checks for that too, so a double
+    click never answers "queue empty"."""
+    sql, layout = claim_sql()
+    params = claim_params(manager, now)
+    params["lock_space"], params["lock_key"] = _TAKE_LOCK_SPACE, _lock_key(manager)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # The manager's lock and the claim in one round trip: two statements, each with
+            # its own snapshot, so the claim sees what a twin take committed while this one
+            # waited for the lock.
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%(lock_space)s, %(lock_key)s); " + sql, params
+            )
+            row = cursor.fetchone()
+        if row is None:
+            _refuse_if_holding(manager)
+            return None
+        item, order, product, partner = _instances(row[1:], layout)
+        item.order, item.product, item.partner = order, product, partner
+        product.partner = partner
+        open_deal(item, manager, first_take=row[0] is None)
+        return cast(QueueItem, item)
+
+
 def queue_take_next(*, manager: User, now: dt.datetime | None = None) -> QueueItem | None:
-    """Give the manager their next item: their own due callbacks first, then the oldest
-    available one. Returns ``None`` when there is nothing to take.
+    """Give the manager their next item: their own due callbacks first, then the next one in
+    the fair line (sales_queue.fairness). Returns ``None`` when there is nothing to take.
 
     Raises ``outside_working_hours`` and ``already_holding`` (both 409).
     """
     require_seller(manager)
     now = now or timezone.now()
     _require_working_time(now)
+    try:
+        if connection.vendor == "postgresql":
+            return _take_postgresql(manager, now)
+        return _take_portable(manager, now)
+    except IntegrityError as exc:
+        # The manager holds an item already (a second tab; the head's reassign): the partial
+        # unique index said no and the whole take rolled back. No savepoint around the claim:
+        # it would cost two round trips on every take for this rare case.
+        if not _is_second_active_item(exc):
+            raise
+        raise _already_holding(_held_item_id(manager)) from None
+
+
+def _take_portable(manager: User, now: dt.datetime) -> QueueItem | None:
+    """The take with the ORM (SQLite): no row locks there, one writer at a time; the
+    compare-and-swap ``UPDATE`` decides who got an item."""
     for _attempt in range(_TAKE_RETRIES):
-        try:
-            with transaction.atomic():
-                _serialize_takes_of(manager)
-                # Only the id: building the full current item (four joins) costs more than
-                # the rest of the take together.
-                _refuse_if_holding(manager)
-                candidate = _claim_candidate(manager, now)
-                if candidate is None:
-                    return None
-                claimed = QueueItem.objects.filter(
-                    pk=candidate.pk, state=candidate.state, holder=candidate.holder_id
-                ).update(state=State.ACTIVE, holder=manager, taken_at=now, updated_at=now)
-                if claimed != 1:
-                    continue  # another manager got it first (SQLite path): try the next one
-                item = QueueItem.objects.select_related("order", "product", "partner").get(
-                    pk=candidate.pk
-                )
-                record_event(item, QueueEvent.Kind.TAKEN, manager=manager, actor=manager)
-                open_deal(item, manager)
-                return item
-        except IntegrityError as exc:
-            # The manager was given an item meanwhile by another path (the head's reassign;
-            # two takes of one manager wait for each other): the unique index said no and the
-            # whole take rolled back. No savepoint around the claim: it would cost two round
-            # trips on every take for this rare case.
-            if not _is_second_active_item(exc):
-                raise
-            raise _already_holding(_held_item_id(manager)) from None
+        with transaction.atomic():
+            _refuse_if_holding(manager)
+            candidate = _claim_candidate(manager, now)
+            if candidate is None:
+                return None
+            claimed = QueueItem.objects.filter(
+                pk=candidate.pk, state=candidate.state, holder=candidate.holder_id
+            ).update(state=State.ACTIVE, holder=manager, taken_at=now, updated_at=now)
+            if claimed != 1:
+                continue  # another manager got it first: try the next one
+            item = QueueItem.objects.select_related("order", "product", "partner").get(
+                pk=candidate.pk
+            )
+            record_event(item, QueueEvent.Kind.TAKEN, manager=manager, actor=manager)
+            open_deal(item, manager, first_take=candidate.taken_at is None)
+            return item
     return None
 
 

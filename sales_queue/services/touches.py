@@ -16,6 +16,7 @@ from accounts.models import Role, User
 from crm.models import Deal
 from crm.services import deal_touch_recorded, deals_close
 from partners.models import ALL_CHANNELS, Channel
+from sales_queue.fairness import requeue_fields
 from sales_queue.hours import next_working_time
 from sales_queue.models import LostReason, Outcome, QueueEvent, QueueItem, Touch
 from sales_queue.selectors import exhausted_channel, suggested_channel
@@ -244,6 +245,9 @@ def queue_touch(
         _close(item, outcome=QueueItem.Outcome.LOST, reason=reason, now=now)
         fields += _CLOSED_FIELDS
     item.save(update_fields=fields)
+    if item.state == State.QUEUED:
+        # Back in line: the end of its partner's line (sales_queue.fairness).
+        QueueItem.objects.filter(pk=item.pk).update(**requeue_fields())
     return touch
 
 

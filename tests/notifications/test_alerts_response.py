@@ -18,6 +18,7 @@ from partners.models import Partner, Product
 from sales_queue.alerts import bucket_of, response_breaches_send, waiting_too_long
 from sales_queue.hours import waited_longer_since
 from sales_queue.models import QueueItem, ResponseBreachAlert
+from sales_queue.services.supply import queue_items_sync_workable
 from salesdesk.config import parse_working_hours
 from tests.accounts.factories import UserFactory
 from tests.concurrency import run_concurrently, unwrap
@@ -68,6 +69,9 @@ def test_orders_nobody_may_take_do_not_count(settings: Any) -> None:
     Product.objects.filter(pk=off.product_id).update(sales_enabled=False)
     blocked = queued_item(available_at=THURSDAY_EVENING - 60 * MINUTE)
     Partner.objects.filter(pk=blocked.partner_id).update(status=Partner.Status.BLOCKED)
+    # What the services switching off and blocking do in their transaction (supply.py).
+    queue_items_sync_workable(partner=off.partner, product=off.product)
+    queue_items_sync_workable(partner=blocked.partner)
 
     assert waiting_too_long(now=NOON) == (2, THURSDAY_EVENING)
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from partners.models import Questionnaire
 from sales_queue.models import QueueItem, Touch
 from sales_queue.services import queue_take_next
+from sales_queue.services.supply import queue_items_sync_workable
 from tests.accounts.factories import UserFactory
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import NOON, manager, queued_item
@@ -558,6 +559,7 @@ def test_the_headline_and_the_partner_rows_count_the_same_waiting_orders(
     queued_item(product=paused)
     paused.sales_enabled = False
     paused.save(update_fields=["sales_enabled"])
+    queue_items_sync_workable(partner=paused.partner, product=paused)  # as supply.py does
 
     # when
     html = head_client.get("/head/queue/numbers/", headers=HTMX).content.decode()

@@ -9,6 +9,7 @@ from crm.models import Deal
 from sales_queue.models import QueueEvent, QueueItem
 from sales_queue.selectors import queue_current
 from sales_queue.services import queue_take_next
+from sales_queue.services.supply import queue_items_sync_workable
 from salesdesk.errors import ApplicationError, ConflictError
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import MSK, NOON, manager, queued_item
@@ -155,6 +156,8 @@ def test_items_of_products_that_no_longer_feed_the_queue_are_skipped(change) -> 
     product = ProductFactory.create(on_sale=True)
     queued_item(product=product)
     type(product).objects.filter(pk=product.pk).update(**change)
+    # What every service changing a product does in its transaction (supply.py).
+    queue_items_sync_workable(partner=product.partner, product=product)
 
     assert queue_take_next(manager=manager(), now=NOON) is None
 
@@ -163,6 +166,7 @@ def test_items_of_a_blocked_partner_are_skipped() -> None:
     item = queued_item()
     item.partner.status = "blocked"
     item.partner.save()
+    queue_items_sync_workable(partner=item.partner)
 
     assert queue_take_next(manager=manager(), now=NOON) is None
 

@@ -306,7 +306,7 @@ class ProductApproveApi(_HeadProductApi):
     def post(self, request: Request, pk: uuid.UUID) -> Response:
         product = self.product(pk)
         data = _validated(ApproveInputSerializer, request)
-        services.product_approve(
+        supply.product_approve(
             product=product,
             actor=request.user,
             comment=data["comment"],
@@ -325,7 +325,7 @@ class ProductRefuseApi(_HeadProductApi):
     def post(self, request: Request, pk: uuid.UUID) -> Response:
         product = self.product(pk)
         data = _validated(RefuseInputSerializer, request)
-        services.product_refuse(
+        supply.product_refuse(
             product=product, actor=request.user, reason=data["reason"], comment=data["comment"]
         )
         return self.done(pk)

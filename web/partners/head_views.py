@@ -23,15 +23,15 @@ from partners.models import WORKFLOW_STATUSES, Channel, Questionnaire, SalesStat
 from partners.services import (
     call_mark_held,
     held_call_for,
-    product_approve,
-    product_refuse,
     slot_cancel,
     slot_publish,
 )
 from sales_queue.services.supply import (
     partner_block,
     partner_unblock,
+    product_approve,
     product_block,
+    product_refuse,
     product_unblock,
 )
 from salesdesk.errors import ApplicationError
