@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.scratch import SCRATCH_DB, run_in_scratch_database
+from bench.take_next import RAW_CLAIM_SQL
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -457,9 +458,9 @@ def _bench(args: argparse.Namespace, config: dict[str, Any]) -> int:
             """
             INSERT INTO queue_queueitem
                 (id, source, partner_id, product_id, order_id, state, entered_at,
-                 available_at, attempts, outcome, outcome_reason, updated_at)
+                 available_at, attempts, outcome, outcome_reason, updated_at, workable, fair_key)
             SELECT gen_random_uuid(), 'order', partner_id, product_id, id, 'queued', due_at,
-                   due_at, 0, '', '', %(now)s
+                   due_at, 0, '', '', %(now)s, true, row_number() OVER (ORDER BY due_at, id)
               FROM orders_order WHERE external_id LIKE 'take-%%'
             """,
             {"now": now},
@@ -705,16 +706,6 @@ def _raw_claims(
 ) -> None:
     """The raw claim loop of ``bench take-next``: per manager one psycopg2 connection, the
     bare claim and close, until the queue is empty or ``duration`` has passed."""
-    claim_sql = """
-        SELECT q.id FROM queue_queueitem q
-          JOIN partners_product p ON p.id = q.product_id
-          JOIN partners_partner pa ON pa.id = q.partner_id
-         WHERE q.state = 'queued' AND q.available_at <= %s
-           AND p.sales_enabled AND p.sales_status = 'approved' AND pa.status = 'active'
-         ORDER BY q.available_at, q.entered_at, q.id
-         LIMIT 1
-           FOR UPDATE OF q SKIP LOCKED
-    """
     close_sql = (
         "UPDATE queue_queueitem SET state = 'done', outcome = 'lost',"
         " outcome_reason = 'not_interested', closed_at = %s, updated_at = %s"
@@ -740,21 +731,12 @@ def _raw_claims(
                 while time.monotonic() < clock[1]:
                     now = dt.datetime.now(dt.UTC)
                     t0 = time.perf_counter()
-                    cursor.execute(claim_sql, [now])
+                    cursor.execute(RAW_CLAIM_SQL, [manager.pk, now, now, now])
                     row = cursor.fetchone()
-                    if row is None:
-                        conn.commit()
-                        return
-                    cursor.execute(
-                        "UPDATE queue_queueitem SET state = 'active', holder_id = %s,"
-                        " taken_at = %s, updated_at = %s WHERE id = %s AND state = 'queued'",
-                        [manager.pk, now, now, row[0]],
-                    )
-                    claimed = cursor.rowcount
                     conn.commit()
+                    if row is None:
+                        return
                     latency = (time.perf_counter() - t0) * 1000
-                    if claimed != 1:
-                        continue
                     with lock:
                         claims.append(str(row[0]))
                         latencies.append(latency)

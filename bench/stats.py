@@ -91,7 +91,7 @@ FROM generate_series(1, %(orders)s) AS g,
 ITEMS_SQL = """
 INSERT INTO queue_queueitem (id, source, state, entered_at, available_at, taken_at,
     last_touch_at, attempts, outcome, outcome_reason, closed_at, updated_at, holder_id,
-    order_id, partner_id, product_id)
+    order_id, partner_id, product_id, workable, fair_key)
 SELECT md5('i' || g)::uuid, 'order',
     CASE WHEN g %% 10 = 9 THEN 'scheduled' ELSE 'done' END,
     o.due_at, o.due_at, o.due_at + interval '1 minute' * (1 + g %% 180),
@@ -103,7 +103,7 @@ SELECT md5('i' || g)::uuid, 'order',
          WHEN g %% 10 = 7 THEN o.due_at + interval '1 day' END,
     o.due_at + interval '1 day',
     (%(managers)s::uuid[])[1 + (g / 10) %% %(n_managers)s],
-    o.id, o.partner_id, o.product_id
+    o.id, o.partner_id, o.product_id, true, g
 FROM generate_series(1, %(orders)s) AS g
 JOIN orders_order o ON o.id = md5('o' || g)::uuid
 WHERE g %% 2 = 1

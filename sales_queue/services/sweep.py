@@ -78,7 +78,9 @@ def sweep_sql(vendor: str) -> tuple[str, str]:
     """  # noqa: S608 - identifiers from model metadata, values are parameters
     # Fair sharing (sales_queue.fairness): a partner's items of this batch get consecutive keys
     # in due order, starting at max(V, its last key in line + 1), V the head of the line.
-    insert = f"""
+    # The leading comment names the statement in pg_stat_activity, whose text is cut at 1 KB:
+    # the INSERT itself comes after the long CTEs.
+    insert = f"""/* salesdesk: queue sweep batch */
         WITH due AS {materialized} ({select}),
              head AS {materialized} (
                  SELECT coalesce(min(h.fair_key), 0) AS v FROM {item.db_table} h

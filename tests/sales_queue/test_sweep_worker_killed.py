@@ -80,13 +80,14 @@ def _queued() -> int:
 
 
 def _sweep_running() -> bool:
-    """A sweep's ``INSERT … SELECT`` is running in another session right now."""
+    """A sweep's ``INSERT … SELECT`` is running in another session right now (named by its
+    leading comment: pg_stat_activity cuts a statement's text at 1 KB)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT count(*) FROM pg_stat_activity
              WHERE datname = current_database() AND pid <> pg_backend_pid()
-               AND state = 'active' AND query LIKE '%%INSERT INTO%%queue_queueitem%%'
+               AND state = 'active' AND query LIKE '%%salesdesk: queue sweep batch%%'
             """
         )
         return bool(cursor.fetchone()[0])
