@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db.models import F, Field, Max, Model
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -162,6 +162,18 @@ def _first_step_text() -> str:
         return gettext("Contact the buyer")
 
 
+@functools.cache
+def _insert_sql(model: type[Model], with_pk: bool) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    """The ``INSERT`` of one ``model`` row (its key left out when the database assigns it) and
+    its fields in the order of the values."""
+    fields = tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    return sql, fields
+
+
 def _insert_together(*rows: Any) -> None:
     """Insert new rows of several tables in one statement on PostgreSQL (a writable CTE per
     row, foreign keys checked at commit as always); one ``INSERT`` each elsewhere. A row's
@@ -170,26 +182,21 @@ def _insert_together(*rows: Any) -> None:
         for row in rows:
             row.save(force_insert=True)
         return
+    db = connections[DEFAULT_DB_ALIAS]  # once: each attribute of the proxy is a lookup
     statements: list[str] = []
     params: list[Any] = []
     for row in rows:
-        fields = [
-            f
-            for f in row._meta.concrete_fields
-            if not (f.primary_key and getattr(row, f.attname) is None)
-        ]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        marks = ", ".join(["%s"] * len(fields))
-        table = connection.ops.quote_name(row._meta.db_table)
-        statements.append(f"INSERT INTO {table} ({columns}) VALUES ({marks})")  # noqa: S608
-        params += [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+        model: type[Model] = type(row)
+        sql, fields = _insert_sql(model, row.pk is not None)
+        statements.append(sql)
+        params += [f.get_db_prep_save(f.pre_save(row, True), db) for f in fields]
     *first, last = statements
     ctes = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(first))
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(f"WITH {ctes} {last}" if first else last, params)
     for row in rows:
         row._state.adding = False
-        row._state.db = connection.alias
+        row._state.db = db.alias
 
 
 @functools.cache
