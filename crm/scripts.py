@@ -54,7 +54,9 @@ def _label(name: str) -> str:
     return capfirst(str(field.verbose_name))
 
 
-def _outbound_default(partner: Partner | None, product: Product | None) -> list[ScriptStep]:
+def _outbound_default(
+    partner: Partner | None, product: Product | None, sections: dict[str, str] | None
+) -> list[ScriptStep]:
     company = partner.name if partner is not None else ""
     if product is not None:
         reason = gettext(
@@ -68,12 +70,13 @@ def _outbound_default(partner: Partner | None, product: Product | None) -> list[
             "not complete the payment. Is it convenient to talk for a couple of minutes?"
         ) % {"company": company}
     steps = [ScriptStep(gettext("Greeting and the reason for the call"), reason)]
-    questionnaire = (
-        Questionnaire.objects.filter(product_id=product.pk).first() if product is not None else None
-    )
-    if questionnaire is not None:
+    if sections is None and product is not None:
+        questionnaire = Questionnaire.objects.filter(product_id=product.pk).first()
+        if questionnaire is not None:
+            sections = {name: getattr(questionnaire, name) for name in OUTBOUND_SECTIONS}
+    if sections and product is not None:
         for name in OUTBOUND_SECTIONS:
-            answer = (getattr(questionnaire, name) or "").strip()
+            answer = (sections.get(name) or "").strip()
             if answer:
                 steps.append(ScriptStep(_label(name), answer))
     steps.append(
@@ -128,9 +131,15 @@ def _inbound_default() -> list[ScriptStep]:
 
 
 def touch_script_default(
-    *, kind: str, partner: Partner | None = None, product: Product | None = None
+    *,
+    kind: str,
+    partner: Partner | None = None,
+    product: Product | None = None,
+    sections: dict[str, str] | None = None,
 ) -> Script:
-    """The built-in script of ``kind`` for the partner (and product), in the site's language."""
+    """The built-in script of ``kind`` for the partner (and product), in the site's language.
+    ``sections``: the product's questionnaire answers (``OUTBOUND_SECTIONS``) when the caller
+    read them already (``{}`` for a product without a questionnaire); else they are read here."""
     with translation.override(settings.LANGUAGE_CODE):
         if kind == TouchScript.Kind.INBOUND_CALL:
             company = partner.name if partner is not None else ""
@@ -140,7 +149,7 @@ def touch_script_default(
             ]
             name = gettext("Inbound call (default)")
         else:
-            steps = _outbound_default(partner, product)
+            steps = _outbound_default(partner, product, sections)
             name = gettext("Unpaid order (default)")
     return Script(kind=kind, name=name, steps=steps)
 

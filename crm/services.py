@@ -4,15 +4,16 @@ queue, billing) change a contact or a deal only through these functions."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db.models import F, Field, Max, Model
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -37,10 +38,18 @@ from crm.models import (
     TouchScriptStep,
 )
 from crm.normalizers import ContactError, normalize_email, normalize_phone
-from crm.scripts import kind_for, touch_script_default, touch_script_for
+from crm.scripts import (
+    OUTBOUND_SECTIONS,
+    Script,
+    ScriptStep,
+    kind_for,
+    touch_script_default,
+    touch_script_for,
+)
 from notifications.models import Notification
 from notifications.services import notify_user
-from partners.models import Channel, Partner, Product
+from partners.models import Channel, Partner, Product, Questionnaire
+from salesdesk import lean
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
 from salesdesk.inserts import insert_unless_conflict
 from salesdesk.money import format_money
@@ -153,6 +162,18 @@ def _first_step_text() -> str:
         return gettext("Contact the buyer")
 
 
+@functools.cache
+def _insert_sql(model: type[Model], with_pk: bool) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    """The ``INSERT`` of one ``model`` row (its key left out when the database assigns it) and
+    its fields in the order of the values."""
+    fields = tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    return sql, fields
+
+
 def _insert_together(*rows: Any) -> None:
     """Insert new rows of several tables in one statement on PostgreSQL (a writable CTE per
     row, foreign keys checked at commit as always); one ``INSERT`` each elsewhere. A row's
@@ -161,26 +182,97 @@ def _insert_together(*rows: Any) -> None:
         for row in rows:
             row.save(force_insert=True)
         return
+    db = connections[DEFAULT_DB_ALIAS]  # once: each attribute of the proxy is a lookup
     statements: list[str] = []
     params: list[Any] = []
     for row in rows:
-        fields = [
-            f
-            for f in row._meta.concrete_fields
-            if not (f.primary_key and getattr(row, f.attname) is None)
-        ]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        marks = ", ".join(["%s"] * len(fields))
-        table = connection.ops.quote_name(row._meta.db_table)
-        statements.append(f"INSERT INTO {table} ({columns}) VALUES ({marks})")  # noqa: S608
-        params += [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+        model: type[Model] = type(row)
+        sql, fields = _insert_sql(model, row.pk is not None)
+        statements.append(sql)
+        params += [f.get_db_prep_save(f.pre_save(row, True), db) for f in fields]
     *first, last = statements
     ctes = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(first))
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(f"WITH {ctes} {last}" if first else last, params)
     for row in rows:
         row._state.adding = False
-        row._state.db = connection.alias
+        row._state.db = db.alias
+
+
+@functools.cache
+def _opening_sql() -> str:
+    """What a new deal needs besides the item, in one statement (PostgreSQL): the partner's
+    first open stage (every column), the touch script of the kind — the product's, else the
+    partner's default — with its step titles in order, and the product's questionnaire
+    answers the built-in outbound script uses (``found`` false: no questionnaire). Each part is
+    one index lookup; a part that finds nothing leaves its columns empty."""
+    quote = connection.ops.quote_name
+    sections = ", ".join(f"q.{quote(name)}" for name in OUTBOUND_SECTIONS)
+    return f"""
+        SELECT {lean.columns(Stage, "st")}, ts.name, ts.titles, q.found, {sections}
+          FROM (SELECT 1) AS one
+          LEFT JOIN LATERAL (
+              SELECT * FROM {quote(Stage._meta.db_table)}
+               WHERE partner_id = %(partner)s AND kind = %(open)s
+               ORDER BY position LIMIT 1
+          ) AS st ON true
+          LEFT JOIN LATERAL (
+              SELECT s.name, ARRAY(
+                  SELECT title FROM {quote(TouchScriptStep._meta.db_table)}
+                   WHERE script_id = s.id ORDER BY position
+              ) AS titles
+                FROM {quote(TouchScript._meta.db_table)} AS s
+               WHERE s.partner_id = %(partner)s AND s.kind = %(kind)s
+                 AND (s.product_id = %(product)s OR s.product_id IS NULL)
+               ORDER BY s.product_id IS NULL
+               LIMIT 1
+          ) AS ts ON true
+          LEFT JOIN LATERAL (
+              SELECT true AS found, * FROM {quote(Questionnaire._meta.db_table)}
+               WHERE product_id = %(product)s
+          ) AS q ON true
+    """  # noqa: S608 - identifiers from model metadata, values are parameters
+
+
+def _opening_reads(
+    *,
+    partner_id: Any,
+    product_id: Any,
+    kind: str,
+    partner: Partner | None,
+    product: Product | None,
+) -> tuple[Stage, str]:
+    """A new deal's first stage and its description (the titles of its touch script): on
+    PostgreSQL, with the partner and product at hand, one raw statement (``_opening_sql``)
+    instead of the three queries the ORM would build; elsewhere those queries. The same
+    stage and text either way."""
+    if connection.vendor != "postgresql" or partner is None or product is None:
+        script = touch_script_for(
+            partner_id=partner_id,
+            product_id=product_id,
+            kind=kind,
+            partner=partner,
+            product=product,
+        )
+        return stage_first_open(partner_id=partner_id), script.as_text()
+    params = {"partner": partner_id, "product": product_id, "kind": kind, "open": Stage.Kind.OPEN}
+    with connection.cursor() as cursor:
+        cursor.execute(_opening_sql(), params)
+        row = cursor.fetchone()
+    width = len(Stage._meta.concrete_fields)
+    name, titles, found, *answers = row[width:]
+    # A partner's first deal: the default funnel is created (and read) by stages_ensure.
+    first = (
+        cast(Stage, lean.instances(row[:width], Stage)[0])
+        if row[0] is not None
+        else stage_first_open(partner_id=partner_id)
+    )
+    if name is not None:
+        steps = [ScriptStep(title, "") for title in titles]
+        return first, Script(kind=kind, name=name, steps=steps).as_text()
+    sections = dict(zip(OUTBOUND_SECTIONS, answers, strict=True)) if found else {}
+    default = touch_script_default(kind=kind, partner=partner, product=product, sections=sections)
+    return first, default.as_text()
 
 
 @transaction.atomic(savepoint=False)
@@ -205,9 +297,15 @@ def deal_open(
     ``new``: the caller knows the item never had a deal (its first take), so none is looked
     up; ``partner`` and ``product``, when loaded already, spare the touch script two reads."""
     deal = None if new else Deal.objects.filter(queue_item_id=queue_item_id).first()
-    first = stage_first_open(partner_id=partner_id)
     now = taken_at or timezone.now()
     if deal is None:
+        first, description = _opening_reads(
+            partner_id=partner_id,
+            product_id=product_id,
+            kind=kind_for(has_order=bool(order)),
+            partner=partner,
+            product=product,
+        )
         deal = Deal(
             next_step=_first_step_text(),
             next_step_at=now + FIRST_STEP_AFTER,
@@ -226,13 +324,7 @@ def deal_open(
             contact_telegram=order.customer_telegram if order else "",
             contact_whatsapp=order.customer_whatsapp if order else "",
             lead_created_at=order.created_at if order else lead_created_at,
-            description=touch_script_for(
-                partner_id=partner_id,
-                product_id=product_id,
-                kind=kind_for(has_order=bool(order)),
-                partner=partner,
-                product=product,
-            ).as_text(),
+            description=description,
         )
         task = Task(
             partner_id=partner_id,
@@ -246,6 +338,7 @@ def deal_open(
         _insert_together(deal, StageChange(deal=deal, from_stage=None, to_stage=first), task)
         tasks_alert(tasks=[task], actor=responsible)
         return deal
+    first = stage_first_open(partner_id=partner_id)
     fields = []
     previous_id = deal.responsible_id
     if deal.responsible_id != responsible.pk:

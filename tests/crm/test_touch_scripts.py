@@ -5,13 +5,19 @@ deal page, and a new deal's description starting from it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
 from crm.models import Deal, Task, TouchScript, TouchScriptStep
 from crm.scripts import touch_script_default, touch_script_for
-from crm.services import deal_description_set, touch_script_create, touch_script_step_add
+from crm.services import (
+    deal_description_set,
+    stage_first_open,
+    touch_script_create,
+    touch_script_step_add,
+)
 from partners.models import Questionnaire
 from sales_queue.services import queue_take_next
 from salesdesk.errors import ApplicationError
@@ -19,7 +25,7 @@ from tests.accounts.factories import UserFactory
 from tests.clients import logged_in
 from tests.crm.factories import DealFactory
 from tests.partners.factories import ProductFactory
-from tests.sales_queue.factories import NOON, manager, queued_item
+from tests.sales_queue.factories import NOON, QueueItemFactory, manager, queued_item
 
 pytestmark = pytest.mark.django_db
 
@@ -243,6 +249,59 @@ def test_the_workspace_and_the_deal_page_show_the_script_and_the_deal_starts_fro
         assert "Скрипт разговора" in html, url
         assert html.count('data-testid="touch-script-step"') == 3, url
         assert "29 900 ₽" in html, url
+
+
+@pytest.mark.parametrize(
+    "scripts",
+    ["product's", "partner's", "default with a questionnaire", "default without one", "lead's"],
+)
+def test_a_taken_items_deal_starts_from_the_script_the_manager_reads_and_the_first_stage(
+    scripts: str,
+) -> None:
+    # given a product whose buyer is called with the product's script, the partner's, or the
+    # built-in one (following the questionnaire when there is one; a lead's inbound script)
+    product = ProductFactory.create(on_sale=True, name="Курс акварели")
+    partner = product.partner
+    if scripts == "product's":
+        general = touch_script_create(partner=partner, product=None, kind=OUTBOUND)
+        touch_script_step_add(script=general, title="Общий шаг", text="")
+        own = touch_script_create(partner=partner, product=product, kind=OUTBOUND)
+        touch_script_step_add(script=own, title="Шаг продукта", text="")
+    elif scripts == "partner's":
+        general = touch_script_create(partner=partner, product=None, kind=OUTBOUND)
+        touch_script_step_add(script=general, title="Общий шаг", text="")
+    elif scripts == "default with a questionnaire":
+        answer(product, price_and_payment="29 900 ₽", start_dates=" ", faq="", objections="Нет")
+    if scripts == "lead's":
+        QueueItemFactory.create(
+            order=None,
+            source="lead",
+            product=product,
+            partner=partner,
+            entered_at=NOON - dt.timedelta(hours=1),
+            available_at=NOON - dt.timedelta(hours=1),
+        )
+    else:
+        queued_item(product=product, amount="1000.00")
+
+    # when a manager takes the item
+    item = queue_take_next(manager=manager(), now=NOON)
+    assert item is not None
+
+    # then the new deal's description lists the steps of the script read for that item, and
+    # it stands at the partner's first open stage
+    deal = Deal.objects.get(queue_item=item)
+    kind = INBOUND if scripts == "lead's" else OUTBOUND
+    read = touch_script_for(partner_id=partner.pk, product_id=product.pk, kind=kind)
+    assert deal.description == read.as_text()
+    assert deal.description.count("\n") == len(read.steps) - 1
+    if scripts in ("product's", "partner's"):
+        assert deal.description.endswith("Шаг продукта" if scripts == "product's" else "Общий шаг")
+    if scripts == "default with a questionnaire":
+        assert "Цена и способы оплаты" in deal.description
+        assert "Типичные возражения" in deal.description.split("\n")[2]
+    assert deal.stage == stage_first_open(partner_id=partner.pk)
+    assert deal.stage.name == "Новая"
 
 
 def test_editing_the_description_writes_one_task_and_a_repeat_none() -> None:
