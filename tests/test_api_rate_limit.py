@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
+from salesdesk.cache import RedisCache
 from tests.accounts.factories import UserFactory
 from tests.clients import partner_api, staff_api
 from tests.partners.factories import PartnerFactory
@@ -53,6 +54,22 @@ def test_staff_tokens_and_signed_in_pages_are_counted_per_token_and_per_user(
 
     client.force_login(head)
     assert client.get("/api/v1/deals/").status_code == 200
+
+
+@pytest.mark.skipif(
+    not isinstance(caches["default"], RedisCache), reason="the Redis counter (REDIS_URL)"
+)
+def test_on_redis_a_caller_is_counted_in_one_key_that_expires_with_its_window(
+    three_a_minute: None,
+) -> None:
+    api = partner_api(PartnerFactory.create())
+    for _ in range(2):
+        api.get("/api/v1/orders/")
+
+    redis: Any = caches["default"]._cache.get_client()  # type: ignore[attr-defined]
+    (key,) = redis.keys("*ratelimit:api_client:key:*")
+    assert int(redis.get(key)) == 2
+    assert 0 < redis.ttl(key) <= 60
 
 
 def test_a_nonsense_limit_stops_start_up() -> None:
