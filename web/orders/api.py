@@ -30,6 +30,7 @@ from web.orders.serializers import (
     OrderOutputSerializer,
     OrderPayInputSerializer,
     OrderRefundInputSerializer,
+    order_output,
 )
 from web.tenancy import PartnerScopedAPIView
 
@@ -172,10 +173,10 @@ class OrderListCreateApi(PartnerScopedAPIView, generics.GenericAPIView):
         )
         if not intake.created:  # a retry: the order as it stands now (it may be paid since)
             order = order_with_fee_get(partner=self.partner, order_id=intake.order.pk)
-            return Response(OrderOutputSerializer(order).data, status=status.HTTP_200_OK)
+            return Response(order_output(order), status=status.HTTP_200_OK)
         # Answered from what was written: a new order is in no queue and owes no fee yet.
         return Response(
-            OrderOutputSerializer(order_received(intake.order)).data,
+            order_output(order_received(intake.order)),
             status=status.HTTP_201_CREATED,
         )
 
@@ -189,9 +190,7 @@ class OrderDetailApi(PartnerScopedAPIView):
         examples=[OpenApiExample("Paid order", response_only=True, value=PAID_EXAMPLE)],
     )
     def get(self, request: Request, order_id: str) -> Response:
-        return Response(
-            OrderOutputSerializer(order_with_fee_get(partner=self.partner, order_id=order_id)).data
-        )
+        return Response(order_output(order_with_fee_get(partner=self.partner, order_id=order_id)))
 
 
 class _OrderEventApi(PartnerScopedAPIView):
@@ -212,9 +211,7 @@ class _OrderEventApi(PartnerScopedAPIView):
         order = self.apply(
             order_ref(partner=self.partner, order_id=order_id), serializer.validated_data
         )
-        return Response(
-            OrderOutputSerializer(order_as_shown(partner=self.partner, order=order)).data
-        )
+        return Response(order_output(order_as_shown(partner=self.partner, order=order)))
 
 
 class OrderPayApi(_OrderEventApi):

@@ -202,3 +202,46 @@ class OrderOutputSerializer(serializers.Serializer):
     def get_fee(self, order: Order) -> str | None:
         fee = getattr(order, "net_fee", None)
         return None if fee is None else f"{Decimal(fee):.2f}"
+
+
+_datetime = serializers.DateTimeField()
+
+
+def _money(value: Any) -> str | None:
+    return None if value is None else f"{Decimal(value):.2f}"
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def order_output(order: Order) -> dict[str, Any]:
+    """``OrderOutputSerializer(order).data``, the same dict (tests/orders/test_order_output.py
+    compares them), built directly: one order is every intake's and payment's answer, and
+    DRF copied and bound the serializer's seventeen fields for each."""
+    return {
+        "id": _text(order.id),
+        "external_id": _text(order.external_id),
+        "product": _text(order.product_id),
+        "amount": _money(order.amount),
+        "currency": _text(order.currency),
+        "customer": {
+            "name": _text(order.customer_name),
+            "email": _text(order.customer_email),
+            "phone": _text(order.customer_phone),
+            "telegram": _text(order.customer_telegram),
+            "whatsapp": _text(order.customer_whatsapp),
+        },
+        "created_at": None
+        if order.created_at is None
+        else _datetime.to_representation(order.created_at),
+        "due_at": None if order.due_at is None else _datetime.to_representation(order.due_at),
+        "status": _text(order.status),
+        "sales_status": _text(getattr(order, "sales_status", None)),
+        "paid_at": None if order.paid_at is None else _datetime.to_representation(order.paid_at),
+        "paid_amount": _money(order.paid_amount),
+        "refunded_amount": _money(order.refunded_amount),
+        "fee": _money(getattr(order, "net_fee", None)),
+        "payment_url": _text(order.payment_url),
+        "source": _text(order.source),
+    }
