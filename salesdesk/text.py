@@ -41,3 +41,13 @@ def validate_single_line(value: str) -> None:
             code="forbidden_characters",
             params={"chars": ", ".join(found)},
         )
+
+
+# A cell starting with one of these is a formula to a spreadsheet.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """Text from a partner or a storefront (a product's name, an external id) for a CSV or XLSX
+    cell: a leading formula character is defused with a quote."""
+    return "'" + value if value.startswith(_FORMULA_START) else value

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from billing.months import format_month
 from billing.selectors import ledger_entries
 from partners.models import Partner
+from salesdesk.text import spreadsheet_text
 from salesdesk.timezones import MOSCOW
 
 # The API's column names; the cabinet's download (a person opens it in a spreadsheet) names the
@@ -25,13 +26,6 @@ HEADER_FOR_PEOPLE = [
     _("Amount, RUB"),
     _("Computed on, RUB"),
 ]
-# A cell starting with one of these is a formula to a spreadsheet; external ids come from the
-# storefront, so they are defused with a leading quote.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def statement_csv(*, partner: Partner, month: dt.date, for_people: bool = False) -> str:
@@ -44,7 +38,7 @@ def statement_csv(*, partner: Partner, month: dt.date, for_people: bool = False)
             [
                 entry.created_at.astimezone(MOSCOW).isoformat(),
                 str(entry.order_id),
-                _text(entry.order.external_id),
+                spreadsheet_text(entry.order.external_id),
                 str(entry.get_kind_display()) if for_people else entry.kind,
                 f"{entry.amount:.2f}",
                 f"{entry.base_amount:.2f}",

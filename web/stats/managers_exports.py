@@ -13,17 +13,12 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from salesdesk.text import spreadsheet_text
 from stats.managers import ManagerStats
 from stats.periods import Period
 from web.templatetags.stats_managers import reason_label
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A cell starting with one of these is a formula to a spreadsheet: names are defused.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _minutes(seconds: int | None) -> Decimal | None:
@@ -40,8 +35,8 @@ def _reasons(row: ManagerStats) -> str:
 
 def columns() -> list[tuple[str, Callable[[ManagerStats], Any]]]:
     return [
-        (_("Manager"), lambda r: _text(r.name)),
-        (_("Email"), lambda r: _text(r.email)),
+        (_("Manager"), lambda r: spreadsheet_text(r.name)),
+        (_("Email"), lambda r: spreadsheet_text(r.email)),
         (_("Works here"), lambda r: _("yes") if r.is_active else _("no")),
         (_("Items taken"), lambda r: r.taken),
         (_("Touches"), lambda r: r.touches),

@@ -16,6 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from salesdesk.errors import ApplicationError
+from salesdesk.text import spreadsheet_text
 from salesdesk.timezones import moscow_day
 from stats.partner_report import (
     DEFAULT_PRESET,
@@ -115,11 +116,6 @@ def _row(section: str, what: str, figures: Figures) -> list[str]:
     return [section, what, *values]
 
 
-def _text(value: str) -> str:
-    # A product name comes from the partner; a leading formula character is defused.
-    return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
-
-
 def report_csv(report: PartnerReport) -> str:
     """Totals, then one row per product, then one per month, under Russian titles."""
     out = io.StringIO()
@@ -133,7 +129,7 @@ def report_csv(report: PartnerReport) -> str:
     }
     writer.writerow(_row(_("Total"), period, report.totals))
     for product in report.products:
-        writer.writerow(_row(_("Product"), _text(product.name), product.figures))
+        writer.writerow(_row(_("Product"), spreadsheet_text(product.name), product.figures))
     for month in report.months:
         writer.writerow(_row(_("Month"), date_format(month.month, "F Y"), month.figures))
     return out.getvalue()
