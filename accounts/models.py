@@ -29,6 +29,19 @@ STAFF_ROLES = frozenset({Role.MANAGER, Role.CALLER, Role.ACCOUNT_MANAGER, Role.H
 SELLER_ROLES = frozenset({Role.MANAGER, Role.CALLER, Role.ACCOUNT_MANAGER})
 
 
+def partner_matches_role(name: str) -> models.CheckConstraint:
+    """A partner's people (owner, staff) belong to a partner; the service's staff to none. The
+    same rule for a user and for an invitation to become one."""
+    partner_roles = sorted(r.value for r in PARTNER_ROLES)
+    return models.CheckConstraint(
+        condition=(
+            models.Q(role__in=partner_roles, partner__isnull=False)
+            | (models.Q(partner__isnull=True) & ~models.Q(role__in=partner_roles))
+        ),
+        name=name,
+    )
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -105,16 +118,7 @@ class User(UUIDModel, AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 condition=models.Q(role__in=[r.value for r in Role]), name="user_role_valid"
             ),
-            models.CheckConstraint(
-                condition=(
-                    models.Q(role__in=sorted(r.value for r in PARTNER_ROLES), partner__isnull=False)
-                    | (
-                        models.Q(partner__isnull=True)
-                        & ~models.Q(role__in=sorted(r.value for r in PARTNER_ROLES))
-                    )
-                ),
-                name="user_partner_matches_role",
-            ),
+            partner_matches_role("user_partner_matches_role"),
         ]
 
     def __str__(self) -> str:
@@ -237,16 +241,7 @@ class Invitation(UUIDModel):
                 condition=models.Q(role__in=[r.value for r in Role]),
                 name="invitation_role_valid",
             ),
-            models.CheckConstraint(
-                condition=(
-                    models.Q(role__in=sorted(r.value for r in PARTNER_ROLES), partner__isnull=False)
-                    | (
-                        models.Q(partner__isnull=True)
-                        & ~models.Q(role__in=sorted(r.value for r in PARTNER_ROLES))
-                    )
-                ),
-                name="invitation_partner_matches_role",
-            ),
+            partner_matches_role("invitation_partner_matches_role"),
             models.CheckConstraint(
                 condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
                 name="invitation_not_accepted_and_revoked",
