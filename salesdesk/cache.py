@@ -14,6 +14,7 @@ configuration: a ``redis.Redis`` over a connection pool is safe to share between
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -71,3 +72,22 @@ class RedisCache(DjangoRedisCache):
         pipe.pttl(key)
         _opened, count, ttl_ms = pipe.execute()
         return int(count), max(int(ttl_ms), 0) / 1000
+
+
+def count_in_window(cache: Any, key: str, seconds: int) -> tuple[int, float]:
+    """Count one hit on ``key`` in a fixed window of ``seconds``: the hits so far in the window
+    and the seconds until it closes. On Redis one atomic round trip (:meth:`RedisCache.hit`,
+    the window opens with the key's first hit); on another cache (the embedded default) windows
+    follow the clock. Either way at most twice the allowance passes around a window's edge."""
+    if isinstance(cache, RedisCache):
+        return cache.hit(key, seconds)
+    now = time.time()
+    window = int(now // seconds)
+    windowed = f"{key}:{window}"
+    cache.add(windowed, 0, timeout=seconds + 1)
+    try:
+        count = cache.incr(windowed)
+    except ValueError:  # evicted between add and incr
+        cache.set(windowed, 1, timeout=seconds + 1)
+        count = 1
+    return int(count), (window + 1) * seconds - now

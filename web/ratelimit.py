@@ -6,30 +6,23 @@ for the login throttling."""
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from salesdesk.cache import count_in_window
 
 
 def over_limit(request: HttpRequest, scope: str) -> int | None:
     """Count this request; the seconds until the window ends if it is one too many, else
-    None. A fixed window: at most twice the rate can pass around a window's edge."""
+    None (a fixed window: :func:`salesdesk.cache.count_in_window`)."""
     allowed, seconds = settings.SIGNUP_RATE_LIMIT
-    now = time.time()
-    window = int(now // seconds)
-    key = f"ratelimit:{scope}:{request.META.get('REMOTE_ADDR', '')}:{window}"
-    cache.add(key, 0, timeout=seconds + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=seconds + 1)
-        count = 1
+    key = f"ratelimit:{scope}:{request.META.get('REMOTE_ADDR', '')}"
+    count, left = count_in_window(caches["default"], key, seconds)
     if count <= allowed:
         return None
-    return max(1, int((window + 1) * seconds - now))
+    return max(1, int(left))
 
 
 def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
