@@ -352,6 +352,11 @@ class CallBooking(UUIDModel):
         return f"{self.partner} @ {self.slot}"
 
 
+# The stored "who" (``StatusChange.actor_label``) of a change nobody made by hand; the pages
+# show it in words.
+SYSTEM_ACTOR = "system"
+
+
 class StatusChange(models.Model):
     """Audit trail of sales-department and partner status changes: who, when, from, to, why."""
 

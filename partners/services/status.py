@@ -16,6 +16,7 @@ from accounts.models import PARTNER_ROLES, User
 from notifications.models import Notification
 from notifications.services import notify_user_written
 from partners.models import (
+    SYSTEM_ACTOR,
     Partner,
     Product,
     SalesStatus,
@@ -31,7 +32,7 @@ def actor_fields(actor: Any) -> dict[str, Any]:
     if isinstance(actor, User):
         return {"actor": actor, "actor_label": actor.email}
     if actor is None:
-        return {"actor": None, "actor_label": "system"}
+        return {"actor": None, "actor_label": SYSTEM_ACTOR}
     return {"actor": None, "actor_label": str(actor)[:200]}
 
 

@@ -403,6 +403,21 @@ def test_the_history_shows_who_when_from_to_and_why(client: Client, owner: Any) 
     assert "Отдел продаж включён" in trail  # the switch-on, with its reason
 
 
+def test_the_history_names_a_change_nobody_made_by_hand_in_words(
+    client: Client, owner: Any
+) -> None:
+    # given a switch-on by the system (no user, no API key), as the demo data makes it
+    product = product_create(partner=owner.partner, name="Курс лепки", price="1000")
+    sales_settings_update(product=product, actor=None, enabled=True)
+    client.force_login(owner)
+
+    html = client.get(f"/cabinet/products/{product.pk}/").content.decode()
+
+    trail = html.split('data-testid="audit-trail"')[1].split("</table>")[0]
+    assert "<td>Система</td>" in trail
+    assert "system" not in trail
+
+
 # --- alignment calls ---
 
 

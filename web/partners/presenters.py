@@ -15,7 +15,13 @@ from django.db.models import Field
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from partners.models import Questionnaire, QuestionnaireVersion, SalesStatus, StatusChange
+from partners.models import (
+    SYSTEM_ACTOR,
+    Questionnaire,
+    QuestionnaireVersion,
+    SalesStatus,
+    StatusChange,
+)
 
 
 def sales_status_label(status: str) -> str:
@@ -35,12 +41,19 @@ class AuditRow:
     comment: str
 
 
+def _who(change: StatusChange) -> str:
+    if change.actor:
+        return change.actor.get_full_name() or change.actor.email
+    if not change.actor_label or change.actor_label == SYSTEM_ACTOR:
+        return _("system")
+    return change.actor_label
+
+
 def audit_rows(changes: Iterable[StatusChange]) -> list[AuditRow]:
     return [
         AuditRow(
             when=change.created_at,
-            who=(change.actor.get_full_name() if change.actor else change.actor_label)
-            or _("system"),
+            who=_who(change),
             from_label=change.from_label,
             to_label=change.to_label,
             why=change.reason_label if change.reason else "",
