@@ -193,6 +193,7 @@ def _bench(args: argparse.Namespace, config: dict[str, Any], figures: dict[str, 
     from django.utils import timezone
 
     from accounts.models import Role, User
+    from crm.models import LeadList
     from partners.models import Partner, Product
     from sales_queue.services import queue_take_next
     from sales_queue.services.take import claim_params, claim_sql
@@ -246,20 +247,38 @@ def _bench(args: argparse.Namespace, config: dict[str, Any], figures: dict[str, 
             """,
             {"now": now},
         )
-        # Months of closed items (leads: no order row needed), and no ANALYZE after: the
-        # claim must not depend on fresh statistics.
+        # Months of closed items (leads: a lead row is lighter than an order), and no
+        # ANALYZE after: the claim must not depend on fresh statistics.
+        lead_list = LeadList.objects.create(partner=partner, product=product, name="Bench")
         cursor.execute(
             """
+            WITH leads AS (
+                INSERT INTO crm_lead
+                    (id, partner_id, lead_list_id, product_id, origin, cold, external_id,
+                     name, phone, email, telegram, whatsapp, comment, source, tracking,
+                     consent_text, intake_payload, created_at)
+                SELECT gen_random_uuid(), %(partner)s, %(list)s, %(product)s, 'api', false, '',
+                       'Bench buyer', '', '', '', '', '', '', '{}', '', '{}',
+                       %(now)s - g * interval '10 seconds'
+                  FROM generate_series(1, %(closed)s) AS g
+                RETURNING id, created_at
+            )
             INSERT INTO queue_queueitem
-                (id, source, partner_id, product_id, order_id, state, entered_at,
+                (id, source, partner_id, product_id, order_id, lead_id, state, entered_at,
                  available_at, attempts, outcome, outcome_reason, updated_at, closed_at,
                  workable, fair_key)
-            SELECT gen_random_uuid(), 'lead', %(partner)s, %(product)s, NULL, 'done',
-                   %(now)s - g * interval '10 seconds', %(now)s - g * interval '10 seconds',
-                   0, 'won', '', %(now)s, %(now)s, true, -g
-              FROM generate_series(1, %(closed)s) AS g
+            SELECT gen_random_uuid(), 'lead', %(partner)s, %(product)s, NULL, id, 'done',
+                   created_at, created_at, 0, 'won', '', %(now)s, %(now)s, true,
+                   -row_number() OVER (ORDER BY created_at DESC)
+              FROM leads
             """,
-            {"partner": partner.pk, "product": product.pk, "now": now, "closed": closed},
+            {
+                "partner": partner.pk,
+                "product": product.pk,
+                "list": lead_list.pk,
+                "now": now,
+                "closed": closed,
+            },
         )
         cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'queue_queueitem'")
         stats_rows = cursor.fetchone()[0]

@@ -4,6 +4,8 @@ history, the tasks every change of a deal writes, deal settings and touch script
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, OrderBy, When
@@ -490,3 +492,147 @@ class TouchScriptStep(UUIDModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+# A lead list's form token: the secret in the public form's address. 32 random bytes.
+FORM_TOKEN_BYTES = 32
+LEAD_LIST_NAME_MAX = 200
+LEAD_COMMENT_MAX = 2000
+CONSENT_TEXT_MAX = 1000
+# The sites that may post a list's form from a script (CORS), and the longest address.
+ALLOWED_ORIGINS_MAX = 20
+# The tracking parameters a form captures into the lead's source (with the referrer).
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+
+
+def new_form_token() -> str:
+    return secrets.token_urlsafe(FORM_TOKEN_BYTES)
+
+
+class LeadList(UUIDModel):
+    """A partner's list of leads («Список заявок») for one product: its form on a landing page
+    posts to ``/forms/<form_token>/``; leads also come over the API and from a CSV import. Each
+    lead enters the sales queue at once (no grace period).
+
+    ``form_token`` is a secret: a new one (``crm.leads.lead_list_rotate_token``) retires the old
+    form address. An archived list takes no more leads from any side."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="lead_lists"
+    )
+    product = models.ForeignKey(
+        "partners.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="lead_lists",
+    )
+    name = models.CharField(_("name"), max_length=LEAD_LIST_NAME_MAX)
+    form_token = models.CharField(
+        max_length=64, unique=True, default=new_form_token, editable=False
+    )
+    # Origins (scheme://host[:port]) allowed to post the form from a script; a plain HTML form
+    # posts from anywhere (a browser's form post is not subject to CORS).
+    allowed_origins = models.JSONField(_("allowed sites"), default=list, blank=True)
+    thank_you_url = models.URLField(_("thank-you page"), max_length=500, blank=True)
+    default_source = models.CharField(_("default ad channel"), max_length=100, blank=True)
+    # What the buyer agrees to by ticking the form's box; empty: the default text.
+    consent_text = models.TextField(_("consent text"), max_length=CONSENT_TEXT_MAX, blank=True)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PartnerScopedQuerySet["LeadList"].as_manager()
+
+    class Meta:
+        verbose_name = _("lead list")
+        verbose_name_plural = _("lead lists")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "name"], name="lead_list_name_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["partner", "-created_at"], name="lead_list_partner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class Lead(UUIDModel):
+    """A request from a buyer: a landing page's form, the API or a CSV import. It finds or
+    creates its contact and enters the queue at once; taking it opens a deal titled with the
+    list's name. ``cold``: imported from a list of people who did not ask (trainees take these
+    first). A lead never makes a fee: fees come from paid orders.
+
+    The same ``external_id`` (API) with the same body is the same lead: the database keeps one
+    per partner and external id."""
+
+    class Origin(models.TextChoices):
+        FORM = "form", _("Web form")
+        API = "api", _("API")
+        IMPORT = "import", _("CSV import")
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="leads")
+    lead_list = models.ForeignKey(
+        LeadList, verbose_name=_("lead list"), on_delete=models.CASCADE, related_name="leads"
+    )
+    product = models.ForeignKey("partners.Product", on_delete=models.CASCADE, related_name="leads")
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+    origin = models.CharField(_("origin"), max_length=8, choices=Origin.choices)
+    cold = models.BooleanField(_("cold"), default=False)
+    external_id = models.CharField(_("external id"), max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    telegram = models.CharField(_("Telegram"), max_length=64, blank=True)
+    whatsapp = models.CharField(_("WhatsApp"), max_length=20, blank=True)
+    comment = models.TextField(_("comment"), max_length=LEAD_COMMENT_MAX, blank=True)
+    source = models.CharField(_("ad channel"), max_length=100, blank=True)
+    # utm_* parameters and the referrer the form was posted from.
+    tracking = models.JSONField(_("tracking"), default=dict, blank=True)
+    # What the buyer agreed to, as shown on the form, and when (form leads).
+    consent_text = models.TextField(_("consent"), blank=True)
+    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    # The normalised body a retry must repeat to be the same lead (API leads).
+    intake_payload = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = PartnerScopedQuerySet["Lead"].as_manager()
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="lead_external_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(origin__in=["form", "api", "import"]),
+                name="lead_origin_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="lead_email_lowercase"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["lead_list", "-created_at"], name="lead_list_created_idx"),
+            models.Index(fields=["partner", "-created_at"], name="lead_partner_created_idx"),
+            models.Index(fields=["contact"], name="lead_contact_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -31,6 +31,7 @@ from crm.models import (
     Deal,
     DealLostReason,
     DealSettings,
+    Lead,
     Stage,
     StageChange,
     Task,
@@ -275,6 +276,31 @@ def _opening_reads(
     return first, default.as_text()
 
 
+def _buyer(order: Order | None, lead: Lead | None, created_at: dt.datetime) -> dict[str, Any]:
+    """A new deal's buyer and "lead or order created", from its order or its lead."""
+    if order is not None:
+        return {
+            "contact_id": order.contact_id,
+            "contact_name": order.customer_name,
+            "contact_email": order.customer_email,
+            "contact_phone": order.customer_phone,
+            "contact_telegram": order.customer_telegram,
+            "contact_whatsapp": order.customer_whatsapp,
+            "lead_created_at": order.created_at,
+        }
+    if lead is not None:
+        return {
+            "contact_id": lead.contact_id,
+            "contact_name": lead.name,
+            "contact_email": lead.email,
+            "contact_phone": lead.phone,
+            "contact_telegram": lead.telegram,
+            "contact_whatsapp": lead.whatsapp,
+            "lead_created_at": lead.created_at,
+        }
+    return {"contact_id": None, "lead_created_at": created_at}
+
+
 @transaction.atomic(savepoint=False)
 def deal_open(
     *,
@@ -290,12 +316,14 @@ def deal_open(
     new: bool = False,
     partner: Partner | None = None,
     product: Product | None = None,
+    lead: Lead | None = None,
 ) -> Deal:
     """Open the deal of a queue item the ``responsible`` manager has just taken — or, when the
     item had one already (it came back to the queue), hand that deal to them and reopen it.
     A new deal's first next step is to contact the buyer within the hour of the take.
     ``new``: the caller knows the item never had a deal (its first take), so none is looked
-    up; ``partner`` and ``product``, when loaded already, spare the touch script two reads."""
+    up; ``partner`` and ``product``, when loaded already, spare the touch script two reads.
+    ``lead``: the item is a lead's — the deal takes its buyer and its time from the lead."""
     deal = None if new else Deal.objects.filter(queue_item_id=queue_item_id).first()
     now = taken_at or timezone.now()
     if deal is None:
@@ -317,14 +345,8 @@ def deal_open(
             product_id=product_id,
             title=title,
             source=source,
-            contact_id=order.contact_id if order else None,
-            contact_name=order.customer_name if order else "",
-            contact_email=order.customer_email if order else "",
-            contact_phone=order.customer_phone if order else "",
-            contact_telegram=order.customer_telegram if order else "",
-            contact_whatsapp=order.customer_whatsapp if order else "",
-            lead_created_at=order.created_at if order else lead_created_at,
             description=description,
+            **_buyer(order, lead, lead_created_at),
         )
         task = Task(
             partner_id=partner_id,

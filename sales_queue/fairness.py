@@ -77,3 +77,16 @@ def next_key() -> Any:
 def requeue_fields() -> dict[str, Any]:
     """What an item coming back into the queue gets: its key and its ``workable``."""
     return {"fair_key": next_key(), "workable": workable_now()}
+
+
+def partner_next_key(partner_id: Any) -> Any:
+    """For an item of ``partner_id`` inserted on its own (a lead): ``max(V, the partner's last
+    key + 1)``, as :func:`next_key` gives an item already in the table."""
+    last = (
+        QueueItem.objects.filter(partner_id=partner_id, state=QueueItem.State.QUEUED)
+        .order_by()
+        .values("partner_id")
+        .annotate(last=Max("fair_key"))
+        .values("last")
+    )
+    return Greatest(line_head(), Coalesce(Subquery(last[:1]) + 1, Value(0)))

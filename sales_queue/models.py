@@ -11,7 +11,7 @@ from salesdesk.tenancy import PartnerScopedQuerySet
 
 
 class QueueItem(UUIDModel):
-    """A unit of the sales department's work: an unpaid order (later also a lead).
+    """A unit of the sales department's work: an unpaid order or a lead.
 
     ``queued`` items wait in line from ``available_at``; ``active`` is held by one manager;
     ``scheduled`` is a callback pinned to its manager, due at ``available_at``; ``done`` and
@@ -46,6 +46,14 @@ class QueueItem(UUIDModel):
     )
     order = models.OneToOneField(
         "orders.Order",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="queue_item",
+    )
+    # A lead's item: the lead it came from (``source`` is ``lead``, no order).
+    lead = models.OneToOneField(
+        "crm.Lead",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -113,6 +121,14 @@ class QueueItem(UUIDModel):
                 condition=models.Q(source="lead") | models.Q(order__isnull=False),
                 name="queue_item_order_source_has_order",
             ),
+            # An item comes from an order or from a lead, never both.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(source="order", lead__isnull=True)
+                    | models.Q(source="lead", lead__isnull=False, order__isnull=True)
+                ),
+                name="queue_item_lead_source_has_lead",
+            ),
         ]
         indexes = [
             # Take-next: the next workable queued item in fair order. Matches the claim's WHERE
@@ -140,7 +156,7 @@ class QueueItem(UUIDModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.order_id or self.pk} [{self.state}]"
+        return f"{self.source}:{self.order_id or self.lead_id or self.pk} [{self.state}]"
 
 
 class Outcome(models.TextChoices):

@@ -299,7 +299,16 @@ def test_the_migration_gives_open_deals_a_first_step_and_every_deal_its_last_tou
         product = Product.objects.create(partner=partner, name="Курс", price="1000.00")
         stage = Stage_.objects.create(partner=partner, name="Новая", position=1, kind="open")
         vera = User.objects.create(email="vera@example.com", role="manager")
-        item = Item.objects.create(partner=partner, product=product, source="lead")
+        order = old.get_model("orders", "Order").objects.create(
+            partner=partner,
+            product=product,
+            external_id="o-1",
+            amount="1000.00",
+            customer_name="Анна",
+            created_at=NOON - 5 * HOUR,
+            due_at=NOON - 4 * HOUR,
+        )
+        item = Item.objects.create(partner=partner, product=product, order=order)
         for at in (NOON - 2 * HOUR, NOON - 30 * dt.timedelta(minutes=1)):
             Touch.objects.create(
                 item=item, manager=vera, channel="phone", outcome="reached", created_at=at

@@ -24,8 +24,9 @@ from salesdesk.errors import ApplicationError
 from tests.accounts.factories import UserFactory
 from tests.clients import logged_in
 from tests.crm.factories import DealFactory
+from tests.crm.lead_factories import lead, lead_list
 from tests.partners.factories import ProductFactory
-from tests.sales_queue.factories import NOON, QueueItemFactory, manager, queued_item
+from tests.sales_queue.factories import NOON, manager, queued_item
 
 pytestmark = pytest.mark.django_db
 
@@ -273,14 +274,7 @@ def test_a_taken_items_deal_starts_from_the_script_the_manager_reads_and_the_fir
     elif scripts == "default with a questionnaire":
         answer(product, price_and_payment="29 900 ₽", start_dates=" ", faq="", objections="Нет")
     if scripts == "lead's":
-        QueueItemFactory.create(
-            order=None,
-            source="lead",
-            product=product,
-            partner=partner,
-            entered_at=NOON - dt.timedelta(hours=1),
-            available_at=NOON - dt.timedelta(hours=1),
-        )
+        lead(of=lead_list(product=product), now=NOON - dt.timedelta(hours=1))
     else:
         queued_item(product=product, amount="1000.00")
 

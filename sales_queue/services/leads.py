@@ -1,0 +1,100 @@
+"""A lead enters the queue: the use case behind the public form, the leads API and the CSV
+import. crm records the lead and its contact (:func:`crm.leads.lead_create`); the queue puts it
+in line at once — no grace period — in the same transaction.
+
+Leads and unpaid orders share one line in order of arrival: a lead's item is available from
+the moment it came, an order's from the moment it fell due, and both get their fair key by the
+same rule (:mod:`sales_queue.fairness`), so the managers are given both evenly.
+
+A lead of a product whose sales department does not feed the queue (switched off, not yet
+approved, blocked) is recorded but not queued — as an order received then is never queued
+later; the lead's page says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from crm.leads import LeadContact, LeadIntake, lead_create
+from crm.models import Lead, LeadList
+from partners.models import Partner, Product, SalesStatus
+from sales_queue.fairness import partner_next_key
+from sales_queue.models import QueueEvent, QueueItem
+from sales_queue.services.common import record_event
+from sales_queue.services.sweep import ENQUEUE_LOCK
+
+
+def _product_feeds_queue(product_id: Any) -> bool:
+    return Product.objects.filter(
+        pk=product_id,
+        sales_enabled=True,
+        sales_status=SalesStatus.APPROVED,
+        partner__status=Partner.Status.ACTIVE,
+    ).exists()
+
+
+def lead_enqueue(*, lead: Lead, now: dt.datetime | None = None) -> QueueItem | None:
+    """Put a new lead in line, available at once; ``None`` when its product does not feed the
+    queue now. The item's one-to-one ``lead`` keeps a lead from entering twice."""
+    now = now or timezone.now()
+    if not _product_feeds_queue(lead.product_id):
+        return None
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Keys given one after the other with the sweep's batches (sales_queue.fairness).
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", ENQUEUE_LOCK)
+        item = QueueItem.objects.create(
+            source=QueueItem.Source.LEAD,
+            lead=lead,
+            partner_id=lead.partner_id,
+            product_id=lead.product_id,
+            state=QueueItem.State.QUEUED,
+            entered_at=now,
+            available_at=now,
+            workable=True,
+            fair_key=partner_next_key(lead.partner_id),
+        )
+        record_event(item, QueueEvent.Kind.ENTERED, manager=None)
+    return item
+
+
+def lead_submit(
+    *,
+    lead_list: LeadList,
+    contact: LeadContact,
+    origin: str,
+    comment: Any = "",
+    source: Any = "",
+    tracking: Mapping[str, str] | None = None,
+    external_id: Any = "",
+    cold: bool = False,
+    consent_text: str = "",
+    consent_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> LeadIntake:
+    """Record a lead (see :func:`crm.leads.lead_create` for the checks and the idempotency on
+    ``external_id``) and, when it is new, put it in the queue, in one transaction."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        intake = lead_create(
+            lead_list=lead_list,
+            contact=contact,
+            origin=origin,
+            comment=comment,
+            source=source,
+            tracking=tracking,
+            external_id=external_id,
+            cold=cold,
+            consent_text=consent_text,
+            consent_at=consent_at,
+            now=now,
+        )
+        if intake.created:
+            lead_enqueue(lead=intake.lead, now=now)
+    return intake
