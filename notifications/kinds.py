@@ -25,7 +25,7 @@ KIND_ROLES: dict[str, frozenset[str]] = {
 
 # About one's own login, sent to an address before (or without) a preference can exist: never
 # on the settings page.
-ACCOUNT_KINDS = frozenset({K.EMAIL_CONFIRMATION, K.INVITATION})
+ACCOUNT_KINDS = frozenset({K.EMAIL_CONFIRMATION, K.INVITATION, K.PASSWORD_RESET})
 
 
 def kinds_for_role(role: str | None) -> list[tuple[str, str]]:

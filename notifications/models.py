@@ -29,9 +29,10 @@ class Notification(UUIDModel):
         RESPONSE_BREACH = "response_breach", _("Orders waiting too long")
         HEAD_DIGEST = "head_digest", _("Daily digest")
         # Messages about one's login (always by email, no preference): the sign-up's
-        # confirmation link, and an invitation to join a team.
+        # confirmation link, an invitation to join a team, a password reset link.
         EMAIL_CONFIRMATION = "email_confirmation", _("Email confirmation")
         INVITATION = "invitation", _("Invitation")
+        PASSWORD_RESET = "password_reset", _("Password reset")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

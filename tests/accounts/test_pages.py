@@ -1,11 +1,14 @@
 """Login, logout, password reset and landing pages, in Russian by default."""
 
 import re
+import uuid
+from typing import Any
 
 import pytest
 from django.core import mail
 from django.test import Client
 
+from notifications.models import Notification
 from tests.accounts.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,10 +110,15 @@ def test_logout_ends_the_session(client: Client) -> None:
     assert client.get("/workspace/").status_code == 302
 
 
-def test_password_reset_sends_a_working_link(client: Client) -> None:
+def test_password_reset_sends_a_working_link(
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
     user = UserFactory.create(role="partner_owner", email="owner@example.com")
 
-    response = client.post("/accounts/password-reset/", {"email": "owner@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/password-reset/", {"email": "owner@example.com"}, REMOTE_ADDR="192.0.2.10"
+        )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     letter = mail.outbox[0]
@@ -129,6 +137,48 @@ def test_password_reset_sends_a_working_link(client: Client) -> None:
     assert done.status_code == 302
     user.refresh_from_db()
     assert user.check_password("a-new-long-password-42")
+
+
+def test_password_reset_writes_its_letter_to_the_outbox_instead_of_sending_in_the_request(
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: a mail server that would fail if the request tried to send
+    UserFactory.create(role="manager", email="vera@example.com")
+
+    # when: the request runs; the worker's delivery (after commit) is held back
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            "/accounts/password-reset/", {"email": "vera@example.com"}, REMOTE_ADDR="192.0.2.11"
+        )
+
+    # then: the page answered, nothing was sent in the request, one letter waits to be sent
+    assert response.status_code == 302
+    assert mail.outbox == []
+    letter = Notification.objects.get(kind="password_reset")
+    assert (letter.recipient, letter.status) == ("vera@example.com", "pending")
+    assert "/accounts/reset/" in letter.text
+    assert len(callbacks) == 1
+
+
+def test_too_many_password_resets_from_one_address_get_a_429(client: Client, settings) -> None:
+    settings.SIGNUP_RATE_LIMIT = (2, 3600)
+    UserFactory.create(role="manager", email="vera@example.com")
+    # An address of its own: the counter outlives a test (it is in Redis when there is one).
+    address = f"198.51.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+
+    def reset() -> Any:
+        return client.post(
+            "/accounts/password-reset/", {"email": "vera@example.com"}, REMOTE_ADDR=address
+        )
+
+    assert [reset().status_code for _ in range(2)] == [302, 302]
+    letters = Notification.objects.filter(kind="password_reset").count()
+    response = reset()
+
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 3600
+    assert letters >= 1
+    assert Notification.objects.filter(kind="password_reset").count() == letters
 
 
 def test_password_reset_does_not_reveal_unknown_emails(client: Client) -> None:

@@ -4,11 +4,14 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from notifications.models import Notification
+from notifications.services import notify
 from salesdesk.text import validate_single_line
 
 
@@ -121,3 +124,37 @@ class InviteForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's password reset, its letter written to the notifications outbox instead of
+    sent in the request: the page answers at once whether the mail server is slow or down,
+    and the worker delivers (with retries) after the request's transaction commits."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        text = loader.render_to_string(email_template_name, context)
+        html = (
+            loader.render_to_string(html_email_template_name, context)
+            if html_email_template_name
+            else ""
+        )
+        user = context["user"]
+        # One letter per link: the key names the token, so a repeated save cannot send twice.
+        notify(
+            key=f"password_reset:{user.pk}:{context['token']}",
+            kind=Notification.Kind.PASSWORD_RESET,
+            recipient=to_email,
+            subject=subject,
+            text=text,
+            html=html,
+            user=user,
+        )

@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
@@ -24,6 +25,8 @@ from notifications.telegram import (
 )
 from partners.models import Partner
 from salesdesk.errors import ApplicationError
+from web.accounts.forms import OutboxPasswordResetForm
+from web.ratelimit import over_limit, too_many_requests
 from web.tenancy import RoleRequiredMixin
 
 
@@ -142,3 +145,17 @@ def login_locked_out(
     )
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's «forgot password» page with the sign-up's per-address limit (a form that sends
+    email must not be a way to flood someone's inbox) and its letter through the outbox
+    (:class:`web.accounts.forms.OutboxPasswordResetForm`)."""
+
+    form_class = OutboxPasswordResetForm
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        retry_after = over_limit(request, "password-reset")
+        if retry_after is not None:
+            return too_many_requests(request, retry_after)
+        return cast(HttpResponse, super().post(request, *args, **kwargs))
