@@ -189,6 +189,12 @@ def email_confirm(*, token: str, now: dt.datetime | None = None) -> tuple[str, U
 INVITATION_PREFIX = "inv_"
 
 
+def _returning_member(user: User, partner: Partner | None) -> bool:
+    """A login removed from this same place (the partner's team, or the sales department for
+    ``partner=None``): it may be invited back; accepting gives the login back."""
+    return not user.is_active and user.partner_id == (partner.pk if partner else None)
+
+
 @transaction.atomic
 def invitation_create(
     *,
@@ -203,7 +209,8 @@ def invitation_create(
     the same address to the same place is revoked (the new link replaces it)."""
     email = _valid_email(email)
     _check_role_and_partner(role=role, partner=partner)
-    if User.objects.filter(email__iexact=email).exists():
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None and not _returning_member(existing, partner):
         raise ConflictError(
             _("%(email)s already has a SalesDesk login.") % {"email": email},
             code="email_taken",
@@ -274,13 +281,25 @@ def invitation_accept(
         raise ConflictError(refusals[Invitation.State(state)], code=f"invitation_{state}")
     full_name = " ".join((full_name or "").split())[:200]
     password_check(password=password, email=invitation.email, full_name=full_name)
-    user = user_create(
-        email=invitation.email,
-        role=invitation.role,
-        password=password,
-        partner=invitation.partner,
-        full_name=full_name,
-    )
+    returning = User.objects.select_for_update().filter(email__iexact=invitation.email).first()
+    if returning is not None and _returning_member(returning, invitation.partner):
+        # Removed before and invited back: the same login (its past work stays its own) with
+        # the role, name and password of now.
+        returning.role, returning.full_name = invitation.role, full_name
+        returning.is_active = returning.email_confirmed = True
+        returning.set_password(password)
+        returning.save(
+            update_fields=["role", "full_name", "is_active", "email_confirmed", "password"]
+        )
+        user = returning
+    else:
+        user = user_create(
+            email=invitation.email,
+            role=invitation.role,
+            password=password,
+            partner=invitation.partner,
+            full_name=full_name,
+        )
     invitation.accepted_at = now
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
@@ -304,13 +323,13 @@ def member_remove(*, partner: Partner, actor: User, member_id: uuid.UUID | str) 
     return member
 
 
-@transaction.atomic
 def default_api_key_name(now: dt.datetime) -> str:
     """«Ключ от 28 ноября 2026»: the Moscow date the key was issued."""
     day = formats.date_format(timezone.localtime(now, MOSCOW), "j E Y")
     return _("Key of %(date)s") % {"date": day}
 
 
+@transaction.atomic
 def api_key_create(
     *,
     partner: Partner,

@@ -128,6 +128,39 @@ def test_an_address_with_a_login_cannot_be_invited(owner: Any) -> None:
     assert not Notification.objects.exists()
 
 
+def test_a_removed_member_can_be_invited_back_and_gets_the_same_login(owner: Any) -> None:
+    # given: a colleague removed from the team by mistake
+    member = UserFactory.create(
+        role="partner_staff", partner=owner.partner, email="kate@example.com"
+    )
+    member_remove(partner=owner.partner, actor=owner, member_id=member.pk)
+
+    # when: the owner invites the address again and the colleague accepts
+    partner_member_invite(partner=owner.partner, invited_by=owner, email="kate@example.com")
+    raw = (
+        Notification.objects.get(kind="invitation").text.split("/accounts/invite/")[1].split("/")[0]
+    )
+    back = invitation_accept(raw=raw, full_name="Катя Орлова", password=STRONG)
+
+    # then: the same login, active again, with the new password and name
+    assert back.pk == member.pk
+    member.refresh_from_db()
+    assert member.is_active and member.check_password(STRONG)
+    assert (member.full_name, member.partner_id) == ("Катя Орлова", owner.partner_id)
+    assert User.objects.filter(email="kate@example.com").count() == 1
+
+
+def test_a_login_removed_from_another_partner_cannot_be_invited(owner: Any) -> None:
+    elsewhere = UserFactory.create(role="partner_staff", email="kate@example.com")
+    elsewhere.is_active = False
+    elsewhere.save(update_fields=["is_active"])
+
+    with pytest.raises(ConflictError) as taken:
+        partner_member_invite(partner=owner.partner, invited_by=owner, email="kate@example.com")
+
+    assert taken.value.code == "email_taken"
+
+
 def test_a_weak_password_keeps_the_invitation_pending(owner: Any) -> None:
     invitation, raw = invitation_create(
         email="kate@example.com", role=Role.PARTNER_STAFF, partner=owner.partner
