@@ -63,3 +63,17 @@ def lead_list_of_partner(*, partner: Partner, lead_list_id: Any) -> LeadList:
         message=_("Lead list not found."),
         pk=lead_list_id,
     )
+
+
+# A buyer's page lists this many of their leads, newest first.
+CONTACT_LEADS_SHOWN = 50
+
+
+def contact_leads(*, partner: Partner, contact: Any) -> QuerySet[Lead]:
+    """The leads a buyer left with the partner, newest first, with their list."""
+    return (
+        Lead.objects.for_partner(partner)
+        .filter(contact=contact)
+        .select_related("lead_list")
+        .order_by("-created_at", "-id")[:CONTACT_LEADS_SHOWN]
+    )

@@ -309,3 +309,24 @@ def test_a_withdrawn_lead_is_told_as_a_lead_not_an_order() -> None:
     text = news_message(news)
     assert text.startswith("Заявка больше не у вас")
     assert "заказ" not in text
+
+
+@pytest.mark.parametrize("prefix", ["workspace", "cabinet"])
+def test_the_buyers_page_lists_their_leads(prefix: str) -> None:
+    # given
+    got, seller, _ = _held_lead()
+    viewer = (
+        seller
+        if prefix == "workspace"
+        else UserFactory.create(role="partner_owner", partner=got.partner)
+    )
+
+    # when
+    response = logged_in(viewer).get(f"/{prefix}/contacts/{got.contact_id}/")
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="contact-lead"' in html
+    assert "Заявки покупателя" in html and "Вебинар по Python" in html
+    assert "Хочу в рассрочку" in html
