@@ -43,6 +43,7 @@ from sales_queue.services.closing import (
     payment_attribution,
     queue_close_for_payment,
 )
+from sales_queue.services.leads import lead_deal_link_payment
 from salesdesk.errors import ApplicationError
 from salesdesk.inserts import insert_unless_conflict
 from salesdesk.money import ZERO, as_money, quantize
@@ -80,6 +81,8 @@ def order_pay(
         assert paid.paid_at is not None  # noqa: S101 - a recorded payment has its time
         policy = policy_in_effect(paid.paid_at)
         attribution = queue_close_for_payment(order=paid, window=policy.attribution_window)
+        # The buyer's lead deal gets the order when it has none of its own (no fee from it).
+        lead_deal_link_payment(order=paid, window=policy.attribution_window, now=now)
         payment_record_create(order=paid, attribution=attribution, recorded_at=now)
         fee = fee_record_payment(order=paid, policy=policy, owed=attribution.owed)
         # Known without reading them back: the order was pending, so it had no ledger rows

@@ -29,7 +29,7 @@ CALLBACKS_SHOWN = 50
 def queue_current(*, manager: User) -> QueueItem | None:
     """The item the manager holds now, if any."""
     return (
-        QueueItem.objects.select_related("order", "product", "partner", "deal")
+        QueueItem.objects.select_related("order", "lead__lead_list", "product", "partner", "deal")
         .filter(holder=manager, state=State.ACTIVE)
         .first()
     )
@@ -198,6 +198,7 @@ class HeldNews:
 class ItemNews:
     kind: str
     order_external_id: str = ""
+    is_lead: bool = False
 
 
 _OWN_EVENTS = (QueueEvent.Kind.RETRY, QueueEvent.Kind.CALLBACK)
@@ -214,14 +215,15 @@ def held_item_news(*, manager: User, item_id: Any) -> ItemNews | None:
     """
     row = (
         QueueItem.objects.filter(pk=item_id)
-        .values("state", "holder_id", "order__external_id")
+        .values("state", "holder_id", "order__external_id", "lead_id")
         .first()
     )
     if row is None:
         return None
     external_id = row["order__external_id"] or ""
+    is_lead = row["lead_id"] is not None
     if row["state"] == State.ACTIVE and row["holder_id"] == manager.pk:
-        return ItemNews(HeldNews.HELD, external_id)
+        return ItemNews(HeldNews.HELD, external_id, is_lead)
     event = (
         QueueEvent.objects.filter(item_id=item_id, manager=manager)
         .order_by("-created_at", "-id")
@@ -249,7 +251,7 @@ def held_item_news(*, manager: User, item_id: Any) -> ItemNews | None:
         news = HeldNews.OWN_ACTION
     else:
         news = HeldNews.TAKEN_AWAY
-    return ItemNews(news, external_id)
+    return ItemNews(news, external_id, is_lead)
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,7 @@ def head_holders() -> list[QueueItem]:
     """Items held by managers: active ones, longest held first, then scheduled callbacks."""
     items = list(
         QueueItem.objects.filter(state__in=[State.ACTIVE, State.SCHEDULED])
-        .select_related("holder", "partner", "product", "order")
+        .select_related("holder", "partner", "product", "order", "lead")
         .order_by("taken_at", "id")
     )
     return sorted(items, key=lambda i: i.state != State.ACTIVE)
@@ -324,11 +326,12 @@ def contact_orders(*, partner: Partner, contact: Contact) -> QuerySet[Order]:
 
 
 def contact_touches(*, partner: Partner, contact: Contact) -> QuerySet[Touch]:
-    """The touches on the queue items of the contact's orders and on the contact's deals,
-    newest first."""
+    """The touches on the queue items of the contact's orders and leads and on the contact's
+    deals, newest first."""
     return (
         Touch.objects.filter(
             Q(item__partner=partner, item__order__contact=contact)
+            | Q(item__partner=partner, item__lead__contact=contact)
             | Q(deal__partner=partner, deal__contact=contact)
         )
         .select_related("manager", "item__order", "deal__order")

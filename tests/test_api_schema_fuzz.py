@@ -42,6 +42,7 @@ from salesdesk.wsgi import application
 from tests.accounts.factories import UserFactory
 from tests.clients import partner_api, staff_api
 from tests.crm.factories import ContactFactory, DealFactory, TaskFactory
+from tests.crm.lead_factories import lead, lead_list
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import (
     ProductFactory,
@@ -92,11 +93,13 @@ def world(db: Any) -> Iterator[dict[str, Any]]:
         order = OrderFactory.create(product=product)
         item = QueueItemFactory.create(order=OrderFactory.create(product=product, overdue=True))
         deal = DealFactory.create(product=product, queue_item=item, order=item.order)
+        a_lead = lead(of=lead_list(product=product), external_id="crm-1")
         ids = {
             "/api/v1/alignment-slots/{id}/": slot_create(head=head, in_days=3).pk,
             "/api/v1/call-bookings/{id}/": booked.pk,
             "/api/v1/contacts/{contact_id}/": ContactFactory.create(partner=partner).pk,
             "/api/v1/deals/{id}/": deal.pk,
+            "/api/v1/leads/{id}/": a_lead.pk,
             "/api/v1/orders/{order_id}/": order.pk,
             "/api/v1/partners/{id}/": partner.pk,
             "/api/v1/products/{id}/sales-department/": submitted.pk,

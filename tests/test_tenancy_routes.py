@@ -39,6 +39,7 @@ from partners.models import SalesStatus as S
 from partners.services import call_book
 from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
 from tests.crm.factories import ContactFactory, DealFactory, TaskFactory
+from tests.crm.lead_factories import lead, lead_list
 from tests.notifications.factories import NotificationFactory
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import (
@@ -129,6 +130,10 @@ def _member(partner: Partner) -> dict[str, Any]:
 def _order(partner: Partner) -> dict[str, Any]:
     product = ProductFactory.create(partner=partner, on_sale=True)
     return {"order_id": OrderFactory.create(product=product).pk}
+
+
+def _lead(partner: Partner) -> dict[str, Any]:
+    return {"pk": lead(of=lead_list(product=ProductFactory.create(partner=partner))).pk}
 
 
 def _slot(partner: Partner) -> dict[str, Any]:
@@ -240,6 +245,7 @@ PARTNER_ROUTES: dict[str, Route] = {
     "api/v1/orders/<str:order_id>/cancel/": Route(_order),
     "api/v1/orders/<str:order_id>/refund/": Route(_order, {"amount": "100.00"}),
     "api/v1/contacts/<str:contact_id>/": Route(_contact),
+    "api/v1/leads/<uuid:pk>/": Route(_lead),
     "api/v1/deals/<uuid:pk>/": Route(_deal, {"title": "взлом", "source": "взлом"}),
     "api/v1/deals/<uuid:pk>/stage/": Route(_deal, {"stage": "", "reason": "other"}),
     "api/v1/deals/<uuid:pk>/orders/": Route(_deal_with_a_paid_order),

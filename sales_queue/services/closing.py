@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from crm.models import Deal
@@ -67,16 +68,17 @@ RESTORABLE_REASONS = ("product_disabled", "product_blocked", "partner_blocked")
 @transaction.atomic
 def queue_restore_withdrawn(*, partner: Partner, product: Product | None = None) -> int:
     """Put back into the queue the items withdrawn when the product was switched off or it or
-    its partner was blocked — once it feeds the queue again, for orders still unpaid.
+    its partner was blocked — once it feeds the queue again, for orders still unpaid and for
+    leads (a lead is never paid nor cancelled).
 
     Set-based and idempotent; their deals (if a manager had taken them before) reopen when
     they are next taken.
     """
     items = QueueItem.objects.filter(
+        Q(order__status=Order.Status.PENDING) | Q(lead__isnull=False),
         partner=partner,
         state=QueueItem.State.WITHDRAWN,
         outcome_reason__in=RESTORABLE_REASONS,
-        order__status=Order.Status.PENDING,
         product__sales_enabled=True,
         product__sales_status=SalesStatus.APPROVED,
         partner__status=Partner.Status.ACTIVE,

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.views.generic import TemplateView
 
 from accounts.models import SELLER_ROLES, Role
+from crm.lead_selectors import contact_leads
 from crm.selectors import SEARCH_MAX, contact_deals, contact_get, contact_list
 from orders.selectors import deal_linked_orders
 from partners.models import Channel
@@ -69,6 +70,7 @@ class ContactDetailPage(ContactPages):
         context.update(
             contact=contact,
             orders=list(contact_orders(partner=partner, contact=contact)),
+            leads=list(contact_leads(partner=partner, contact=contact)),
             purchased_products=list(contact_purchased_products(partner=partner, contact=contact)),
             deals=deals,
             # Each deal's linked paid orders: how many, and their sum.

@@ -45,10 +45,15 @@ ERRORS = {
 
 def _work_item(item: QueueItem) -> dict[str, Any]:
     item = QueueItem.objects.select_related(
-        "order", "product", "product__questionnaire", "partner", "holder", "deal__responsible"
+        "order",
+        "lead__lead_list",
+        "product",
+        "product__questionnaire",
+        "partner",
+        "holder",
+        "deal__responsible",
     ).get(pk=item.pk)
-    payload = s.work_item_payload(item, suggested=suggested_channel(item=item))
-    return cast(dict[str, Any], s.WorkItemSerializer(payload).data)
+    return s.work_item_data(item, suggested=suggested_channel(item=item))
 
 
 class QueueTakeApi(APIView):
@@ -57,11 +62,15 @@ class QueueTakeApi(APIView):
     @extend_schema(
         request=None,
         responses={
-            200: s.WorkItemSerializer,
+            200: s.ANY_WORK_ITEM,
             204: OpenApiResponse(description="Queue empty."),
             **ERRORS,
         },
         summary="Take the next item (own due callbacks first, then the oldest)",
+        description=(
+            'An order\'s item answers `{"item", "order", "deal", ...}`; a lead\'s item '
+            '`{"item", "lead", "deal", ...}` (no `"order"`).'
+        ),
     )
     def post(self, request: Request) -> Response:
         item = queue_take_next(manager=cast(User, request.user))
@@ -75,7 +84,7 @@ class QueueTakeCallbackApi(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: s.WorkItemSerializer, **ERRORS},
+        responses={200: s.ANY_WORK_ITEM, **ERRORS},
         summary="Take one of my scheduled callbacks now, due or not",
         description=(
             "The item must be the caller's own scheduled callback, else 404. 409 "
@@ -92,7 +101,7 @@ class QueueCurrentApi(APIView):
     permission_classes = [IsSeller]
 
     @extend_schema(
-        responses={200: s.WorkItemSerializer, 204: OpenApiResponse(description="Holding nothing.")},
+        responses={200: s.ANY_WORK_ITEM, 204: OpenApiResponse(description="Holding nothing.")},
         summary="The item the manager holds now",
     )
     def get(self, request: Request) -> Response:

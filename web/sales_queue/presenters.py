@@ -84,7 +84,7 @@ def _digits(value: str) -> str:
 
 
 def item_contact(item: QueueItem) -> Contact:
-    """The buyer: from the order, or from the deal for items that came from a lead."""
+    """The buyer: from the order, or from the lead (the deal's copy when neither is there)."""
     order = item.order
     if order is not None:
         return Contact(
@@ -93,6 +93,15 @@ def item_contact(item: QueueItem) -> Contact:
             phone=order.customer_phone,
             telegram=order.customer_telegram,
             whatsapp=order.customer_whatsapp,
+        )
+    lead = item.lead if item.lead_id is not None else None
+    if lead is not None:
+        return Contact(
+            name=lead.name,
+            email=lead.email,
+            phone=lead.phone,
+            telegram=lead.telegram,
+            whatsapp=lead.whatsapp,
         )
     deal = getattr(item, "deal", None)
     if deal is None:

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
+from crm.models import Lead
 from partners.models import ALL_CHANNELS, Product
 from sales_queue.models import LostReason, Outcome, QueueItem, Touch
 from salesdesk.serializers import StrictSerializer
+from web.crm.leads_serializers import LeadCustomerOutputSerializer, lead_customer
 
 
 class QueueProductSerializer(serializers.Serializer):
@@ -71,13 +74,48 @@ class QueueDealSerializer(serializers.Serializer):
 
 
 class WorkItemSerializer(serializers.Serializer):
-    """What a manager needs to work an item: the item, its order, its deal."""
+    """What a manager needs to work an order's item: the item, its order, its deal."""
 
     item = QueueItemSerializer()
     order = QueueOrderSerializer(allow_null=True)
     deal = QueueDealSerializer(allow_null=True)
     questionnaire = serializers.DictField(allow_null=True)
     suggested_channel = serializers.CharField(allow_null=True)
+
+
+class QueueLeadListSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class QueueLeadSerializer(serializers.Serializer):
+    """The lead of a lead's item: the buyer, the list it came to, what they wrote."""
+
+    id = serializers.UUIDField()
+    lead_list = QueueLeadListSerializer()
+    customer = LeadCustomerOutputSerializer()
+    source = serializers.CharField(help_text="The ad channel, or empty.")  # type: ignore[assignment]
+    comment = serializers.CharField(help_text="What the buyer wrote, or empty.")
+    created_at = serializers.DateTimeField()
+    cold = serializers.BooleanField(help_text="Imported from a cold list.")
+
+
+class LeadWorkItemSerializer(serializers.Serializer):
+    """A lead's item: ``"lead"`` where an order's item has ``"order"`` (and no ``"order"``)."""
+
+    item = QueueItemSerializer()
+    lead = QueueLeadSerializer()
+    deal = QueueDealSerializer(allow_null=True)
+    questionnaire = serializers.DictField(allow_null=True)
+    suggested_channel = serializers.CharField(allow_null=True)
+
+
+# The schema of take / current: an order's item or a lead's, told apart by their keys.
+ANY_WORK_ITEM = PolymorphicProxySerializer(
+    component_name="AnyWorkItem",
+    serializers=[WorkItemSerializer, LeadWorkItemSerializer],
+    resource_type_field_name=None,
+)
 
 
 class TouchInputSerializer(StrictSerializer):
@@ -130,12 +168,34 @@ class QueueHealthSerializer(serializers.Serializer):
     holders = serializers.ListField(child=serializers.DictField())
 
 
+def _lead(lead: Lead) -> dict[str, Any]:
+    return {
+        "id": lead.pk,
+        "lead_list": {"id": lead.lead_list_id, "name": lead.lead_list.name},
+        "customer": lead_customer(lead),
+        "source": lead.source,
+        "comment": lead.comment,
+        "created_at": lead.created_at,
+        "cold": lead.cold,
+    }
+
+
 def work_item_payload(item: QueueItem, *, suggested: str | None) -> dict[str, Any]:
     questionnaire = getattr(item.product, "questionnaire", None)
-    return {
-        "item": item,
-        "order": item.order,
-        "deal": getattr(item, "deal", None),
-        "questionnaire": questionnaire.answers() if questionnaire else None,
-        "suggested_channel": suggested,
-    }
+    payload: dict[str, Any] = {"item": item}
+    if item.lead_id is not None:
+        payload["lead"] = _lead(item.lead)  # type: ignore[arg-type]
+    else:
+        payload["order"] = item.order
+    payload["deal"] = getattr(item, "deal", None)
+    payload["questionnaire"] = questionnaire.answers() if questionnaire else None
+    payload["suggested_channel"] = suggested
+    return payload
+
+
+def work_item_data(item: QueueItem, *, suggested: str | None) -> dict[str, Any]:
+    """The body of take / current: an order's item as :class:`WorkItemSerializer`, a lead's
+    as :class:`LeadWorkItemSerializer`."""
+    payload = work_item_payload(item, suggested=suggested)
+    serializer = LeadWorkItemSerializer if "lead" in payload else WorkItemSerializer
+    return dict(serializer(payload).data)

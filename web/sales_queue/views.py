@@ -224,6 +224,17 @@ class TakeCallbackView(SellerPageMixin, View):
 def news_message(news: ItemNews) -> str:
     """What the workspace tells the manager when their held order left them without their
     doing."""
+    if news.is_lead:
+        # A lead is neither paid nor cancelled: it is withdrawn with its product, or taken away.
+        if news.kind == HeldNews.WITHDRAWN:
+            return _(
+                "The lead was withdrawn from the sales department: its product is paused. "
+                "Take the next one."
+            )
+        return _(
+            "The lead is no longer yours: the head of sales took it back or handed it to "
+            "another manager, or it went back to the queue untouched. Take the next one."
+        )
     ext = news.order_external_id
     order = _("order No. %(number)s") % {"number": ext} if ext else _("the order")
     messages = {
