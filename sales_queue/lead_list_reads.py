@@ -50,10 +50,11 @@ def lead_lists_with_figures(*, partner: Partner) -> QuerySet[LeadList]:
 
 
 def conversion(*, leads: int, won: int) -> Decimal | None:
-    """Won deals per lead, in percent with one decimal; ``None`` without leads."""
+    """Won deals per lead (0.5 is a half; the pages show it with the ``percent`` filter);
+    ``None`` without leads."""
     if not leads:
         return None
-    return (Decimal(won) * 100 / Decimal(leads)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return (Decimal(won) / Decimal(leads)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
 def lead_list_leads(*, lead_list: LeadList) -> QuerySet[Lead]:

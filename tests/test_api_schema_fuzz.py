@@ -42,6 +42,7 @@ from salesdesk.wsgi import application
 from tests.accounts.factories import UserFactory
 from tests.clients import partner_api, staff_api
 from tests.crm.factories import ContactFactory, DealFactory, TaskFactory
+from tests.crm.lead_factories import lead_list
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import (
     ProductFactory,
@@ -97,6 +98,7 @@ def world(db: Any) -> Iterator[dict[str, Any]]:
             "/api/v1/call-bookings/{id}/": booked.pk,
             "/api/v1/contacts/{contact_id}/": ContactFactory.create(partner=partner).pk,
             "/api/v1/deals/{id}/": deal.pk,
+            "/api/v1/lead-lists/{id}/": lead_list(product=product).pk,
             "/api/v1/orders/{order_id}/": order.pk,
             "/api/v1/partners/{id}/": partner.pk,
             "/api/v1/products/{id}/sales-department/": submitted.pk,

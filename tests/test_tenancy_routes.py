@@ -39,6 +39,7 @@ from partners.models import SalesStatus as S
 from partners.services import call_book
 from tests.accounts.factories import ApiKeyFactory, PersonalTokenFactory, UserFactory
 from tests.crm.factories import ContactFactory, DealFactory, TaskFactory
+from tests.crm.lead_factories import lead_list
 from tests.notifications.factories import NotificationFactory
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import (
@@ -220,6 +221,10 @@ def _in_app_notification(partner: Partner) -> dict[str, Any]:
     return {"pk": notification.pk}
 
 
+def _lead_list(partner: Partner) -> dict[str, Any]:
+    return {"pk": lead_list(product=ProductFactory.create(partner=partner, on_sale=True)).pk}
+
+
 @dataclass(frozen=True)
 class Route:
     build: Callable[[Partner], dict[str, Any]]
@@ -246,8 +251,15 @@ PARTNER_ROUTES: dict[str, Route] = {
     "api/v1/deals/<uuid:pk>/touches/": Route(
         _deal, {"channel": "phone", "outcome": "reached", "comment": "взлом"}
     ),
+    "api/v1/lead-lists/<uuid:pk>/": Route(_lead_list, {"name": "взлом"}),
+    "api/v1/lead-lists/<uuid:pk>/rotate-token/": Route(_lead_list),
+    "api/v1/lead-lists/<uuid:pk>/archive/": Route(_lead_list),
     # cabinet pages
     "cabinet/orders/<str:order_id>/": Route(_order),
+    "cabinet/lead-lists/<uuid:pk>/": Route(_lead_list),
+    "cabinet/lead-lists/<uuid:pk>/edit/": Route(_lead_list, {"name": "Чужой"}),
+    "cabinet/lead-lists/<uuid:pk>/rotate-token/": Route(_lead_list),
+    "cabinet/lead-lists/<uuid:pk>/archive/": Route(_lead_list),
     "cabinet/contacts/<str:contact_id>/": Route(_contact),
     "cabinet/products/<uuid:pk>/": Route(_product),
     "cabinet/products/<uuid:pk>/edit/": Route(_product, {"name": "Чужое", "price": "1"}),
