@@ -47,12 +47,17 @@ def url(of: LeadList) -> str:
     return f"/forms/{of.form_token}/"
 
 
+def public() -> Client:
+    """A client as another site's visitor: no CSRF token, and Django checks it."""
+    return Client(enforce_csrf_checks=True)
+
+
 def browser_post(of: LeadList, data: dict[str, Any], **headers: Any) -> Any:
-    return Client().post(url(of), data, HTTP_ACCEPT=PAGE, **headers)
+    return public().post(url(of), data, HTTP_ACCEPT=PAGE, **headers)
 
 
 def script_post(of: LeadList, data: dict[str, Any], **headers: Any) -> Any:
-    return Client().post(
+    return public().post(
         url(of),
         json.dumps(data),
         content_type="application/json",
