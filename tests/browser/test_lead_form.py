@@ -126,13 +126,16 @@ def test_the_script_sends_the_form_from_the_landing_and_a_manager_takes_the_lead
 
 
 def test_without_javascript_the_form_posts_and_shows_the_thank_you_page(
-    browser: Browser, form_list: LeadList
+    browser: Browser, form_list: LeadList, tmp_path: Path
 ) -> None:
-    # given: a browser with JavaScript off
-    context = browser.new_context(java_script_enabled=False, locale="ru-RU")
+    # given: a phone's browser with JavaScript off
+    context = browser.new_context(
+        java_script_enabled=False, locale="ru-RU", viewport={"width": 390, "height": 844}
+    )
     page = context.new_page()
     page.goto(f"{LANDING}/")
     fill_in(page)
+    page.screenshot(path=str(tmp_path / "landing-390.png"), full_page=True)
 
     # when
     page.get_by_role("button", name="Отправить заявку").click()
@@ -140,6 +143,8 @@ def test_without_javascript_the_form_posts_and_shows_the_thank_you_page(
     # then: SalesDesk's thank-you page
     expect(page.get_by_test_id("lead-form-page")).to_contain_text("Спасибо! Заявка принята")
     assert page.url.endswith("/forms/thank-you/")
+    assert int(page.evaluate("document.documentElement.scrollWidth")) <= 390
+    page.screenshot(path=str(tmp_path / "thank-you-390.png"), full_page=True)
     assert Lead.objects.get().source == "landing"
     context.close()
     the_manager_takes_it(form_list)

@@ -220,6 +220,7 @@ def test_without_consent_a_browser_gets_a_russian_page_saying_what_is_missing(
     page = response.content.decode()
     assert "Заявка не отправлена" in page
     assert "Отметьте согласие на обработку персональных данных" in page
+    assert "Телефон: " in page  # the bad phone, named as the form names it
     assert 'href="https://school.example/landing"' in page  # the way back
     assert not Lead.objects.exists()
 
@@ -336,7 +337,9 @@ def test_a_browser_over_the_limit_gets_a_page_with_retry_after(
     browser_post(listed, FIELDS)
     response = browser_post(listed, FIELDS)
     assert response.status_code == 429 and int(response["Retry-After"]) >= 1
-    assert "Отсюда отправлено слишком много заявок" in response.content.decode()
+    page = response.content.decode()
+    assert "Отсюда отправлено слишком много заявок" in page
+    assert "lead-form-problems" not in page
 
 
 def test_a_list_has_its_own_limit_whatever_the_addresses(listed: LeadList, settings: Any) -> None:

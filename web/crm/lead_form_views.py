@@ -113,7 +113,7 @@ def _refusal(request: HttpRequest, refused: _Refused, cors: dict[str, str]) -> H
             415: _("The request was not sent"),
             429: _("Too many requests"),
         }
-        problems = [str(m) for messages in refused.details.values() for m in _as_list(messages)]
+        problems = _problems(refused.details) if refused.status == 400 else []
         response = _page(
             request,
             refused.status,
@@ -134,8 +134,22 @@ def _add(response: HttpResponse, headers: dict[str, str]) -> HttpResponse:
     return response
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+def _problems(details: dict[str, Any]) -> list[str]:
+    """The field errors for people: each after its field's name as the form shows it."""
+    labels = {
+        "name": _("Your name"),
+        "phone": _("Phone"),
+        "email": _("Email"),
+        "telegram": "Telegram",
+        "whatsapp": "WhatsApp",
+        "comment": _("Comment"),
+    }
+    problems: list[str] = []
+    for field, messages in details.items():
+        for message in messages if isinstance(messages, list) else [messages]:
+            label = labels.get(field)
+            problems.append(f"{label}: {message}" if label else str(message))
+    return problems
 
 
 def _not_found() -> _Refused:
