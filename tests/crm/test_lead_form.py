@@ -431,3 +431,10 @@ def test_the_snippet_posts_to_the_lists_address_and_escapes_what_the_partner_wro
 def test_the_snippet_shows_the_default_consent_text_when_the_list_has_none() -> None:
     html = lead_form_html(lead_list())
     assert "Я согласен(на) на обработку моих персональных данных." in html
+
+
+def test_the_script_is_optional_and_separable() -> None:
+    made = lead_list()
+    full, bare = lead_form_html(made), lead_form_html(made, with_script=False)
+    assert "<script>" in full and "<script>" not in bare
+    assert full.startswith(bare.split("</form>")[0])

@@ -39,8 +39,9 @@ def consent_text_shown(lead_list: LeadList) -> str:
         return _("I agree to the processing of my personal data.")
 
 
-def lead_form_html(lead_list: LeadList) -> str:
-    """The snippet to paste on a landing page; everything the partner wrote is escaped."""
+def lead_form_html(lead_list: LeadList, *, with_script: bool = True) -> str:
+    """The snippet to paste on a landing page; everything the partner wrote is escaped.
+    ``with_script=False``: the form alone (the cabinet's preview, which runs no scripts)."""
     with translation.override(settings.LANGUAGE_CODE):
         return render_to_string(
             "crm/lead_form_snippet.html",
@@ -49,6 +50,7 @@ def lead_form_html(lead_list: LeadList) -> str:
                 "action": lead_form_url(lead_list),
                 "consent_text": consent_text_shown(lead_list),
                 "tracking_keys": TRACKING_FIELDS,
+                "with_script": with_script,
                 "thank_you": _(
                     "Thank you! Your request has been received; we will be in touch soon."
                 ),

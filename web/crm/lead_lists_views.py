@@ -194,6 +194,7 @@ class LeadListDetailView(PartnerRequiredMixin, TemplateView):
                 won=figures.won_count,  # type: ignore[attr-defined]
             ),
             form_html=lead_form_html(lead_list),
+            preview_html=lead_form_html(lead_list, with_script=False),
             form_url=lead_form_url(lead_list),
         )
         return context
