@@ -358,6 +358,16 @@ LOGOUT_REDIRECT_URL = "login"
 EMAIL_CONFIRMATION_DAYS = env_int("EMAIL_CONFIRMATION_DAYS", 3, minimum=1)
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7, minimum=1)
 SIGNUP_RATE_LIMIT = parse_rate("SIGNUP_RATE_LIMIT", env_str("SIGNUP_RATE_LIMIT", "10/hour") or "")
+# The public lead form (POST /forms/<token>/, web.crm.lead_form_views): posts per client address
+# and per lead list ("N/second|minute|hour|day"; one more is a 429 with Retry-After), counted in
+# the cache like the sign-up limit; and the largest body it reads (bigger is a 413 unread).
+LEAD_FORM_RATE_LIMIT_PER_IP = parse_rate(
+    "LEAD_FORM_RATE_LIMIT_PER_IP", env_str("LEAD_FORM_RATE_LIMIT_PER_IP", "20/hour") or ""
+)
+LEAD_FORM_RATE_LIMIT_PER_LIST = parse_rate(
+    "LEAD_FORM_RATE_LIMIT_PER_LIST", env_str("LEAD_FORM_RATE_LIMIT_PER_LIST", "300/hour") or ""
+)
+LEAD_FORM_MAX_BODY_BYTES = env_int("LEAD_FORM_MAX_BODY_BYTES", 16 * 1024, minimum=1024)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -54,9 +54,19 @@ def test_production_tells_browsers_to_stay_on_https() -> None:
     assert result.stdout.split() == ["404", "max-age=31536000"]
 
 
+# Not a page of ours: the lead form a partner pastes on their own landing page (under their
+# site's policy). Our cabinet shows it only as text and in a sandboxed frame, without scripts.
+EMBEDDED_ON_OTHER_SITES = {"crm/lead_form_snippet.html"}
+
+
 def test_no_template_has_an_inline_handler_or_script() -> None:
     """The policy would block them in the browser; catch them before a page breaks."""
-    templates = sorted((settings.BASE_DIR / "templates").rglob("*.html"))
+    root = settings.BASE_DIR / "templates"
+    templates = sorted(
+        path
+        for path in root.rglob("*.html")
+        if path.relative_to(root).as_posix() not in EMBEDDED_ON_OTHER_SITES
+    )
     assert templates
     offenders = []
     for path in templates:

@@ -225,6 +225,10 @@ def _in_app_notification(partner: Partner) -> dict[str, Any]:
     return {"pk": notification.pk}
 
 
+def _lead_list(partner: Partner) -> dict[str, Any]:
+    return {"pk": lead_list(product=ProductFactory.create(partner=partner, on_sale=True)).pk}
+
+
 @dataclass(frozen=True)
 class Route:
     build: Callable[[Partner], dict[str, Any]]
@@ -252,8 +256,15 @@ PARTNER_ROUTES: dict[str, Route] = {
     "api/v1/deals/<uuid:pk>/touches/": Route(
         _deal, {"channel": "phone", "outcome": "reached", "comment": "взлом"}
     ),
+    "api/v1/lead-lists/<uuid:pk>/": Route(_lead_list, {"name": "взлом"}),
+    "api/v1/lead-lists/<uuid:pk>/rotate-token/": Route(_lead_list),
+    "api/v1/lead-lists/<uuid:pk>/archive/": Route(_lead_list),
     # cabinet pages
     "cabinet/orders/<str:order_id>/": Route(_order),
+    "cabinet/lead-lists/<uuid:pk>/": Route(_lead_list),
+    "cabinet/lead-lists/<uuid:pk>/edit/": Route(_lead_list, {"name": "Чужой"}),
+    "cabinet/lead-lists/<uuid:pk>/rotate-token/": Route(_lead_list),
+    "cabinet/lead-lists/<uuid:pk>/archive/": Route(_lead_list),
     "cabinet/contacts/<str:contact_id>/": Route(_contact),
     "cabinet/products/<uuid:pk>/": Route(_product),
     "cabinet/products/<uuid:pk>/edit/": Route(_product, {"name": "Чужое", "price": "1"}),

@@ -30,6 +30,7 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
             group(
                 _("Deals"),
                 link(_("Deals"), "deals_cabinet:list"),
+                link(_("Lead lists"), "lead_lists:list"),
                 link(_("Buyers"), "crm:contacts"),
                 link(_("Deal settings"), "crm_settings:deal-settings"),
                 link(_("Scripts"), "scripts:list"),
