@@ -100,7 +100,7 @@ def world(db: Any) -> Iterator[dict[str, Any]]:
             "/api/v1/contacts/{contact_id}/": ContactFactory.create(partner=partner).pk,
             "/api/v1/deals/{id}/": deal.pk,
             "/api/v1/leads/{id}/": a_lead.pk,
-            "/api/v1/lead-lists/{id}/": lead_list(product=product).pk,
+            "/api/v1/lead-lists/{id}/": lead_list(product=product, name="Вебинар").pk,
             "/api/v1/orders/{order_id}/": order.pk,
             "/api/v1/partners/{id}/": partner.pk,
             "/api/v1/products/{id}/sales-department/": submitted.pk,
