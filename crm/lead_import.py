@@ -31,7 +31,7 @@ from salesdesk.text import forbidden_characters
 
 # The fields a column may give, in the mapping page's order.
 FIELDS: dict[str, Any] = {
-    "name": gettext_lazy("Name"),
+    "name": gettext_lazy("Full name"),
     "phone": gettext_lazy("Phone"),
     "email": gettext_lazy("Email"),
     "telegram": gettext_lazy("Telegram"),
@@ -338,6 +338,11 @@ class PreviewRow:
     cells: list[str]
     status: str  # "ok", "duplicate" or "rejected"
     reason: str = ""
+
+    @property
+    def text(self) -> str:
+        """The row's non-empty cells, for a person to recognise it."""
+        return "; ".join(cell for cell in self.cells if cell)
 
 
 def lead_import_sample(lead_import: LeadImport, limit: int = SAMPLE_ROWS) -> list[list[str]]:
