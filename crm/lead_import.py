@@ -43,8 +43,8 @@ CONTACT_FIELDS = ("phone", "email", "telegram", "whatsapp")
 SOURCE_MAX = 100
 # What a header says, lower-cased, without spaces and punctuation → the field it gives.
 _HEADER_WORDS: dict[str, tuple[str, ...]] = {
-    "name": ("имя", "фио", "name", "fullname", "клиент", "контакт", "имяфамилия", "фамилияимя"),
-    "phone": ("телефон", "тел", "phone", "мобильный", "мобильныйтелефон", "номер", "номертелефона"),
+    "name": ("имя", "фио", "name", "fullname", "клиент", "имяфамилия", "фамилияимя"),
+    "phone": ("телефон", "тел", "phone", "мобильный", "номертелефона"),
     "email": ("email", "e-mail", "почта", "электроннаяпочта", "mail", "емейл", "имейл"),
     "telegram": ("telegram", "телеграм", "телеграмм", "tg"),
     "whatsapp": ("whatsapp", "ватсап", "вотсап", "wa"),
@@ -55,6 +55,8 @@ _NOT_A_LETTER = re.compile(r"[\s_.:()\-]+")
 # Rows shown on the mapping page, and rows checked in its preview.
 SAMPLE_ROWS = 5
 PREVIEW_ROWS = 20
+# A file with more columns is not a list of buyers (and would make a page of selects).
+COLUMNS_MAX = 100
 # The report keeps what a row said up to this many characters.
 VALUES_MAX = 500
 
@@ -134,7 +136,8 @@ def guess_mapping(headers: list[str]) -> dict[str, int]:
             if name in mapping:
                 continue
             normalized = tuple(_word(w) for w in words)
-            if word in normalized or (len(word) > 3 and word.startswith(normalized)):
+            # «Телефон», «Телефон клиента», «Контактный телефон»; short words only whole.
+            if word in normalized or any(len(w) >= 5 and w in word for w in normalized):
                 mapping[name] = index
                 break
     return mapping
@@ -266,6 +269,11 @@ def lead_import_create(
         raise _refused(_("The file could not be read as CSV: check its quotes.")) from None
     if total == 0:
         raise _refused(_("The file has no rows under its header."))
+    if len(headers) > COLUMNS_MAX:
+        raise _refused(
+            _("The file has %(count)s columns: at most %(max)s.")
+            % {"count": len(headers), "max": COLUMNS_MAX}
+        )
     if total > settings.LEAD_IMPORT_MAX_ROWS:
         raise _refused(
             _("The file has %(count)s rows: at most %(max)s at once. Split it into several files.")

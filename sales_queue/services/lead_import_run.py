@@ -138,7 +138,12 @@ def lead_import_run(
         while True:
             try:
                 with transaction.atomic():
-                    locked = LeadImport.objects.select_for_update().filter(pk=import_id).first()
+                    locked = (
+                        LeadImport.objects.select_for_update()
+                        .defer("data")  # read once above, not at every batch
+                        .filter(pk=import_id)
+                        .first()
+                    )
                     if locked is None or locked.status != LeadImport.Status.RUNNING:
                         return False
                     start = locked.processed_rows

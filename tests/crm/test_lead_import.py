@@ -73,6 +73,11 @@ def test_the_columns_are_guessed_from_russian_and_english_headers() -> None:
         "whatsapp": 2,
         "phone": 3,
     }
+    assert guess_mapping(["Контактный телефон", "Имя клиента", "tg"]) == {
+        "phone": 0,
+        "name": 1,
+        "telegram": 2,
+    }
     assert guess_mapping(["a", "b"]) == {}
 
 
@@ -112,6 +117,10 @@ def test_a_file_too_large_or_empty_or_for_an_archived_list_is_refused(settings: 
         upload(of, "Имя;Телефон\n" + "Иван;+79120000001\n" * 100)
     with pytest.raises(ApplicationError, match="нет строк"):
         upload(of, "Имя;Телефон\n")
+    with pytest.raises(ApplicationError, match="В файле 101 столбцов, а можно не больше 100"):
+        upload(of, ";" * 100 + "\n" + "x;" * 100 + "x\n")
+    with pytest.raises(ApplicationError, match="Не удалось распознать кодировку"):
+        lead_import_create(lead_list=of, created_by=None, file_name="x", data=b"\xff\x98\x00")
     lead_list_archive(lead_list=of)
     with pytest.raises(ConflictError) as refused:
         upload(of, "Имя;Телефон\nИван;+79120000001\n")
