@@ -82,6 +82,7 @@ def _bench(args: argparse.Namespace) -> int:
     from crm.leads import lead_list_create
     from crm.models import Contact, Lead, LeadImport
     from partners.models import Partner, Product, SalesStatus
+    from sales_queue.fairness import partner_next_key
     from sales_queue.models import QueueItem
     from sales_queue.services.lead_import_run import lead_import_run
 
@@ -211,17 +212,15 @@ def _bench(args: argparse.Namespace) -> int:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-        cursor.execute(
-            "EXPLAIN SELECT id FROM crm_contact WHERE partner_id = %s AND phone = %s",
-            [partner.pk, phones[-1]],
-        )
-        contact_plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute(
-            "EXPLAIN SELECT max(fair_key) FROM queue_queueitem "
-            "WHERE partner_id = %s AND state = 'queued'",
-            [partner.pk],
-        )
-        key_plan = "\n".join(row[0] for row in cursor.fetchall())
+    # The statements the import runs, as it runs them: a known buyer's lookup (the merge) and
+    # the partner's next fair key (once a batch).
+    contact_plan = Contact.objects.filter(partner=partner, phone=phones[-1]).explain()
+    key_plan = (
+        Partner.objects.filter(pk=partner.pk)
+        .annotate(key=partner_next_key(partner.pk))
+        .values_list("key", flat=True)
+        .explain()
+    )
 
     rows = args.rows
     print()
