@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from bench import all as all_benchmarks
-from bench import deals, http, intake_profile, stats, sweep, take_next
+from bench import deals, http, intake_profile, leads_import, stats, sweep, take_next
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     deals.add_parser(commands)
     http.add_parser(commands)
     intake_profile.add_parser(commands)
+    leads_import.add_parser(commands)
     stats.add_parser(commands)
     sweep.add_parser(commands)
     take_next.add_parser(commands)

@@ -38,6 +38,7 @@ PLAN: dict[str, tuple[list[str], list[str]]] = {
         ["--orders", "500", "--managers", "3", "--months", "1", "--rounds", "1", "--skip-before"],
     ),
     "deals": (["--deals", "50000", "--rounds", "3"], ["--deals", "300", "--rounds", "1"]),
+    "leads-import": (["--rows", "10000"], ["--rows", "200"]),
     "http": (
         ["--duration", "8", "--rounds", "3"],
         ["--duration", "1", "--rounds", "1", "--connections", "4", "--take-items", "100"],
@@ -48,6 +49,7 @@ SIZE_OPTIONS = {
     "take-next": ("--take-items", "--items"),
     "stats": ("--stats-orders", "--orders"),
     "deals": ("--deals", "--deals"),
+    "leads-import": ("--import-rows", "--rows"),
     "http": ("--http-duration", "--duration"),
 }
 
@@ -64,6 +66,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--take-items", help="bench take-next --items (5000)")
     parser.add_argument("--stats-orders", help="bench stats --orders (200000)")
     parser.add_argument("--deals", help="bench deals --deals (50000)")
+    parser.add_argument("--import-rows", help="bench leads-import --rows (10000)")
     parser.add_argument("--http-duration", help="bench http --duration, seconds per run (8)")
     parser.add_argument("--http-rounds", help="bench http --rounds (3)")
     parser.add_argument("--http-workers", help="bench http --workers (gunicorn.conf.py's)")
@@ -240,6 +243,21 @@ def _summary(results: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, A
                     )
 
     parts.append(deals_rows)
+
+    def leads_import_row() -> None:
+        imported = results.get("leads-import")
+        if isinstance(imported, dict) and "raw_seconds" in imported:
+            ratios["leads_import"] = _speed(imported["raw_seconds"], imported["service_seconds"])
+            rows.append(
+                (
+                    "CSV import of leads vs raw INSERTs of the same rows",
+                    ratios["leads_import"],
+                    f"{imported['rows']} rows: {imported['service_rows_per_second']:.0f} vs"
+                    f" {imported['raw_rows_per_second']:.0f} rows/s",
+                )
+            )
+
+    parts.append(leads_import_row)
 
     for part in parts:
         try:

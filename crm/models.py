@@ -4,6 +4,7 @@ history, the tasks every change of a deal writes, deal settings and touch script
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -636,3 +637,146 @@ class Lead(UUIDModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LeadImport(UUIDModel):
+    """A CSV file of a cold list a partner imports into one lead list, and how far it got.
+
+    The file's bytes are kept in the row (``data``): the web process that takes the upload and
+    the worker that imports it may run on different hosts with no shared disk, the file is
+    small (``LEAD_IMPORT_MAX_BYTES``) and goes with its import. ``processed_rows`` counts the
+    file's non-empty data rows done so far; it moves in the same transaction as the leads of
+    its batch, so a worker that died resumes exactly where the last batch committed.
+    Only rows that were not simply created are kept as :class:`LeadImportRow` (the report)."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        MAPPED = "mapped", _("Columns chosen")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="lead_imports"
+    )
+    lead_list = models.ForeignKey(
+        LeadList, verbose_name=_("lead list"), on_delete=models.CASCADE, related_name="imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    data = models.BinaryField(editable=False)
+    encoding = models.CharField(_("encoding"), max_length=16)
+    delimiter = models.CharField(_("delimiter"), max_length=1)
+    # The header row as read, and which column (its index) gives which field of a lead.
+    headers = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    merged_count = models.PositiveIntegerField(_("merged into existing contacts"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("duplicates in the file"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    # Why a failed import stopped (shown to the partner).
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # The last time a batch committed: a running import whose progress has not moved for
+    # LEAD_IMPORT_STALL_MINUTES may be resumed.
+    progress_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = PartnerScopedQuerySet["LeadImport"].as_manager()
+
+    class Meta:
+        verbose_name = _("lead import")
+        verbose_name_plural = _("lead imports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["uploaded", "mapped", "running", "done", "failed"]),
+                name="lead_import_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(processed_rows__lte=F("total_rows")),
+                name="lead_import_processed_within_total",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["lead_list", "-created_at"], name="lead_import_list_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name or str(self.pk)
+
+    def get_encoding_label(self) -> str:
+        return {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1251": "Windows-1251"}.get(
+            self.encoding, self.encoding
+        )
+
+    def get_delimiter_label(self) -> str:
+        return str(
+            {";": _("semicolons"), ",": _("commas"), "\t": _("tabs")}.get(self.delimiter, "")
+        )
+
+    @staticmethod
+    def stall_after() -> dt.timedelta:
+        return dt.timedelta(minutes=settings.LEAD_IMPORT_STALL_MINUTES)
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, and no batch has committed for ``LEAD_IMPORT_STALL_MINUTES``."""
+        return (
+            self.status == self.Status.RUNNING
+            and self.progress_at is not None
+            and self.progress_at < timezone.now() - self.stall_after()
+        )
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+class LeadImportRow(models.Model):
+    """One row of an import's report that was not simply created: merged into a contact the
+    partner had, a duplicate of an earlier row of the file, or rejected (with the reason, in
+    the partner's language). Created rows are the leads themselves (``external_id``
+    ``import:<import id>:<row>``), so a 10 000-row file keeps only its exceptions here."""
+
+    class Status(models.TextChoices):
+        MERGED = "merged", _("Merged into an existing contact")
+        DUPLICATE = "duplicate", _("Duplicate in the file")
+        REJECTED = "rejected", _("Rejected")
+
+    id = models.BigAutoField(primary_key=True)
+    lead_import = models.ForeignKey(LeadImport, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField(_("row"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # What the row said (name and contacts), for the partner to find and fix it.
+    values = models.CharField(_("values"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["lead_import", "row_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead_import", "row_number"], name="lead_import_row_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["merged", "duplicate", "rejected"]),
+                name="lead_import_row_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_import_id}:{self.row_number} {self.status}"

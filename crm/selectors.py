@@ -18,7 +18,18 @@ from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import SELLER_ROLES, Role, User
-from crm.models import Contact, Deal, DealSettings, Stage, StageChange, Task, deal_list_order
+from crm.models import (
+    Contact,
+    Deal,
+    DealSettings,
+    LeadImport,
+    LeadImportRow,
+    LeadList,
+    Stage,
+    StageChange,
+    Task,
+    deal_list_order,
+)
 from crm.normalizers import ContactError, normalize_phone
 from crm.services import stages_ensure
 from partners.models import Partner, Product
@@ -334,3 +345,43 @@ def deal_board(*, deals: QuerySet[Deal], partner_id: Any) -> list[tuple[Stage, l
         if deal.stage_id in columns:
             columns[deal.stage_id].append(deal)
     return [(stage, columns[stage.pk]) for stage in stages]
+
+
+# --- CSV imports of leads ---------------------------------------------------------------------
+
+# The imports of a list its import page lists.
+RECENT_IMPORTS = 10
+
+
+def lead_list_get(*, partner: Partner, pk: Any) -> LeadList:
+    """The partner's lead list; another partner's (or none) is a 404."""
+    return get_object_or_404(LeadList.objects.for_partner(partner).select_related("product"), pk=pk)
+
+
+def lead_import_get(
+    *, partner: Partner, lead_list: LeadList, pk: Any, with_file: bool = False
+) -> LeadImport:
+    """An import of the partner's list; its file's bytes are loaded only ``with_file`` (the
+    progress bar asks every second or two)."""
+    imports = LeadImport.objects.for_partner(partner).filter(lead_list=lead_list)
+    if not with_file:
+        imports = imports.defer("data")
+    return get_object_or_404(imports, pk=pk)
+
+
+def lead_imports_recent(*, partner: Partner, lead_list: LeadList) -> list[LeadImport]:
+    return list(
+        LeadImport.objects.for_partner(partner)
+        .filter(lead_list=lead_list)
+        .defer("data")[:RECENT_IMPORTS]
+    )
+
+
+def lead_import_report(
+    *, partner: Partner, lead_import: LeadImport, limit: int | None = None
+) -> QuerySet[LeadImportRow]:
+    """The import's rows that were not simply created, in the file's order."""
+    rows = LeadImportRow.objects.filter(
+        lead_import__partner=partner, lead_import=lead_import
+    ).order_by("row_number")
+    return rows[:limit] if limit else rows

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
+from typing import Any
+
 from celery import shared_task
+from kombu.exceptions import OperationalError
 
 from sales_queue.alerts import callbacks_due_send, response_breaches_send
 from sales_queue.services import queue_auto_release, queue_sweep_due_orders
+from sales_queue.services.lead_import_run import lead_import_run
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True, acks_late=True)
@@ -35,3 +43,20 @@ def response_breaches_task() -> int:
     """Alert the heads of orders waiting longer than the response SLA (beat, every minute; at
     most one alert per 15 minutes)."""
     return response_breaches_send()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def lead_import_task(import_id: str) -> None:
+    """Import a CSV file's rows not done yet; what one run's time leaves goes to the next run.
+    Safe to run twice: batches are claimed under a lock on the import's row."""
+    if lead_import_run(import_id=uuid.UUID(str(import_id))):
+        lead_import_enqueue(import_id)
+
+
+def lead_import_enqueue(import_id: Any) -> None:
+    """Hand the import to a worker; a broker that is down is logged, not raised (the import's
+    page offers «Continue» once its progress has stood still)."""
+    try:
+        lead_import_task.apply_async((str(import_id),), retry=False)
+    except OperationalError:
+        logger.warning("could not enqueue lead import %s", import_id, exc_info=True)

@@ -274,6 +274,16 @@ CELERY_BEAT_SCHEDULE["stats-rollup"] = {
     "schedule": 300.0,
     "options": {"expires": 300.0},
 }
+# CSV import of leads (crm.lead_import): the largest file and the most rows taken; rows go in
+# batches of LEAD_IMPORT_BATCH_SIZE, each its own transaction; one task run works for at most
+# LEAD_IMPORT_TASK_SECONDS (well inside CELERY_TASK_TIME_LIMIT) and hands the rest to the next
+# run; a running import whose progress has not moved for LEAD_IMPORT_STALL_MINUTES (its worker
+# died) may be resumed from its page.
+LEAD_IMPORT_MAX_BYTES = env_int("LEAD_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+LEAD_IMPORT_MAX_ROWS = env_int("LEAD_IMPORT_MAX_ROWS", 50_000, minimum=1)
+LEAD_IMPORT_BATCH_SIZE = env_int("LEAD_IMPORT_BATCH_SIZE", 500, minimum=1)
+LEAD_IMPORT_TASK_SECONDS = env_int("LEAD_IMPORT_TASK_SECONDS", 120, minimum=1)
+LEAD_IMPORT_STALL_MINUTES = env_int("LEAD_IMPORT_STALL_MINUTES", 5, minimum=1)
 # Tests run tasks inline unless they exercise the broker on purpose.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -33,6 +33,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, User
 from accounts.services import invitation_create
+from crm.lead_import import lead_import_create, lead_import_map
 from crm.services import touch_script_create
 from partners.models import Partner, Questionnaire
 from partners.models import SalesStatus as S
@@ -229,6 +230,15 @@ def _lead_list(partner: Partner) -> dict[str, Any]:
     return {"pk": lead_list(product=ProductFactory.create(partner=partner, on_sale=True)).pk}
 
 
+def _lead_import(partner: Partner) -> dict[str, Any]:
+    """A lead list's import with its columns chosen: what «Import» would start."""
+    of = lead_list(product=ProductFactory.create(partner=partner, on_sale=True))
+    data = "Имя;Телефон\nИван;+79120000001\n".encode()
+    lead_import = lead_import_create(lead_list=of, created_by=None, file_name="a.csv", data=data)
+    lead_import_map(lead_import=lead_import, mapping={"name": 0, "phone": 1})
+    return {"pk": of.pk, "import_id": lead_import.pk}
+
+
 @dataclass(frozen=True)
 class Route:
     build: Callable[[Partner], dict[str, Any]]
@@ -274,6 +284,14 @@ PARTNER_ROUTES: dict[str, Route] = {
     "cabinet/products/<uuid:pk>/questionnaire/": Route(_product, {"action": "submit", **ANSWERS}),
     "cabinet/products/<uuid:pk>/questionnaire/autosave/": Route(_product, {"faq": "чужое"}),
     "cabinet/calls/<uuid:pk>/cancel/": Route(_booking),
+    "cabinet/lead-lists/<uuid:pk>/import/": Route(_lead_list),
+    "cabinet/lead-lists/<uuid:pk>/import/<uuid:import_id>/": Route(
+        _lead_import, {"column_0": "phone", "column_1": "name"}
+    ),
+    "cabinet/lead-lists/<uuid:pk>/import/<uuid:import_id>/start/": Route(_lead_import),
+    "cabinet/lead-lists/<uuid:pk>/import/<uuid:import_id>/resume/": Route(_lead_import),
+    "cabinet/lead-lists/<uuid:pk>/import/<uuid:import_id>/progress/": Route(_lead_import),
+    "cabinet/lead-lists/<uuid:pk>/import/<uuid:import_id>/report.csv": Route(_lead_import),
     "cabinet/team/invitations/<uuid:pk>/revoke/": Route(_invitation),
     "cabinet/team/members/<uuid:pk>/remove/": Route(_member),
     "cabinet/scripts/<uuid:script_id>/": Route(_script, {"title": "Чужой", "text": "взлом"}),

@@ -75,6 +75,7 @@ urlpatterns = [
     path("cabinet/scripts/", include("web.crm.scripts_urls")),
     path("cabinet/lead-lists/", include("web.crm.lead_lists_urls")),
     path("cabinet/deals/", include((deals_urls.cabinet_urlpatterns, "deals_cabinet"))),
+    path("cabinet/lead-lists/<uuid:pk>/import/", include("web.crm.lead_import_urls")),
     path("cabinet/", include("web.partners.urls")),
     path("head/stats/", include((stats_managers_urls.head_urlpatterns, "stats_head"))),
     path("workspace/stats/", include((stats_managers_urls.mine_urlpatterns, "stats_mine"))),

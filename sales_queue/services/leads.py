@@ -171,3 +171,49 @@ def lead_deal_link_payment(
     )
     logger.info("order %s paid by a lead's buyer: linked to the lead deal %s", order.pk, deal.pk)
     return deal
+
+
+def leads_enqueue_batch(*, leads: list[Lead], now: dt.datetime | None = None) -> int:
+    """Put new leads of one product in line at once, in the given order — what
+    :func:`lead_enqueue` does for each, in four statements for the lot (the CSV import's
+    batches): one check that the product feeds the queue, the sweep's lock, the partner's next
+    key (``max(V, last + 1)``, as :func:`~sales_queue.fairness.partner_next_key`) and
+    consecutive keys from it, as one sweep gives a partner's items. Returns how many entered."""
+    if not leads:
+        return 0
+    now = now or timezone.now()
+    product_ids = {lead.product_id for lead in leads}
+    if len(product_ids) != 1:
+        raise ValueError("leads_enqueue_batch takes the leads of one product")
+    if not _product_feeds_queue(leads[0].product_id):
+        return 0
+    partner_id = leads[0].partner_id
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", ENQUEUE_LOCK)
+        first_key = (
+            Partner.objects.filter(pk=partner_id)
+            .annotate(key=partner_next_key(partner_id))
+            .values_list("key", flat=True)
+            .get()
+        )
+        items = QueueItem.objects.bulk_create(
+            QueueItem(
+                source=QueueItem.Source.LEAD,
+                lead=lead,
+                partner_id=partner_id,
+                product_id=lead.product_id,
+                state=QueueItem.State.QUEUED,
+                entered_at=lead.created_at,
+                available_at=lead.created_at,
+                workable=True,
+                fair_key=first_key + offset,
+            )
+            for offset, lead in enumerate(leads)
+        )
+        QueueEvent.objects.bulk_create(
+            QueueEvent(item=item, kind=QueueEvent.Kind.ENTERED, note="", created_at=now)
+            for item in items
+        )
+    return len(items)

@@ -24,6 +24,7 @@ EXPECTED_RATIOS = {
     "deals_my_deals",
     "deals_monitor",
     "deals_board",
+    "leads_import",
 }
 
 
