@@ -147,3 +147,16 @@ def test_the_cabinet_menu_leads_to_the_lead_lists() -> None:
     made = lead_list()
     page = owner_of(made).get("/cabinet/").content.decode()
     assert 'href="/cabinet/lead-lists/"' in page and "Списки заявок" in page
+
+
+def test_the_list_page_leads_to_the_csv_import_while_the_list_takes_leads() -> None:
+    made = lead_list()
+    client = owner_of(made)
+
+    page = client.get(f"/cabinet/lead-lists/{made.pk}/").content.decode()
+    assert f'href="/cabinet/lead-lists/{made.pk}/import/"' in page
+    assert "Загрузить из CSV" in page
+
+    made.archived_at = NOON
+    made.save(update_fields=["archived_at"])
+    assert "Загрузить из CSV" not in client.get(f"/cabinet/lead-lists/{made.pk}/").content.decode()
