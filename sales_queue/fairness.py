@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, Max, Min, OuterRef, Subquery, Value
+from django.db.models import Exists, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from partners.models import Partner, Product, SalesStatus
@@ -51,27 +51,30 @@ def workable_now() -> Any:
 
 
 def line_head() -> Any:
-    """``V``: the smallest key waiting in line (0 when nothing waits)."""
+    """``V``: the smallest key waiting in line (0 when nothing waits) — the first entry of
+    ``queue_take_idx`` (``ORDER BY fair_key LIMIT 1``, not ``min()``: an aggregate would read
+    every waiting item)."""
     head = (
         QueueItem.objects.filter(state=QueueItem.State.QUEUED, workable=True)
-        .order_by()
-        .values("state")
-        .annotate(head=Min("fair_key"))
-        .values("head")
+        .order_by("fair_key")
+        .values("fair_key")
     )
     return Coalesce(Subquery(head[:1]), Value(0))
 
 
+def _last_key(partner: Any) -> Any:
+    """The partner's last key in line: the end of ``queue_partner_key_idx`` for it."""
+    last = (
+        QueueItem.objects.filter(partner_id=partner, state=QueueItem.State.QUEUED)
+        .order_by("-fair_key")
+        .values("fair_key")
+    )
+    return Subquery(last[:1])
+
+
 def next_key() -> Any:
     """For an ``UPDATE`` of items entering the queue: ``max(V, partner's last key + 1)``."""
-    last = (
-        QueueItem.objects.filter(partner_id=OuterRef("partner_id"), state=QueueItem.State.QUEUED)
-        .order_by()
-        .values("partner_id")
-        .annotate(last=Max("fair_key"))
-        .values("last")
-    )
-    return Greatest(line_head(), Coalesce(Subquery(last[:1]) + 1, Value(0)))
+    return Greatest(line_head(), Coalesce(_last_key(OuterRef("partner_id")) + 1, Value(0)))
 
 
 def requeue_fields() -> dict[str, Any]:
@@ -82,11 +85,4 @@ def requeue_fields() -> dict[str, Any]:
 def partner_next_key(partner_id: Any) -> Any:
     """For an item of ``partner_id`` inserted on its own (a lead): ``max(V, the partner's last
     key + 1)``, as :func:`next_key` gives an item already in the table."""
-    last = (
-        QueueItem.objects.filter(partner_id=partner_id, state=QueueItem.State.QUEUED)
-        .order_by()
-        .values("partner_id")
-        .annotate(last=Max("fair_key"))
-        .values("last")
-    )
-    return Greatest(line_head(), Coalesce(Subquery(last[:1]) + 1, Value(0)))
+    return Greatest(line_head(), Coalesce(_last_key(partner_id) + 1, Value(0)))

@@ -15,6 +15,8 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.services import api_key_create, user_create
 from billing.services import order_pay
+from crm.leads import lead_contact_clean, lead_list_create, tracking_clean
+from crm.models import Lead, LeadList
 from orders.contacts import Customer
 from orders.models import Order
 from orders.services import order_create
@@ -28,8 +30,10 @@ from partners.services import (
 )
 from sales_queue.hours import is_working_time, next_working_time
 from sales_queue.services import queue_release, queue_sweep_due_orders, queue_take_next
+from sales_queue.services.leads import lead_submit
 from sales_queue.services.supply import product_approve, sales_settings_update
 from salesdesk.timezones import MOSCOW
+from web.crm.lead_form import consent_text_shown
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +92,7 @@ def seed_demo() -> DemoResult:
                 partner=partner,
                 full_name=person,
             )
-            _key, raw = api_key_create(partner=partner, name="demo storefront", created_by=owner)
+            _key, raw = api_key_create(partner=partner, name="Витрина (демо)", created_by=owner)
             result.api_keys[name] = raw
             result.created.append(email)
         partner_name = owner.partner.name if owner.partner else ""
@@ -106,6 +110,7 @@ def seed_demo() -> DemoResult:
             _seed_product(partner=partner, head=head, name=name, price=price, approved=approved)
     _seed_slots(head=head)
     _seed_orders()
+    _seed_leads()
     return result
 
 
@@ -233,3 +238,49 @@ def _win(orders: list[Order], *, taken_at: dt.datetime) -> None:
 _HALF_GRACE = dt.timedelta(minutes=30)
 # Ad channels as storefronts report them (the deal shows it as "Канал рекламы").
 _DEMO_SOURCES = ["vk_ads", "yandex_direct", "telegram_channel", "email_newsletter"]
+
+
+# (buyer, phone, email, comment, minutes ago, utm_source, origin) per demo lead.
+DEMO_LEADS = [
+    (
+        "Марина Котова",
+        "+79161234511",
+        "marina@example.com",
+        "Хочу узнать про рассрочку",
+        40,
+        "vk",
+        Lead.Origin.FORM,
+    ),
+    ("Павел Орлов", "+79161234512", "", "Перезвоните после 18:00", 25, "yandex", Lead.Origin.FORM),
+    ("Юлия Белова", "", "yulia.b@example.com", "", 10, "", Lead.Origin.API),
+]
+
+
+def _seed_leads() -> None:
+    """A lead list («Заявки с сайта») on each approved demo product, with three leads that
+    entered the queue at once: two from the landing page's form, one over the API."""
+    now = timezone.now()
+    for product in Product.objects.filter(
+        sales_status=SalesStatus.APPROVED, partner__name__in=[p[0] for p in DEMO_PARTNERS]
+    ).select_related("partner"):
+        if LeadList.objects.filter(partner=product.partner).exists():
+            continue
+        lead_list = lead_list_create(
+            partner=product.partner,
+            product=product,
+            name="Заявки с сайта",
+            allowed_origins=["https://example.com"],
+            default_source="Сайт",
+        )
+        for name, phone, email, comment, minutes, utm, origin in DEMO_LEADS:
+            at = now - dt.timedelta(minutes=minutes)
+            lead_submit(
+                lead_list=lead_list,
+                contact=lead_contact_clean(name=name, phone=phone, email=email),
+                origin=origin,
+                comment=comment,
+                tracking=tracking_clean({"utm_source": utm, "utm_medium": "cpc"} if utm else {}),
+                consent_text=consent_text_shown(lead_list) if origin == Lead.Origin.FORM else "",
+                consent_at=at if origin == Lead.Origin.FORM else None,
+                now=at,
+            )

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, PersonalToken, User
 from billing.models import LedgerEntry
+from crm.models import Lead
 from orders.models import Order
 from partners.models import AlignmentSlot, Partner
 from sales_queue.models import QueueItem
@@ -130,7 +131,10 @@ def test_seed_demo_is_idempotent(settings) -> None:
     assert AlignmentSlot.objects.count() == 3
     # Demo orders: per approved product, five waiting in the queue and one won (its fee).
     assert Order.objects.count() == 16
-    assert QueueItem.objects.filter(state="queued").count() == 10
+    # 5 overdue orders and 3 leads per approved product
+    assert QueueItem.objects.filter(state="queued").count() == 16
+    assert Lead.objects.count() == 6
+    assert QueueItem.objects.filter(source="lead", state="queued").count() == 6
     assert LedgerEntry.objects.filter(kind="fee").count() == 2
 
 
