@@ -330,6 +330,24 @@ def test_another_address_is_not_held_back_by_the_first(listed: LeadList, setting
     assert (first.status_code, again.status_code, other.status_code) == (201, 429, 201)
 
 
+def test_an_address_over_the_limit_on_one_form_can_still_send_another_form(
+    listed: LeadList, settings: Any
+) -> None:
+    # given: one office address filled one landing page's form up to the limit
+    settings.LEAD_FORM_RATE_LIMIT_PER_IP = (1, 600)
+    other = lead_list(name="Другой лендинг", product=listed.product)
+    assert (
+        script_post(listed, {**FIELDS, "consent": True}, REMOTE_ADDR="10.0.2.1").status_code == 201
+    )
+
+    # when
+    again = script_post(listed, {**FIELDS, "consent": True}, REMOTE_ADDR="10.0.2.1")
+    elsewhere = script_post(other, {**FIELDS, "consent": True}, REMOTE_ADDR="10.0.2.1")
+
+    # then: that form says wait; another form from the same address goes through
+    assert (again.status_code, elsewhere.status_code) == (429, 201)
+
+
 def test_a_browser_over_the_limit_gets_a_page_with_retry_after(
     listed: LeadList, settings: Any
 ) -> None:

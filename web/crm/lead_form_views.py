@@ -277,14 +277,18 @@ def _lead_form(request: HttpRequest, form_token: str) -> HttpResponse:
             length = 0
         if length > settings.LEAD_FORM_MAX_BODY_BYTES:
             raise _Refused(413, "payload_too_large", _("The request is too long."))
-        retry_after = window_exceeded(
-            f"lead-form:ip:{client_address(request)}", settings.LEAD_FORM_RATE_LIMIT_PER_IP
-        )
-        if retry_after is not None:
-            raise _too_many(retry_after)
         lead_list = lead_list_for_form(form_token=form_token)
         if lead_list is None:
             raise _not_found()
+        # Per address and list: one visitor (or bot) sending one form over and over. Tokens
+        # are 32 random bytes, so guessing them needs no limit of its own; and one address may
+        # fill the forms of several partners' landing pages (an office, a mobile carrier's NAT).
+        retry_after = window_exceeded(
+            f"lead-form:ip:{client_address(request)}:{lead_list.pk}",
+            settings.LEAD_FORM_RATE_LIMIT_PER_IP,
+        )
+        if retry_after is not None:
+            raise _too_many(retry_after)
         cors = _cors(request, lead_list)
         if request.headers.get("Origin") and not cors and not _wants_page(request):
             raise _Refused(
