@@ -381,7 +381,7 @@ def _bench(args: argparse.Namespace, config: dict[str, Any], figures: dict[str, 
 
     # The plans on a table the planner has no statistics of.
     with connection.cursor() as cursor:
-        service_plan = _explain(cursor, claim_sql()[0], claim_params(managers[0], now))
+        service_plan = _explain(cursor, claim_sql(), claim_params(managers[0], now))
         raw_plan = _explain(cursor, RAW_CLAIM_SQL, [managers[0].pk, now, now, now])
 
     # One take, counted (after a first one: the partner's first deal creates its funnel).
