@@ -282,9 +282,10 @@ def test_a_take_on_postgresql_opens_the_deal_in_its_one_statement_as_crm_would(
     open_deal(twin, ivan, first_take=True)
 
     # then the take was one statement (besides the transaction's own: BEGIN and COMMIT, here
-    # inside the test's transaction a savepoint)
+    # inside the test's transaction a savepoint; and, the first time on a connection, the
+    # claim's PREPARE)
     sent = [q["sql"] for q in statements.captured_queries]
-    own = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
+    own = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "PREPARE")
     assert len([sql for sql in sent if not sql.startswith(own)]) == 1, sent
     # and its deal, stage change and task are what crm writes for the twin
     deals = [Deal.objects.get(queue_item=taken), Deal.objects.get(queue_item=twin)]
