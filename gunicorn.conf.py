@@ -11,13 +11,10 @@ complete, so slow or idle clients cost a socket, not a worker (``/healthz`` keep
 
 import os
 
-# No persistent database connections in the web processes, whatever CONN_MAX_AGE says (it still
-# applies to the Celery workers): under ASGI each request runs its view in a thread of its own,
-# so a connection kept open is never used again and lingers until garbage-collected — about
-# nine per worker process were seen open, against one per request in flight with 0. Pooling is
-# PgBouncer's job (README, "Running at scale").
-os.environ["CONN_MAX_AGE"] = "0"
-
+# Database connections are kept between requests (CONN_MAX_AGE, checked at each request's first
+# query): salesdesk.asgi runs a worker's synchronous code in one thread, so each worker process
+# holds one connection instead of opening one per request. Pooling across processes and nodes
+# is PgBouncer's job (README, "Running at scale").
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # Processes; each runs Django's views one at a time (Python's lock makes threads no faster for
 # this CPU-bound app). Default: one per core plus one.

@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -30,6 +31,8 @@ from typing import Any
 
 from bench.scratch import SCRATCH_DB, run_in_scratch_database
 from salesdesk.timezones import MOSCOW
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def add_parser(commands: Any) -> None:
@@ -96,6 +99,14 @@ class Run:
         self.errors: list[BaseException] = []
         self.max_held_seen = 0
         self.lock = threading.Lock()
+        # CPU seconds over the run: this process (every thread, the watcher's polls included)
+        # and the PostgreSQL backends of the managers' connections.
+        self.client_cpu = 0.0
+        self.db_cpu = 0.0
+
+    def add_db_cpu(self, seconds: float) -> None:
+        with self.lock:
+            self.db_cpu += seconds
 
     def record(self, item: str, manager: int, latency: float) -> None:
         with self.lock:
@@ -105,6 +116,9 @@ class Run:
     @property
     def double_assignments(self) -> int:
         return sum(count - 1 for count in Counter(i for i, _m in self.claims).values() if count > 1)
+
+    def cpu_ms(self, seconds: float) -> float:
+        return seconds / len(self.claims) * 1000 if self.claims else 0.0
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -142,12 +156,13 @@ def _drain(run: Run, managers: list[Any], work: Callable[[Any, Run], None], conn
 
     threads = [threading.Thread(target=one, args=(m,)) for m in managers]
     watcher.start()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     run.wall = time.perf_counter() - started
+    run.client_cpu = time.process_time() - cpu
     stop.set()
     watcher.join()
 
@@ -177,6 +192,16 @@ ORDERS_SQL = """
            %(due)s + g * interval '1 millisecond', 'pending', 0, '{}'::jsonb, true
       FROM generate_series(1, %(count)s) AS g
 """
+
+
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds (utime + stime) a PostgreSQL backend has used so far (the server is local)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def _explain(cursor: Any, sql: str, params: Any) -> str:
@@ -315,6 +340,9 @@ def _bench(args: argparse.Namespace, config: dict[str, Any], figures: dict[str, 
     def service_manager(manager: Any, run: Run) -> None:
         from django.db import connection as own
 
+        own.ensure_connection()
+        backend = own.connection.get_backend_pid()
+        cpu = _backend_cpu(backend)
         try:
             while True:
                 t0 = time.perf_counter()
@@ -326,11 +354,14 @@ def _bench(args: argparse.Namespace, config: dict[str, Any], figures: dict[str, 
                 with own.cursor() as cursor:
                     cursor.execute(CLOSE_SQL, [now, now, item.pk])
         finally:
+            run.add_db_cpu(_backend_cpu(backend) - cpu)
             own.close()
 
     # --- the baseline: the bare claim statement ------------------------------------------------
     def raw_manager(manager: Any, run: Run) -> None:
         conn = connect()
+        backend = conn.get_backend_pid()
+        cpu = _backend_cpu(backend)
         try:
             with conn.cursor() as cursor:
                 while True:
@@ -345,11 +376,12 @@ def _bench(args: argparse.Namespace, config: dict[str, Any], figures: dict[str, 
                     cursor.execute(CLOSE_SQL, [now, now, row[0]])
                     conn.commit()
         finally:
+            run.add_db_cpu(_backend_cpu(backend) - cpu)
             conn.close()
 
     # The plans on a table the planner has no statistics of.
     with connection.cursor() as cursor:
-        service_plan = _explain(cursor, claim_sql()[0], claim_params(managers[0], now))
+        service_plan = _explain(cursor, claim_sql(), claim_params(managers[0], now))
         raw_plan = _explain(cursor, RAW_CLAIM_SQL, [managers[0].pk, now, now, now])
 
     # One take, counted (after a first one: the partner's first deal creates its funnel).
@@ -391,6 +423,10 @@ def _bench(args: argparse.Namespace, config: dict[str, Any], figures: dict[str, 
             f"   p95 {result.percentile(0.95):7.2f} ms   double assignments"
             f" {result.double_assignments}   most held at once {result.max_held_seen}"
         )
+        print(
+            f"{'':<26}  CPU per claim: {result.cpu_ms(result.client_cpu):.2f} ms in this"
+            f" process, {result.cpu_ms(result.db_cpu):.2f} ms in its PostgreSQL backends"
+        )
         if result.errors:
             print(f"  errors: {result.errors[:3]!r}")
             failed = True
@@ -427,6 +463,10 @@ def _bench(args: argparse.Namespace, config: dict[str, Any], figures: dict[str, 
             "service_p95_ms": round(service.percentile(0.95), 2),
             "raw_p50_ms": round(raw.percentile(0.5), 2),
             "raw_p95_ms": round(raw.percentile(0.95), 2),
+            "service_client_cpu_ms_per_take": round(service.cpu_ms(service.client_cpu), 3),
+            "service_db_cpu_ms_per_take": round(service.cpu_ms(service.db_cpu), 3),
+            "raw_client_cpu_ms_per_take": round(raw.cpu_ms(raw.client_cpu), 3),
+            "raw_db_cpu_ms_per_take": round(raw.cpu_ms(raw.db_cpu), 3),
             "double_assignments": service.double_assignments
             + raw.double_assignments
             + service_sql_doubles,

@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -41,8 +41,6 @@ from crm.models import (
 from crm.normalizers import ContactError, normalize_email, normalize_phone
 from crm.scripts import (
     OUTBOUND_SECTIONS,
-    Script,
-    ScriptStep,
     kind_for,
     touch_script_default,
     touch_script_for,
@@ -50,7 +48,6 @@ from crm.scripts import (
 from notifications.models import Notification
 from notifications.services import notify_user
 from partners.models import Channel, Partner, Product, Questionnaire
-from salesdesk import lean
 from salesdesk.errors import ApplicationError, ConflictError, NotFoundError
 from salesdesk.inserts import insert_unless_conflict
 from salesdesk.money import format_money
@@ -200,41 +197,6 @@ def _insert_together(*rows: Any) -> None:
         row._state.db = db.alias
 
 
-@functools.cache
-def _opening_sql() -> str:
-    """What a new deal needs besides the item, in one statement (PostgreSQL): the partner's
-    first open stage (every column), the touch script of the kind — the product's, else the
-    partner's default — with its step titles in order, and the product's questionnaire
-    answers the built-in outbound script uses (``found`` false: no questionnaire). Each part is
-    one index lookup; a part that finds nothing leaves its columns empty."""
-    quote = connection.ops.quote_name
-    sections = ", ".join(f"q.{quote(name)}" for name in OUTBOUND_SECTIONS)
-    return f"""
-        SELECT {lean.columns(Stage, "st")}, ts.name, ts.titles, q.found, {sections}
-          FROM (SELECT 1) AS one
-          LEFT JOIN LATERAL (
-              SELECT * FROM {quote(Stage._meta.db_table)}
-               WHERE partner_id = %(partner)s AND kind = %(open)s
-               ORDER BY position LIMIT 1
-          ) AS st ON true
-          LEFT JOIN LATERAL (
-              SELECT s.name, ARRAY(
-                  SELECT title FROM {quote(TouchScriptStep._meta.db_table)}
-                   WHERE script_id = s.id ORDER BY position
-              ) AS titles
-                FROM {quote(TouchScript._meta.db_table)} AS s
-               WHERE s.partner_id = %(partner)s AND s.kind = %(kind)s
-                 AND (s.product_id = %(product)s OR s.product_id IS NULL)
-               ORDER BY s.product_id IS NULL
-               LIMIT 1
-          ) AS ts ON true
-          LEFT JOIN LATERAL (
-              SELECT true AS found, * FROM {quote(Questionnaire._meta.db_table)}
-               WHERE product_id = %(product)s
-          ) AS q ON true
-    """  # noqa: S608 - identifiers from model metadata, values are parameters
-
-
 def _opening_reads(
     *,
     partner_id: Any,
@@ -243,37 +205,219 @@ def _opening_reads(
     partner: Partner | None,
     product: Product | None,
 ) -> tuple[Stage, str]:
-    """A new deal's first stage and its description (the titles of its touch script): on
-    PostgreSQL, with the partner and product at hand, one raw statement (``_opening_sql``)
-    instead of the three queries the ORM would build; elsewhere those queries. The same
-    stage and text either way."""
-    if connection.vendor != "postgresql" or partner is None or product is None:
-        script = touch_script_for(
-            partner_id=partner_id,
-            product_id=product_id,
-            kind=kind,
-            partner=partner,
-            product=product,
-        )
-        return stage_first_open(partner_id=partner_id), script.as_text()
-    params = {"partner": partner_id, "product": product_id, "kind": kind, "open": Stage.Kind.OPEN}
-    with connection.cursor() as cursor:
-        cursor.execute(_opening_sql(), params)
-        row = cursor.fetchone()
-    width = len(Stage._meta.concrete_fields)
-    name, titles, found, *answers = row[width:]
-    # A partner's first deal: the default funnel is created (and read) by stages_ensure.
-    first = (
-        cast(Stage, lean.instances(row[:width], Stage)[0])
-        if row[0] is not None
-        else stage_first_open(partner_id=partner_id)
+    """A new deal's first stage and its description (the titles of its touch script). On
+    PostgreSQL a take opens its deal inside the claim statement (``deal_open_sql``); this is
+    the path of everything else."""
+    script = touch_script_for(
+        partner_id=partner_id, product_id=product_id, kind=kind, partner=partner, product=product
     )
-    if name is not None:
-        steps = [ScriptStep(title, "") for title in titles]
-        return first, Script(kind=kind, name=name, steps=steps).as_text()
-    sections = dict(zip(OUTBOUND_SECTIONS, answers, strict=True)) if found else {}
-    default = touch_script_default(kind=kind, partner=partner, product=product, sections=sections)
-    return first, default.as_text()
+    return stage_first_open(partner_id=partner_id), script.as_text()
+
+
+# What the relation ``deal_open_sql`` opens deals from has, one row per item just taken.
+DEAL_OPENING_COLUMNS = (
+    "queue_item_id",
+    "partner_id",
+    "product_id",
+    "order_id",
+    "responsible_id",
+    "title",
+    "source",
+    "lead_created_at",
+    "opened_at",
+    "contact_id",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "contact_telegram",
+    "contact_whatsapp",
+)
+# Stands for the deal's title in the first task's text until SQL puts the title in.
+_TITLE_MARK = "\ue000title\ue000"
+
+
+@functools.cache
+def _whitespace() -> str:
+    """Every character ``str.strip()`` removes (all of them lie below U+3001): the SQL
+    ``btrim`` with these tells an empty questionnaire answer as the script builder does."""
+    return "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+@functools.cache
+def _opening_texts(language: str) -> dict[str, Any]:
+    """The words a deal opened in SQL needs, in the site's language, as the Python path
+    builds them: the default scripts' step titles, the first next step, the first task."""
+    outbound = touch_script_default(
+        kind=TouchScript.Kind.OUTBOUND_ORDER,
+        product=Product(name=""),
+        sections=dict.fromkeys(OUTBOUND_SECTIONS, "-"),
+    )
+    greeting, *labels, last = (step.title for step in outbound.steps)
+    texts = {
+        "crm_greeting": greeting,
+        "crm_last_step": last,
+        "crm_inbound_text": touch_script_default(kind=TouchScript.Kind.INBOUND_CALL).as_text(),
+        "crm_first_step": _first_step_text(),
+        "crm_task_text": _task_text(Task.Kind.CREATED, **_task_params(Deal(title=_TITLE_MARK))),
+        "crm_title_mark": _TITLE_MARK,
+        "crm_space": _whitespace(),
+        "crm_first_step_after": FIRST_STEP_AFTER,
+        "crm_open": Stage.Kind.OPEN,
+        "crm_inbound": TouchScript.Kind.INBOUND_CALL,
+        "crm_outbound": TouchScript.Kind.OUTBOUND_ORDER,
+        "crm_status": Deal.Status.OPEN,
+        "crm_task_kind": Task.Kind.CREATED,
+    }
+    texts.update(zip((f"crm_label_{n}" for n in range(len(labels))), labels, strict=True))
+    return texts
+
+
+@functools.cache
+def _opening_ctes(rows: str) -> str:
+    quote = connection.ops.quote_name
+
+    def table(model: type[Model]) -> str:
+        return quote(model._meta.db_table)
+
+    def insert(model: type[Model], values: dict[str, str], source: str) -> str:
+        columns = [f.column for f in model._meta.concrete_fields if f.column in values]
+        missing = {f.column for f in model._meta.concrete_fields} - set(columns) - {"id"}
+        if missing:  # a new field must be given its value here
+            raise AssertionError(f"deal_open_sql: no value for {model.__name__}.{missing}")
+        names = ", ".join(quote(c) for c in columns)
+        exprs = ", ".join(values[c] for c in columns)
+        return f"INSERT INTO {table(model)} ({names}) SELECT {exprs} FROM {source}"  # noqa: S608
+
+    unnumbered = ", ".join(
+        [
+            "%(crm_greeting)s",
+            *(
+                f"CASE WHEN btrim(q.{quote(name)}, %(crm_space)s) <> '' THEN %(crm_label_{n})s END"
+                for n, name in enumerate(OUTBOUND_SECTIONS)
+            ),
+            "%(crm_last_step)s",
+        ]
+    )
+    deal = insert(
+        Deal,
+        {
+            "id": "n.id",
+            "partner_id": "n.partner_id",
+            "responsible_id": "n.responsible_id",
+            "queue_item_id": "n.queue_item_id",
+            "order_id": "n.order_id",
+            "product_id": "n.product_id",
+            "title": "n.title",
+            "source": "n.source",
+            "description": "n.description",
+            "contact_id": "n.contact_id",
+            "contact_name": "n.contact_name",
+            "contact_email": "n.contact_email",
+            "contact_phone": "n.contact_phone",
+            "contact_telegram": "n.contact_telegram",
+            "contact_whatsapp": "n.contact_whatsapp",
+            "status": "%(crm_status)s",
+            "lead_created_at": "n.lead_created_at",
+            "created_at": "%(crm_now)s",
+            "updated_at": "%(crm_now)s",
+            "closed_at": "NULL",
+            "lost_reason": "''",
+            "stage_id": "n.stage_id",
+            "next_step": "%(crm_first_step)s",
+            "next_step_at": "n.opened_at + %(crm_first_step_after)s",
+            "last_touch_at": "NULL",
+            "stale_reminded_for": "NULL",
+        },
+        "crm_new n",
+    )
+    stage_change = insert(
+        StageChange,
+        {
+            "deal_id": "d.id",
+            "from_stage_id": "NULL",
+            "to_stage_id": "d.stage_id",
+            "actor_id": "NULL",
+            "reason": "''",
+            "created_at": "%(crm_now)s",
+        },
+        "crm_opened d",
+    )
+    task = insert(
+        Task,
+        {
+            "id": "gen_random_uuid()",
+            "partner_id": "d.partner_id",
+            "deal_id": "d.id",
+            "assignee_id": "d.responsible_id",
+            "kind": "%(crm_task_kind)s",
+            "text": "left(replace(%(crm_task_text)s, %(crm_title_mark)s, d.title), 500)",
+            "due_at": "NULL",
+            "done_at": "NULL",
+            "done_by_id": "NULL",
+            "created_at": "%(crm_now)s",
+        },
+        "crm_opened d",
+    )
+    return f"""
+        crm_rows AS MATERIALIZED (
+            SELECT r.*, CASE WHEN r.order_id IS NULL THEN %(crm_inbound)s
+                             ELSE %(crm_outbound)s END AS kind
+              FROM {rows} AS r
+        ),
+        crm_new AS MATERIALIZED (
+            SELECT gen_random_uuid() AS id, r.*, st.id AS stage_id,
+                   CASE WHEN ts.id IS NOT NULL THEN coalesce((
+                            SELECT string_agg(x.n || '. ' || x.title, E'\\n' ORDER BY x.n)
+                              FROM (SELECT row_number() OVER (ORDER BY position) AS n, title
+                                      FROM {table(TouchScriptStep)}
+                                     WHERE script_id = ts.id) AS x), '')
+                        WHEN r.kind = %(crm_inbound)s THEN %(crm_inbound_text)s
+                        ELSE (SELECT string_agg(x.n || '. ' || x.title, E'\\n' ORDER BY x.n)
+                                FROM unnest(array_remove(ARRAY[{unnumbered}]::text[], NULL))
+                                     WITH ORDINALITY AS x(title, n))
+                   END AS description
+              FROM crm_rows AS r
+              JOIN LATERAL (
+                  SELECT id FROM {table(Stage)}
+                   WHERE partner_id = r.partner_id AND kind = %(crm_open)s
+                   ORDER BY position LIMIT 1
+              ) AS st ON true
+              LEFT JOIN LATERAL (
+                  SELECT id FROM {table(TouchScript)} AS s
+                   WHERE s.partner_id = r.partner_id AND s.kind = r.kind
+                     AND (s.product_id = r.product_id OR s.product_id IS NULL)
+                   ORDER BY s.product_id IS NULL
+                   LIMIT 1
+              ) AS ts ON true
+              LEFT JOIN {table(Questionnaire)} AS q ON q.product_id = r.product_id
+        ),
+        crm_opened AS ({deal} RETURNING *),
+        crm_stage_changed AS ({stage_change}),
+        crm_tasked AS ({task})
+    """  # noqa: S608 - identifiers from model metadata, values are parameters
+
+
+def deal_open_sql(*, rows: str) -> str:
+    """``deal_open`` for PostgreSQL as SQL another app's statement carries, so that a take
+    claims its item and opens its deal in one round trip: common table expressions (to follow
+    the caller's in one ``WITH`` list) that open a deal, its first stage change and its task
+    for each row of the relation ``rows`` (a CTE of the caller with ``DEAL_OPENING_COLUMNS``,
+    one row per item that has no deal: taken for the first time), as ``deal_open`` would for a
+    new deal: the partner's first open stage, the touch script's titles as description, the
+    first next step, no alert (the responsible took it). The CTE ``crm_opened`` returns the
+    deals opened. Its parameters: ``deal_open_params``.
+
+    A row whose partner has no stages yet gets no deal (its first deal creates the funnel):
+    the caller calls ``deal_open`` for it, as for an item that has a deal already."""
+    return _opening_ctes(rows)
+
+
+def deal_open_params(*, now: dt.datetime) -> dict[str, Any]:
+    """The named parameters of ``deal_open_sql`` (all ``crm_…``); ``now``: the deals' and
+    tasks' creation time."""
+    params = dict(_opening_texts(settings.LANGUAGE_CODE))
+    params["crm_now"] = now
+    return params
 
 
 def _buyer(order: Order | None, lead: Lead | None, created_at: dt.datetime) -> dict[str, Any]:

@@ -150,3 +150,42 @@ def test_two_webs_and_two_workers_on_one_database_queue_each_order_once_and_neve
     assert active.count() == MANAGERS
     assert active.values("holder").distinct().count() == MANAGERS
     assert {str(pk) for pk in active.values_list("pk", flat=True)} == set(taken)
+
+
+def _other_backends() -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def test_a_web_process_keeps_one_database_connection_across_requests(tmp_path: Path) -> None:
+    # given the shipped web setup with one worker process, and a storefront's key
+    product = ProductFactory.create(on_sale=True)
+    _key, raw_key = ApiKeyFactory.issue(partner=product.partner)
+    storefront = {"Authorization": f"Bearer {raw_key}"}
+    before = _other_backends()
+    process, port = web_server(subprocess_env(redis_url=None, var_dir=tmp_path), tmp_path / "w.log")
+    try:
+        # when it serves one request after another
+        seen = []
+        for n in range(12):
+            body = {
+                "external_id": f"kept-{n}",
+                "product": str(product.pk),
+                "amount": "1000.00",
+                "currency": "RUB",
+                "customer": {"name": "Покупатель"},
+            }
+            status, _answer = http_request(port, "POST", "/api/v1/orders/", body, storefront)
+            assert status == 201
+            seen.append(_other_backends() - before)
+
+        # then every request used the same connection (one PostgreSQL backend), kept open
+        # between them — neither a new one per request nor one more per request left behind
+        assert len(seen[0]) == 1, seen[0]
+        assert all(backends == seen[0] for backends in seen), seen
+    finally:
+        stop_group(process)

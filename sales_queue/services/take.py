@@ -24,18 +24,21 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from crm.models import Lead, LeadList
+from crm.services import deal_open_params, deal_open_sql
 from orders.models import Order
-from partners.models import Partner, Product
+from partners.models import Product
 from sales_queue.hours import is_working_time, next_working_time
 from sales_queue.models import QueueEvent, QueueItem, takeable
 from sales_queue.services.common import record_event, require_seller
 from sales_queue.services.deals import open_deal
+from salesdesk import lean
 from salesdesk.errors import ConflictError, NotFoundError
+from salesdesk.prepared import prepared
 
 State = QueueItem.State
 _TAKE_RETRIES = 5
@@ -129,27 +132,40 @@ def ready_items(now: dt.datetime) -> Any:
     )
 
 
+# The buyer as the new deal keeps them (crm.services.DEAL_OPENING_COLUMNS): the order's
+# columns, or the lead's.
+_CONTACT_COLUMNS = {
+    "contact_id": ("contact_id", "contact_id"),
+    "contact_name": ("customer_name", "name"),
+    "contact_email": ("customer_email", "email"),
+    "contact_phone": ("customer_phone", "phone"),
+    "contact_telegram": ("customer_telegram", "telegram"),
+    "contact_whatsapp": ("customer_whatsapp", "whatsapp"),
+}
+
+
 @functools.cache
-def claim_sql() -> tuple[str, list[tuple[type[Model], int]]]:
+def claim_sql() -> str:
     """The take on PostgreSQL as one statement: pick (the manager's own due callback, else the
     head of the fair line — one index scan each, no join, ``SKIP LOCKED``), claim it, log the
-    ``taken`` event, and read the item with its order, product and partner for the answer.
+    ``taken`` event, and open its deal with the SQL crm gives for it (``deal_open_sql``, from
+    the item with its order and product: the deal, its stage change and its task). Returns
+    the claimed item's columns (``lean.columns``) and whether a deal was opened.
 
     ``UNION ALL … LIMIT 1`` runs its branches in order and stops at the first row, so the
-    queue is not even read (nor a row of it locked) when a callback is due. Returns the SQL
-    and, per model, how many columns of the row are its fields."""
-    item, event = QueueItem._meta, QueueEvent._meta
-    models: list[type[Model]] = [QueueItem, Order, Product, Partner]
-    columns = []
-    layout = []
-    for alias, model in zip(("c", "o", "p", "pa"), models, strict=True):
-        fields = model._meta.concrete_fields
-        columns += [f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields]
-        layout.append((model, len(fields)))
+    queue is not even read (nor a row of it locked) when a callback is due."""
+    quote = connection.ops.quote_name
+    item, event = quote(QueueItem._meta.db_table), quote(QueueEvent._meta.db_table)
+    # A text column is '' for an item of neither (the deal's column is not null).
+    contact = ", ".join(
+        f"coalesce(o.{quote(order)}, l.{quote(lead)}{empty}) AS {name}"
+        for name, (order, lead) in _CONTACT_COLUMNS.items()
+        for empty in ["" if name == "contact_id" else ", ''"]
+    )
     sql = f"""
         WITH pick AS MATERIALIZED (
             SELECT id, taken_at FROM (
-                SELECT id, taken_at FROM {item.db_table}
+                SELECT id, taken_at FROM {item}
                  WHERE holder_id = %(manager)s AND state = %(scheduled)s
                    AND available_at <= %(now)s
                  ORDER BY available_at, id
@@ -157,7 +173,7 @@ def claim_sql() -> tuple[str, list[tuple[type[Model], int]]]:
             ) AS own_callback
             UNION ALL
             SELECT id, taken_at FROM (
-                SELECT id, taken_at FROM {item.db_table}
+                SELECT id, taken_at FROM {item}
                  WHERE state = %(queued)s AND workable AND available_at <= %(now)s
                  ORDER BY fair_key, available_at, id
                  LIMIT 1 FOR UPDATE SKIP LOCKED
@@ -165,86 +181,87 @@ def claim_sql() -> tuple[str, list[tuple[type[Model], int]]]:
             LIMIT 1
         ),
         claimed AS (
-            UPDATE {item.db_table} AS i
+            UPDATE {item} AS i
                SET state = %(active)s, holder_id = %(manager)s, taken_at = %(now)s,
                    updated_at = %(now)s
               FROM pick
              WHERE i.id = pick.id
-            RETURNING i.*, pick.taken_at AS was_taken_at
+            RETURNING i.*, pick.taken_at IS NULL AS first_take
         ),
         logged AS (
-            INSERT INTO {event.db_table} (item_id, kind, manager_id, actor_id, note, created_at)
+            INSERT INTO {event} (item_id, kind, manager_id, actor_id, note, created_at)
             SELECT id, %(taken)s, %(manager)s, %(manager)s, '', %(logged_at)s FROM claimed
-        )
-        SELECT c.was_taken_at, {", ".join(columns)}
-          FROM claimed c
-          LEFT JOIN {Order._meta.db_table} o ON o.id = c.order_id
-          JOIN {Product._meta.db_table} p ON p.id = c.product_id
-          JOIN {Partner._meta.db_table} pa ON pa.id = c.partner_id
+        ),
+        opening AS (
+            SELECT c.id AS queue_item_id, c.partner_id, c.product_id, c.order_id,
+                   %(manager)s AS responsible_id, coalesce(ll.name, p.name) AS title,
+                   CASE WHEN c.lead_id IS NULL
+                        THEN coalesce(nullif(o.source, ''), %(no_source)s)
+                        ELSE coalesce(nullif(l.source, ''), %(lead_source)s) END AS source,
+                   coalesce(o.created_at, l.created_at, c.entered_at) AS lead_created_at,
+                   c.taken_at AS opened_at, {contact}
+              FROM claimed AS c
+              JOIN {quote(Product._meta.db_table)} AS p ON p.id = c.product_id
+              LEFT JOIN {quote(Order._meta.db_table)} AS o ON o.id = c.order_id
+              LEFT JOIN {quote(Lead._meta.db_table)} AS l ON l.id = c.lead_id
+              LEFT JOIN {quote(LeadList._meta.db_table)} AS ll ON ll.id = l.lead_list_id
+             WHERE c.first_take
+        ),
+        {deal_open_sql(rows="opening")}
+        SELECT EXISTS (SELECT FROM crm_opened) AS opened, c.first_take,
+               {lean.columns(QueueItem, "c")}
+          FROM claimed AS c
     """  # noqa: S608 - identifiers from model metadata, values are parameters
-    return sql, layout
+    return sql
 
 
 def claim_params(manager: User, now: dt.datetime) -> dict[str, Any]:
-    return {
-        "manager": manager.pk,
-        "now": now,
-        "logged_at": timezone.now(),
-        "scheduled": State.SCHEDULED,
-        "queued": State.QUEUED,
-        "active": State.ACTIVE,
-        "taken": QueueEvent.Kind.TAKEN,
-    }
-
-
-def _instances(row: tuple[Any, ...], layout: list[tuple[type[Model], int]]) -> list[Any]:
-    """Model instances from one row of ``claim_sql`` (as ``from_db`` builds them for a query);
-    ``None`` for a missing order (a lead's item)."""
-    db = connection.alias
-    built: list[Any] = []
-    at = 0
-    for model, width in layout:
-        values = row[at : at + width]
-        at += width
-        if model is Order and values[0] is None:
-            built.append(None)
-            continue
-        fields = model._meta.concrete_fields
-        converted = []
-        for field, value in zip(fields, values, strict=True):
-            for convert in cast(Any, field).get_db_converters(connection):
-                value = convert(value, field, connection)
-            converted.append(value)
-        built.append(model.from_db(db, [f.attname for f in fields], converted))
-    return built
+    logged_at = timezone.now()
+    params = deal_open_params(now=logged_at)
+    params.update(
+        manager=manager.pk,
+        now=now,
+        logged_at=logged_at,
+        scheduled=State.SCHEDULED,
+        queued=State.QUEUED,
+        active=State.ACTIVE,
+        taken=QueueEvent.Kind.TAKEN,
+        # The deal's ad channel when the order or lead names none (sales_queue.services.deals).
+        no_source=_("Unpaid order"),
+        lead_source=_("Lead"),
+    )
+    return params
 
 
 def _take_postgresql(manager: User, now: dt.datetime) -> QueueItem | None:
-    """The take in few round trips: the manager's lock with the claim (``claim_sql``), the
-    deal's reads (its stage, its touch script) and its writes (one statement). A manager
-    already holding an item makes the claim fail on the partial unique index
-    (``already_holding``, the caller's); an empty claim checks for that too, so a double
-    click never answers "queue empty"."""
-    sql, layout = claim_sql()
+    """The take in one round trip besides the commit: the manager's lock with the claim, which
+    also opens the deal (``claim_sql``). A manager already holding an item makes the claim
+    fail on the partial unique index (``already_holding``, the caller's); an empty claim
+    checks for that too, so a double click never answers "queue empty". The item comes back
+    alone (its order, product and partner load when asked for)."""
     params = claim_params(manager, now)
     params["lock_space"], params["lock_key"] = _TAKE_LOCK_SPACE, _lock_key(manager)
     with transaction.atomic():
+        # Planning the claim costs PostgreSQL more than running it: planned once per
+        # connection (salesdesk.prepared).
+        claim = prepared(connection, claim_sql(), params)
         with connection.cursor() as cursor:
             # The manager's lock and the claim in one round trip: two statements, each with
             # its own snapshot, so the claim sees what a twin take committed while this one
             # waited for the lock.
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(%(lock_space)s, %(lock_key)s); " + sql, params
+                "SELECT pg_advisory_xact_lock(%(lock_space)s, %(lock_key)s); " + claim, params
             )
             row = cursor.fetchone()
         if row is None:
             _refuse_if_holding(manager)
             return None
-        item, order, product, partner = _instances(row[1:], layout)
-        item.order, item.product, item.partner = order, product, partner
-        product.partner = partner
-        open_deal(item, manager, first_take=row[0] is None)
-        return cast(QueueItem, item)
+        item = cast(QueueItem, lean.instances(row[2:], QueueItem)[0])
+        if not row[0]:
+            # The item has a deal from an earlier take (handed over, reopened), or its
+            # partner's first deal makes the funnel first: crm's service does it.
+            open_deal(item, manager, first_take=row[1])
+        return item
 
 
 def queue_take_next(*, manager: User, now: dt.datetime | None = None) -> QueueItem | None:

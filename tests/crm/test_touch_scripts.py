@@ -15,6 +15,7 @@ from crm.scripts import touch_script_default, touch_script_for
 from crm.services import (
     deal_description_set,
     stage_first_open,
+    stages_ensure,
     touch_script_create,
     touch_script_step_add,
 )
@@ -252,17 +253,22 @@ def test_the_workspace_and_the_deal_page_show_the_script_and_the_deal_starts_fro
         assert "29 900 ₽" in html, url
 
 
+@pytest.mark.parametrize("funnel", ["made by this deal", "made before"])
 @pytest.mark.parametrize(
     "scripts",
     ["product's", "partner's", "default with a questionnaire", "default without one", "lead's"],
 )
 def test_a_taken_items_deal_starts_from_the_script_the_manager_reads_and_the_first_stage(
-    scripts: str,
+    scripts: str, funnel: str
 ) -> None:
     # given a product whose buyer is called with the product's script, the partner's, or the
-    # built-in one (following the questionnaire when there is one; a lead's inbound script)
+    # built-in one (following the questionnaire when there is one; a lead's inbound script),
+    # of a partner whose funnel the first deal makes or an earlier one made (on PostgreSQL the
+    # take's own statement opens the deal then)
     product = ProductFactory.create(on_sale=True, name="Курс акварели")
     partner = product.partner
+    if funnel == "made before":
+        stages_ensure(partner_id=partner.pk)
     if scripts == "product's":
         general = touch_script_create(partner=partner, product=None, kind=OUTBOUND)
         touch_script_step_add(script=general, title="Общий шаг", text="")
@@ -272,7 +278,9 @@ def test_a_taken_items_deal_starts_from_the_script_the_manager_reads_and_the_fir
         general = touch_script_create(partner=partner, product=None, kind=OUTBOUND)
         touch_script_step_add(script=general, title="Общий шаг", text="")
     elif scripts == "default with a questionnaire":
-        answer(product, price_and_payment="29 900 ₽", start_dates=" ", faq="", objections="Нет")
+        answer(
+            product, price_and_payment="29 900 ₽", start_dates=" \u00a0\n", faq="", objections="Нет"
+        )
     if scripts == "lead's":
         lead(of=lead_list(product=product), now=NOON - dt.timedelta(hours=1))
     else:

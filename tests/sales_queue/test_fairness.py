@@ -143,7 +143,7 @@ def test_the_take_picks_its_item_with_one_scan_of_the_take_index_and_no_join() -
     queue_sweep_due_orders(now=NOON)
 
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + claim_sql()[0], claim_params(manager(), NOON))
+        cursor.execute("EXPLAIN " + claim_sql(), claim_params(manager(), NOON))
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     pick = plan.split("CTE claimed")[0]

@@ -1,18 +1,26 @@
 """Take next: one item at a time, own callbacks first, oldest first, working hours."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from crm.models import Deal
+from crm.models import Deal, StageChange, Task
+from crm.services import stages_ensure
+from partners.models import Questionnaire
 from sales_queue.models import QueueEvent, QueueItem
 from sales_queue.selectors import queue_current
 from sales_queue.services import queue_take_next
+from sales_queue.services.deals import open_deal
 from sales_queue.services.supply import queue_items_sync_workable
 from salesdesk.errors import ApplicationError, ConflictError
+from tests.crm.lead_factories import lead, lead_list
 from tests.partners.factories import ProductFactory
 from tests.sales_queue.factories import MSK, NOON, manager, queued_item
+
+MINUTE = dt.timedelta(minutes=1)
 
 pytestmark = pytest.mark.django_db
 
@@ -238,3 +246,65 @@ def test_current_is_the_held_item() -> None:
     queue_take_next(manager=ivan, now=NOON)
 
     assert queue_current(manager=ivan).pk == item.pk  # type: ignore[union-attr]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("source", ["vk_ads", ""])
+@pytest.mark.parametrize("kind", ["order", "lead"])
+def test_a_take_on_postgresql_opens_the_deal_in_its_one_statement_as_crm_would(
+    kind: str, source: str
+) -> None:
+    # given two twin items (orders or leads) of a partner whose funnel exists, one taken
+    # through the take's one statement, the other's deal opened by crm's deal_open (the path
+    # of SQLite and of a partner's first deal)
+    product = ProductFactory.create(on_sale=True, name="Курс «Акварель» 100%")
+    stages_ensure(partner_id=product.partner_id)
+    Questionnaire.objects.create(product=product, price_and_payment="29 900 ₽", faq=" \n")
+    if kind == "order":
+        buyer: dict[str, Any] = {
+            "customer_name": "Мария",
+            "customer_phone": "+79001112233",
+            "source": source,
+        }
+        pair = [queued_item(product=product, **buyer) for _n in range(2)]
+    else:
+        listed = lead_list(product=product, name="Вебинар")
+        made = [lead(of=listed, source=source, now=NOON - MINUTE) for _n in range(2)]
+        pair = [QueueItem.objects.get(lead=one) for one in made]
+    ivan = manager()
+
+    # when
+    with CaptureQueriesContext(connection) as statements:
+        item = queue_take_next(manager=ivan, now=NOON)
+    assert item is not None
+    taken, twin = sorted(pair, key=lambda i: i.pk != item.pk)
+    twin.taken_at = NOON
+    open_deal(twin, ivan, first_take=True)
+
+    # then the take was one statement (besides the transaction's own: BEGIN and COMMIT, here
+    # inside the test's transaction a savepoint; and, the first time on a connection, the
+    # claim's PREPARE)
+    sent = [q["sql"] for q in statements.captured_queries]
+    own = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "PREPARE")
+    assert len([sql for sql in sent if not sql.startswith(own)]) == 1, sent
+    # and its deal, stage change and task are what crm writes for the twin
+    deals = [Deal.objects.get(queue_item=taken), Deal.objects.get(queue_item=twin)]
+    varying = {"id", "queue_item", "order", "created_at", "updated_at"}
+    fields = [f.attname for f in Deal._meta.concrete_fields if f.name not in varying]
+    assert [getattr(deals[0], f) for f in fields] == [getattr(deals[1], f) for f in fields]
+    assert deals[0].order_id == taken.order_id and deals[1].order_id == twin.order_id
+    assert deals[0].created_at >= NOON - MINUTE  # the clock, not the take
+    assert deals[0].title == ("Вебинар" if kind == "lead" else product.name)
+    assert deals[0].source == source or deals[0].source in ("Неоплаченный заказ", "Заявка")
+    assert deals[0].contact_name and deals[0].description.startswith("1. ")
+    changes = [
+        list(StageChange.objects.filter(deal=deal).values_list("from_stage", "to_stage", "actor"))
+        for deal in deals
+    ]
+    assert changes[0] == changes[1] == [(None, deals[0].stage_id, None)]
+    tasks = [
+        list(Task.objects.filter(deal=deal).values_list("assignee", "kind", "text", "due_at"))
+        for deal in deals
+    ]
+    assert tasks[0] == tasks[1] and len(tasks[0]) == 1
+    assert deals[0].title in tasks[0][0][2]
