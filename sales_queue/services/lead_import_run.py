@@ -2,7 +2,7 @@
 :func:`~sales_queue.services.leads.lead_submit` makes one — :func:`crm.leads.lead_create` finds
 or creates its contact (merging into a known buyer) and recognises a repeat by its external id
 — and the batch's new leads enter the queue together, in file order
-(:func:`~sales_queue.services.leads.leads_enqueue_batch`: the same item, key and event as
+(:func:`~sales_queue.services.leads.leads_enqueue`: the same item, key and event as
 ``lead_submit`` gives each, in four statements a batch instead of eight a row).
 
 Rows go in order, in batches; a batch is one transaction that also advances the import's
@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from crm.lead_import import SeenBuyers, data_rows, row_check
 from crm.leads import lead_create
 from crm.models import Lead, LeadImport, LeadImportRow, LeadList
-from sales_queue.services.leads import leads_enqueue_batch
+from sales_queue.services.leads import leads_enqueue
 from salesdesk.errors import ApplicationError
 
 
@@ -111,7 +111,7 @@ def _batch(
             )
         else:
             counts["created"] += 1
-    leads_enqueue_batch(leads=new_leads)
+    leads_enqueue(leads=new_leads)
     return counts, report
 
 

@@ -29,7 +29,6 @@ from orders.models import Order
 from partners.models import Partner, Product, SalesStatus
 from sales_queue.fairness import partner_next_key
 from sales_queue.models import QueueEvent, QueueItem
-from sales_queue.services.common import record_event
 from sales_queue.services.sweep import ENQUEUE_LOCK
 
 logger = logging.getLogger(__name__)
@@ -42,32 +41,6 @@ def _product_feeds_queue(product_id: Any) -> bool:
         sales_status=SalesStatus.APPROVED,
         partner__status=Partner.Status.ACTIVE,
     ).exists()
-
-
-def lead_enqueue(*, lead: Lead, now: dt.datetime | None = None) -> QueueItem | None:
-    """Put a new lead in line, available at once; ``None`` when its product does not feed the
-    queue now. The item's one-to-one ``lead`` keeps a lead from entering twice."""
-    now = now or timezone.now()
-    if not _product_feeds_queue(lead.product_id):
-        return None
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Keys given one after the other with the sweep's batches (sales_queue.fairness).
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", ENQUEUE_LOCK)
-        item = QueueItem.objects.create(
-            source=QueueItem.Source.LEAD,
-            lead=lead,
-            partner_id=lead.partner_id,
-            product_id=lead.product_id,
-            state=QueueItem.State.QUEUED,
-            entered_at=now,
-            available_at=now,
-            workable=True,
-            fair_key=partner_next_key(lead.partner_id),
-        )
-        record_event(item, QueueEvent.Kind.ENTERED, manager=None)
-    return item
 
 
 def lead_submit(
@@ -102,7 +75,7 @@ def lead_submit(
             now=now,
         )
         if intake.created:
-            lead_enqueue(lead=intake.lead, now=now)
+            leads_enqueue(leads=[intake.lead], now=now)
     return intake
 
 
@@ -173,18 +146,21 @@ def lead_deal_link_payment(
     return deal
 
 
-def leads_enqueue_batch(*, leads: list[Lead], now: dt.datetime | None = None) -> int:
-    """Put new leads of one product in line at once, in the given order — what
-    :func:`lead_enqueue` does for each, in four statements for the lot (the CSV import's
-    batches): one check that the product feeds the queue, the sweep's lock, the partner's next
-    key (``max(V, last + 1)``, as :func:`~sales_queue.fairness.partner_next_key`) and
-    consecutive keys from it, as one sweep gives a partner's items. Returns how many entered."""
+def leads_enqueue(*, leads: list[Lead], now: dt.datetime | None = None) -> int:
+    """Put new leads of one product in line, in the given order, each available from its
+    arrival; returns how many entered (none when the product does not feed the queue now).
+    One lead (the form, the API) or a batch (the CSV import), in four statements either way:
+    the check that the product feeds the queue, the sweep's lock (keys given one after the
+    other with the sweep's batches), the partner's next key (``max(V, last + 1)``,
+    :func:`~sales_queue.fairness.partner_next_key`) with consecutive keys from it — as one
+    sweep gives a partner's items — and the items with their ``entered`` events. The item's
+    one-to-one ``lead`` keeps a lead from entering twice."""
     if not leads:
         return 0
     now = now or timezone.now()
     product_ids = {lead.product_id for lead in leads}
     if len(product_ids) != 1:
-        raise ValueError("leads_enqueue_batch takes the leads of one product")
+        raise ValueError("leads_enqueue takes the leads of one product")
     if not _product_feeds_queue(leads[0].product_id):
         return 0
     partner_id = leads[0].partner_id
