@@ -27,8 +27,9 @@ from billing.policy import (
     DEFAULT_RATE,
     fee_rule,
 )
+from crm.selectors import SalesStatus
 from orders.models import Order, Refund
-from orders.selectors import SalesStatus, TimelineEntry, order_events, order_list
+from orders.selectors import TimelineEntry, order_events, order_list
 from partners.models import Partner
 from sales_queue.selectors import item_events
 from salesdesk.money import ZERO, as_money

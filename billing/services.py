@@ -33,9 +33,9 @@ from billing.selectors import (
     policy_in_effect,
     statement_totals_by_partner,
 )
+from crm.selectors import SalesStatus
 from orders import services as order_services
 from orders.models import Order
-from orders.selectors import SalesStatus
 from partners.models import Partner
 from sales_queue.services.closing import (
     PaymentAttribution,

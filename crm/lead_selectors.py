@@ -1,7 +1,7 @@
 """Reads of leads as the partner sees them over the API, tenant first.
 
 A lead's ``sales_status`` comes from its queue item, as an order's does
-(:mod:`orders.selectors`): ``none`` (never queued: its product's sales department was not
+(:class:`crm.selectors.SalesStatus`): ``none`` (never queued: its product's sales department was not
 working when it came), ``queued`` (waiting, including a retry after no answer), ``active``
 (held by a manager, including a scheduled callback), ``closed`` (won, lost or withdrawn). Its
 ``deal_ref`` is the deal taking it opened (``None`` until a manager takes it). The item and
@@ -12,31 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, CharField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from crm.models import Deal, Lead, LeadList
+from crm.selectors import sales_status
 from partners.models import Partner
 from salesdesk.tenancy import get_object_or_404
-
-
-class LeadSalesStatus:
-    NONE = "none"
-    QUEUED = "queued"
-    ACTIVE = "active"
-    CLOSED = "closed"
-
-    values = (NONE, QUEUED, ACTIVE, CLOSED)
-
-
-def _sales_status() -> Case:
-    return Case(
-        When(queue_item__isnull=True, then=Value(LeadSalesStatus.NONE)),
-        When(queue_item__state="queued", then=Value(LeadSalesStatus.QUEUED)),
-        When(queue_item__state__in=["active", "scheduled"], then=Value(LeadSalesStatus.ACTIVE)),
-        default=Value(LeadSalesStatus.CLOSED),
-        output_field=CharField(),
-    )
 
 
 def lead_list_api(*, partner: Partner) -> QuerySet[Lead]:
@@ -45,7 +27,7 @@ def lead_list_api(*, partner: Partner) -> QuerySet[Lead]:
     return (
         Lead.objects.for_partner(partner)
         .select_related("lead_list")
-        .annotate(sales_status=_sales_status(), deal_ref=Subquery(deal))
+        .annotate(sales_status=sales_status(), deal_ref=Subquery(deal))
     )
 
 

@@ -14,7 +14,19 @@ import re
 import uuid
 from typing import Any
 
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from accounts.models import SELLER_ROLES, Role, User
@@ -34,6 +46,31 @@ from crm.normalizers import ContactError, normalize_phone
 from crm.services import stages_ensure
 from partners.models import Partner, Product
 from salesdesk.tenancy import get_object_or_404
+
+
+class SalesStatus:
+    """Where an order or a lead stands with the sales department, from its queue item (joined
+    by the relation name ``queue_item``: the queue lives above crm and orders): ``none`` (never
+    queued), ``queued`` (waiting, including a retry after no answer), ``active`` (held by a
+    manager, including a scheduled callback), ``closed`` (won, lost or withdrawn)."""
+
+    NONE = "none"
+    QUEUED = "queued"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+    values = (NONE, QUEUED, ACTIVE, CLOSED)
+
+
+def sales_status() -> Case:
+    """``sales_status`` to annotate on orders or leads (:class:`SalesStatus`)."""
+    return Case(
+        When(queue_item__isnull=True, then=Value(SalesStatus.NONE)),
+        When(queue_item__state="queued", then=Value(SalesStatus.QUEUED)),
+        When(queue_item__state__in=["active", "scheduled"], then=Value(SalesStatus.ACTIVE)),
+        default=Value(SalesStatus.CLOSED),
+        output_field=CharField(),
+    )
 
 
 def deals_visible(*, partner: Partner | None = None, user: Any = None) -> QuerySet[Deal]:

@@ -16,38 +16,23 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from crm.models import Deal
-from crm.selectors import GLOBAL_SEARCH_LIMIT, SEARCH_MAX, buyer_search_filter, deals_visible
+from crm.selectors import (
+    GLOBAL_SEARCH_LIMIT,
+    SEARCH_MAX,
+    buyer_search_filter,
+    deals_visible,
+    sales_status,
+)
 from orders.models import Order, Refund
 from partners.models import Partner, Product
 from salesdesk.lean import columns, instances, param
 from salesdesk.tenancy import get_object_or_404
-
-
-class SalesStatus:
-    """Where the order stands with the sales department (derived from its queue item)."""
-
-    NONE = "none"
-    QUEUED = "queued"
-    ACTIVE = "active"
-    CLOSED = "closed"
-
-    values = (NONE, QUEUED, ACTIVE, CLOSED)
-
-
-def _sales_status() -> Case:
-    return Case(
-        When(queue_item__isnull=True, then=Value(SalesStatus.NONE)),
-        When(queue_item__state="queued", then=Value(SalesStatus.QUEUED)),
-        When(queue_item__state__in=["active", "scheduled"], then=Value(SalesStatus.ACTIVE)),
-        default=Value(SalesStatus.CLOSED),
-        output_field=CharField(),
-    )
 
 
 def order_list(*, partner: Partner, search: str = "") -> QuerySet[Order]:
@@ -55,7 +40,7 @@ def order_list(*, partner: Partner, search: str = "") -> QuerySet[Order]:
     orders = (
         Order.objects.for_partner(partner)
         .select_related("product", "queue_item")
-        .annotate(sales_status=_sales_status())
+        .annotate(sales_status=sales_status())
     )
     search = search.strip()
     if search:

@@ -10,8 +10,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from crm.lead_selectors import LeadSalesStatus
 from crm.models import Lead
+from crm.selectors import SalesStatus
 from salesdesk.serializers import StrictSerializer, StringField
 
 _datetime = serializers.DateTimeField()
@@ -84,7 +84,7 @@ class LeadOutputSerializer(serializers.Serializer):
     cold = serializers.BooleanField(help_text="Imported from a cold list.")
     created_at = serializers.DateTimeField()
     sales_status = serializers.ChoiceField(
-        choices=[(value, value) for value in LeadSalesStatus.values],
+        choices=[(value, value) for value in SalesStatus.values],
         help_text="none: never entered the queue (the product's sales department was not "
         "working); queued: waiting; active: held by a manager (incl. a scheduled callback); "
         "closed: won, lost or withdrawn.",
@@ -121,6 +121,6 @@ def lead_output(lead: Lead) -> dict[str, Any]:
         "origin": lead.origin,
         "cold": lead.cold,
         "created_at": _datetime.to_representation(lead.created_at),
-        "sales_status": getattr(lead, "sales_status", LeadSalesStatus.NONE),
+        "sales_status": getattr(lead, "sales_status", SalesStatus.NONE),
         "deal": None if deal is None else str(deal),
     }

@@ -9,8 +9,8 @@ import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
 
+from crm.selectors import SalesStatus
 from orders.models import Order
-from orders.selectors import SalesStatus
 
 
 class _UtcIsoDateTimeField(IsoDateTimeField):

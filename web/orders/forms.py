@@ -8,8 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.selectors import SalesStatus
 from orders.models import Order
-from orders.selectors import SalesStatus
 
 SALES_STATUS_LABELS = {
     SalesStatus.NONE: _("Not in the sales department"),

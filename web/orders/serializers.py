@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.selectors import SalesStatus
 from orders.contacts import ContactError, Customer, normalize_phone, normalize_telegram
 from orders.models import Order
-from orders.selectors import SalesStatus, product_for_order
+from orders.selectors import product_for_order
 from orders.services import check_payment_url
 from salesdesk.errors import ApplicationError
 from salesdesk.money import MoneyField
