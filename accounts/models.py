@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -102,6 +103,9 @@ class User(UUIDModel, AbstractBaseUser, PermissionsMixin):
         help_text=_("Can log into the Django admin."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # A trainee (issue "team"): takes leads only — cold ones first — never unpaid orders, until
+    # the head graduates them. Only a seller may be one (checked by the database).
+    is_trainee = models.BooleanField(_("trainee"), default=False, db_default=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -119,6 +123,11 @@ class User(UUIDModel, AbstractBaseUser, PermissionsMixin):
                 condition=models.Q(role__in=[r.value for r in Role]), name="user_role_valid"
             ),
             partner_matches_role("user_partner_matches_role"),
+            models.CheckConstraint(
+                condition=models.Q(is_trainee=False)
+                | models.Q(role__in=sorted(r.value for r in SELLER_ROLES)),
+                name="user_trainee_is_seller",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -222,6 +231,12 @@ class Invitation(UUIDModel):
     accepted_user = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # What the head decided for a staff invitation, applied when it is accepted: a trainee
+    # flag and a commission rate (percent; empty: the default).
+    is_trainee = models.BooleanField(_("trainee"), default=False, db_default=False)
+    commission_percent = models.DecimalField(
+        _("commission, %"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     objects = PartnerScopedQuerySet["Invitation"].as_manager()
@@ -246,6 +261,19 @@ class Invitation(UUIDModel):
                 condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
                 name="invitation_not_accepted_and_revoked",
             ),
+            models.CheckConstraint(
+                condition=models.Q(is_trainee=False)
+                | models.Q(role__in=sorted(r.value for r in SELLER_ROLES)),
+                name="invitation_trainee_is_seller",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(commission_percent__isnull=True)
+                | (
+                    models.Q(commission_percent__gte=Decimal("0"))
+                    & models.Q(commission_percent__lte=Decimal("100"))
+                ),
+                name="invitation_commission_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -259,3 +287,52 @@ class Invitation(UUIDModel):
         if self.expires_at <= (now or timezone.now()):
             return self.State.EXPIRED
         return self.State.PENDING
+
+
+class TeamSettings(models.Model):
+    """The sales department's team, one row (``id`` 1, checked): how it works and the
+    account managers' round-robin turn.
+
+    - ``mode`` ``single``: every seller takes any item and closes it. ``split``: callers take
+      new items and hand a qualified buyer over (outcome ``qualified``) to the closers' pool,
+      which closers (managers) take first; a won deal's buyer goes to an account manager.
+    - ``account_manager_turn``: incremented by one ``UPDATE … RETURNING`` per won deal, so two
+      wins at once never read the same turn (accounts.team.account_manager_next_turn).
+    - ``qa_sample_size``: touches per seller and day that quality assurance reviews.
+    """
+
+    class Mode(models.TextChoices):
+        SINGLE = "single", _("One manager does everything")
+        SPLIT = "split", _("Caller → closer → account manager")
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    mode = models.CharField(_("team mode"), max_length=8, choices=Mode.choices, default=Mode.SINGLE)
+    account_manager_turn = models.BigIntegerField(default=0, editable=False)
+    qa_sample_size = models.PositiveSmallIntegerField(
+        _("touches reviewed per seller and day"), default=3
+    )
+    updated_at = models.DateTimeField(_("changed"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        User,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("team settings")
+        verbose_name_plural = _("team settings")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="team_settings_singleton"),
+            models.CheckConstraint(
+                condition=models.Q(mode__in=["single", "split"]), name="team_settings_mode_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(qa_sample_size__lte=50), name="team_settings_qa_sample_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.mode

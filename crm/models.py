@@ -37,6 +37,19 @@ class Contact(UUIDModel):
     email = models.EmailField(_("email"), blank=True)
     telegram = models.CharField(_("Telegram"), max_length=64, blank=True)
     whatsapp = models.CharField(_("WhatsApp"), max_length=20, blank=True)
+    # Team mode split: after a won deal the buyer goes to an account manager (round robin),
+    # who keeps the client from then on (their portfolio).
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="portfolio",
+    )
+    account_manager_since = models.DateTimeField(
+        _("with the account manager since"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -65,6 +78,11 @@ class Contact(UUIDModel):
         ]
         indexes = [
             models.Index(fields=["partner", "-created_at"], name="contact_partner_created_idx"),
+            models.Index(
+                fields=["account_manager", "-account_manager_since"],
+                condition=models.Q(account_manager__isnull=False),
+                name="contact_portfolio_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -365,6 +383,8 @@ class Task(UUIDModel):
         NEXT_STEP = "next_step", _("Next step")
         FIELD_CHANGED = "field_changed", _("Field changed")
         ORDER_LINKED = "order_linked", _("Paid order linked")
+        # Team mode split: the account manager's follow-up with a buyer after a won deal.
+        FOLLOW_UP = "follow_up", _("Follow-up with a client")
 
     partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="tasks")
     deal = models.ForeignKey(

@@ -89,6 +89,12 @@ class QueueItem(UUIDModel):
     # then the oldest ``available_at``. Per partner the keys follow due order; a partner whose
     # items join a long line starts at the line's head, not at its end.
     fair_key = models.BigIntegerField(default=0, editable=False)
+    # Handed over by a caller (touch outcome ``qualified``, team mode split): the item waits in
+    # the closers' pool, which closers take before the rest of the line. Cleared when a closer
+    # takes it.
+    warm = models.BooleanField(_("warm (qualified)"), default=False, db_default=False)
+    # A lead marked cold (imported lists): trainees take these first.
+    cold = models.BooleanField(_("cold"), default=False, db_default=False)
 
     objects = PartnerScopedQuerySet["QueueItem"].as_manager()
 
@@ -136,8 +142,23 @@ class QueueItem(UUIDModel):
             # knows of the table (a million closed items are not in it).
             models.Index(
                 fields=["fair_key", "available_at", "id"],
-                condition=models.Q(state="queued", workable=True),
+                condition=models.Q(state="queued", workable=True, warm=False),
                 name="queue_take_idx",
+            ),
+            # The closers' pool (team mode split): warm items, first handed over first.
+            models.Index(
+                fields=["available_at", "id"],
+                condition=models.Q(state="queued", workable=True, warm=True),
+                name="queue_warm_idx",
+            ),
+            # A trainee's line: leads only, cold ones first, then the fair order.
+            models.Index(
+                models.F("cold").desc(),
+                models.F("fair_key"),
+                models.F("available_at"),
+                models.F("id"),
+                condition=models.Q(state="queued", workable=True, warm=False, source="lead"),
+                name="queue_trainee_idx",
             ),
             # A partner's last key in line (sales_queue.fairness): the end of its own line.
             models.Index(
@@ -166,6 +187,8 @@ class Outcome(models.TextChoices):
     NO_ANSWER = "no_answer", _("No answer")
     CALLBACK = "callback", _("Call back later")
     REFUSED = "refused", _("Refused")
+    # Team mode split: the caller warmed the buyer up and hands the deal to the closers.
+    QUALIFIED = "qualified", _("Qualified: hand over to a closer")
 
 
 # Why an item (and its deal) was lost: one list, defined by crm, the floor below, where the
@@ -200,6 +223,8 @@ class Touch(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     callback_at = models.DateTimeField(_("call back at"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=32, choices=LostReason.choices, blank=True)
+    # A call recording (https only), played on quality assurance's review page.
+    recording_url = models.URLField(_("call recording"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
@@ -226,6 +251,11 @@ class Touch(models.Model):
                 condition=models.Q(item__isnull=False) | models.Q(deal__isnull=False),
                 name="touch_item_or_deal",
             ),
+            models.CheckConstraint(
+                condition=models.Q(recording_url="")
+                | models.Q(recording_url__startswith="https://"),
+                name="touch_recording_https",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -244,6 +274,7 @@ class QueueEvent(models.Model):
         REASSIGNED = "reassigned", _("Reassigned")
         RETRY = "retry", _("Back to the queue after no answer")
         CALLBACK = "callback", _("Callback scheduled")
+        HANDED_OVER = "handed_over", _("Handed over to the closers")
         CLOSED = "closed", _("Closed")
 
     item = models.ForeignKey(QueueItem, on_delete=models.CASCADE, related_name="events")

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "billing",
     "crm",
     "notifications",
+    "quality",
     "stats",
     "web",
 ]
@@ -417,6 +418,8 @@ SALES_WORKSPACE_POLL_SECONDS = 10
 # A manager's commission: this percent of the paid revenue of their deals, unless the head set
 # the manager's own rate (stats.CommissionRate).
 SALES_COMMISSION_PERCENT = env_percent("SALES_COMMISSION_PERCENT", Decimal("5"))
+# Team mode split: an account manager's follow-up with a client, this many days after a won deal.
+SALES_FOLLOW_UP_DAYS = env_int("SALES_FOLLOW_UP_DAYS", 7, minimum=1)
 
 # --- Static ---------------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -185,6 +185,7 @@ def leads_enqueue(*, leads: list[Lead], now: dt.datetime | None = None) -> int:
                 available_at=lead.created_at,
                 workable=True,
                 fair_key=first_key + offset,
+                cold=lead.cold,
             )
             for offset, lead in enumerate(leads)
         )

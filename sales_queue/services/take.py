@@ -174,7 +174,8 @@ def claim_sql() -> str:
             UNION ALL
             SELECT id, taken_at FROM (
                 SELECT id, taken_at FROM {item}
-                 WHERE state = %(queued)s AND workable AND available_at <= %(now)s
+                 WHERE state = %(queued)s AND workable AND NOT warm
+                   AND available_at <= %(now)s
                  ORDER BY fair_key, available_at, id
                  LIMIT 1 FOR UPDATE SKIP LOCKED
             ) AS head_of_line
