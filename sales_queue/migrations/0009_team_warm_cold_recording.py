@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='touch',
             name='recording_url',
-            field=models.URLField(blank=True, max_length=1000, verbose_name='call recording'),
+            field=models.URLField(blank=True, db_default='', max_length=1000, verbose_name='call recording'),
         ),
         migrations.AlterField(
             model_name='queueevent',
