@@ -32,7 +32,10 @@ LOCAL_REDIS_URL = "redis://127.0.0.1:6379/0"
 # name: (normal arguments, --quick arguments); the size options below replace some of them.
 PLAN: dict[str, tuple[list[str], list[str]]] = {
     "sweep": (["--orders", "100000"], ["--orders", "300", "--rounds", "1"]),
-    "take-next": (["--items", "5000"], ["--items", "60", "--managers", "4"]),
+    "take-next": (
+        ["--items", "5000"],
+        ["--items", "60", "--managers", "4", "--closed", "20000"],
+    ),
     "stats": (
         ["--orders", "200000", "--managers", "50", "--rounds", "2"],
         ["--orders", "500", "--managers", "3", "--months", "1", "--rounds", "1", "--skip-before"],
