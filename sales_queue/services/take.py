@@ -179,8 +179,8 @@ _CONTACT_COLUMNS = {
 
 
 # The branches of the claim's pick, each one scan of its partial index (sales_queue.models),
-# ``SKIP LOCKED``. Source literals, not parameters: a generic plan of the prepared statement
-# must still see that its predicate implies the index's.
+# ``SKIP LOCKED``. The trainee's ``source`` is a literal, not a parameter: a generic plan of
+# the prepared statement must still see that its predicate implies the index's.
 _OWN_CALLBACK = """
     SELECT id, taken_at FROM {item}
      WHERE holder_id = %(manager)s AND state = %(scheduled)s
