@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import (
     PARTNER_ROLES,
+    SELLER_ROLES,
     STAFF_ROLES,
     ApiKey,
     Invitation,
@@ -57,12 +58,20 @@ def user_create(
     partner: Partner | None = None,
     full_name: str = "",
     email_confirmed: bool = True,
+    is_trainee: bool = False,
 ) -> User:
     """Create a login. Partner roles need their partner; staff roles must not have one.
     ``email_confirmed=False`` (a self sign-up) refuses the login until the address is
-    confirmed (:func:`email_confirm`)."""
+    confirmed (:func:`email_confirm`). ``is_trainee``: a seller who takes leads only (400
+    ``trainee_not_seller`` for any other role)."""
     email = _valid_email(email)
     _check_role_and_partner(role=role, partner=partner)
+    if is_trainee and role not in SELLER_ROLES:
+        raise ApplicationError(
+            _("Only a sales manager, caller or account manager can be a trainee."),
+            code="trainee_not_seller",
+            details={"role": role},
+        )
     if User.objects.filter(email__iexact=email).exists():
         raise ConflictError(
             _("A user with the email %(email)s already exists.") % {"email": email},
@@ -78,6 +87,7 @@ def user_create(
                 partner=partner,
                 full_name=full_name,
                 email_confirmed=email_confirmed,
+                is_trainee=is_trainee,
             )
     except IntegrityError:
         # Lost a race with a concurrent creation of the same email.

@@ -221,7 +221,7 @@ def _bench(args: argparse.Namespace, config: dict[str, Any], figures: dict[str, 
     from crm.models import LeadList
     from partners.models import Partner, Product
     from sales_queue.services import queue_take_next
-    from sales_queue.services.take import claim_params, claim_sql
+    from sales_queue.services.take import claim_params, claim_sql, take_variant
 
     items = _option(args, "items", 10_000)
     closed = _option(args, "closed", 1_000_000)
@@ -381,7 +381,9 @@ def _bench(args: argparse.Namespace, config: dict[str, Any], figures: dict[str, 
 
     # The plans on a table the planner has no statistics of.
     with connection.cursor() as cursor:
-        service_plan = _explain(cursor, claim_sql(), claim_params(managers[0], now))
+        service_plan = _explain(
+            cursor, claim_sql(take_variant(managers[0])), claim_params(managers[0], now)
+        )
         raw_plan = _explain(cursor, RAW_CLAIM_SQL, [managers[0].pk, now, now, now])
 
     # One take, counted (after a first one: the partner's first deal creates its funnel).

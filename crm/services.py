@@ -970,6 +970,7 @@ TOUCH_OUTCOMES: dict[str, Any] = {
     "no_answer": _("no answer"),
     "callback": _("callback agreed"),
     "refused": _("refused"),
+    "qualified": _("qualified, handed over to a closer"),
 }
 
 

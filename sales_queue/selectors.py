@@ -182,6 +182,17 @@ def item_touches(*, item: QueueItem) -> QuerySet[Touch]:
     return item.touches.select_related("manager").order_by("-created_at", "-id")
 
 
+def item_handoff(*, item: QueueItem) -> Touch | None:
+    """The caller's handoff of the item to the closers (its last ``qualified`` touch, with the
+    caller), or ``None``: what the closer reads before calling the warm buyer."""
+    return (
+        item.touches.filter(outcome=Outcome.QUALIFIED)
+        .select_related("manager")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 class HeldNews:
     """What became of an item the workspace shows as held (:func:`held_item_news`)."""
 
@@ -201,7 +212,7 @@ class ItemNews:
     is_lead: bool = False
 
 
-_OWN_EVENTS = (QueueEvent.Kind.RETRY, QueueEvent.Kind.CALLBACK)
+_OWN_EVENTS = (QueueEvent.Kind.RETRY, QueueEvent.Kind.CALLBACK, QueueEvent.Kind.HANDED_OVER)
 
 
 def held_item_news(*, manager: User, item_id: Any) -> ItemNews | None:

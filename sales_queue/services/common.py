@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import SELLER_ROLES
 from sales_queue.models import QueueEvent, QueueItem
-from salesdesk.errors import ApplicationError
+from salesdesk.errors import ApplicationError, ConflictError
 
 
 def record_event(
@@ -31,6 +31,17 @@ def require_seller(manager: Any) -> None:
     if getattr(manager, "role", None) not in SELLER_ROLES:
         raise ApplicationError(
             _("Only sales managers work the queue."), code="not_a_manager", status_code=403
+        )
+
+
+def require_lead_for_trainee(manager: Any, *, source: str) -> None:
+    """A trainee works leads only: an order's item (an unpaid order, money at stake) is never
+    handed to one — by a take, a callback or the head's reassign (409 ``trainee_leads_only``)."""
+    if getattr(manager, "is_trainee", False) and source != QueueItem.Source.LEAD:
+        raise ConflictError(
+            _("A trainee works leads only: unpaid orders go to experienced managers."),
+            code="trainee_leads_only",
+            details={"source": source},
         )
 
 

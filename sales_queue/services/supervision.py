@@ -19,7 +19,11 @@ from crm.services import deal_fields_set, deal_reassign, deal_responsible_set
 from sales_queue.fairness import requeue_fields
 from sales_queue.models import QueueEvent, QueueItem
 from sales_queue.selectors import sellers
-from sales_queue.services.common import record_event, require_seller
+from sales_queue.services.common import (
+    record_event,
+    require_lead_for_trainee,
+    require_seller,
+)
 from sales_queue.services.deals import open_deal
 from sales_queue.services.touches import held_item
 from salesdesk.errors import ApplicationError, ConflictError
@@ -69,7 +73,9 @@ def queue_head_release(*, head: User, item_id: Any) -> QueueItem:
 def queue_reassign(*, head: User, item_id: Any, to_manager: User) -> QueueItem:
     """Give an item to another manager. An active item stays active for the new manager (who
     must hold nothing else); a waiting or scheduled one becomes the new manager's callback,
-    due now, so it comes to them first."""
+    due now, so it comes to them first. A warm item handed to someone is theirs: it leaves
+    the closers' pool. An order's item is never given to a trainee (409
+    ``trainee_leads_only``)."""
     require_seller(to_manager)
     if not to_manager.is_active:
         raise ApplicationError(_("This manager is deactivated."), code="manager_inactive")
@@ -80,6 +86,7 @@ def queue_reassign(*, head: User, item_id: Any, to_manager: User) -> QueueItem:
         raise ConflictError(
             _("The item is closed."), code="item_closed", details={"state": item.state}
         )
+    require_lead_for_trainee(to_manager, source=item.source)
     previous = item.holder
     now = timezone.now()
     new_state = State.ACTIVE if item.state == State.ACTIVE else State.SCHEDULED
@@ -91,6 +98,7 @@ def queue_reassign(*, head: User, item_id: Any, to_manager: User) -> QueueItem:
                 taken_at=now if new_state == State.ACTIVE else item.taken_at,
                 available_at=item.available_at if new_state == State.ACTIVE else now,
                 updated_at=now,
+                warm=False,
             )
     except IntegrityError:
         raise ConflictError(

@@ -2,6 +2,15 @@
 (sales_queue.fairness: per partner oldest due first, a burst of one partner not starving the
 others).
 
+Who takes what (the team, accounts.team), one *variant* of the take per kind of seller:
+- ``closer`` — a manager or an account manager, and in single mode every seller: their due
+  callback, then the closers' pool (``warm`` items a caller handed over, first handed over
+  first), then the line. Single mode takes the pool too, so that warm items left from a split
+  period are never stranded;
+- ``line`` — a caller in split mode: their due callback, then the line (never the pool);
+- ``trainee`` — any seller flagged a trainee: their due callback of a lead, then leads only,
+  cold ones first; never an order, never a warm item.
+
 Invariants, enforced by the database and re-checked here:
 - an item is active for at most one manager (one ``holder`` column);
 - a manager holds at most one active item (partial unique index
@@ -27,21 +36,26 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.team import team_is_split
 from crm.models import Lead, LeadList
 from crm.services import deal_open_params, deal_open_sql
 from orders.models import Order
 from partners.models import Product
 from sales_queue.hours import is_working_time, next_working_time
 from sales_queue.models import QueueEvent, QueueItem, takeable
-from sales_queue.services.common import record_event, require_seller
+from sales_queue.services.common import record_event, require_lead_for_trainee, require_seller
 from sales_queue.services.deals import open_deal
 from salesdesk import lean
 from salesdesk.errors import ConflictError, NotFoundError
 from salesdesk.prepared import prepared
 
 State = QueueItem.State
+Source = QueueItem.Source
 _TAKE_RETRIES = 5
+# The take's variants (the module's docstring): which branches the claim runs, in order.
+LINE, CLOSER, TRAINEE = "line", "closer", "trainee"
+VARIANTS = (LINE, CLOSER, TRAINEE)
 # The partial unique index that allows one active item per manager (sales_queue.models).
 ONE_ACTIVE_PER_MANAGER = "queue_one_active_item_per_manager"
 # The first key of the take's advisory lock (pg_advisory_xact_lock(int, int)): a namespace, so
@@ -109,25 +123,45 @@ def _refuse_if_holding(manager: User) -> None:
         raise _already_holding(held_id)
 
 
-def _claim_candidate(manager: User, now: dt.datetime) -> QueueItem | None:
+def take_variant(manager: User) -> str:
+    """Which line the seller takes from (the module's docstring). Only a caller's depends on
+    the team's mode, so only a caller's take reads it."""
+    if manager.is_trainee:
+        return TRAINEE
+    if manager.role == Role.CALLER and team_is_split():
+        return LINE
+    return CLOSER
+
+
+def _claim_candidate(manager: User, now: dt.datetime, variant: str) -> QueueItem | None:
     locked = QueueItem.objects.select_for_update(skip_locked=True, of=("self",))
-    callback = (
-        locked.filter(holder=manager, state=State.SCHEDULED, available_at__lte=now)
-        .order_by("available_at", "id")
-        .first()
-    )
+    callbacks = locked.filter(holder=manager, state=State.SCHEDULED, available_at__lte=now)
+    if variant == TRAINEE:
+        callbacks = callbacks.filter(source=Source.LEAD)
+    callback = callbacks.order_by("available_at", "id").first()
     if callback is not None:
         return callback
+    if variant == TRAINEE:
+        return (
+            locked.filter(takeable(now), warm=False, source=Source.LEAD)
+            .order_by("-cold", "fair_key", "available_at", "id")
+            .first()
+        )
+    if variant == CLOSER:
+        warm = locked.filter(takeable(now), warm=True).order_by("available_at", "id").first()
+        if warm is not None:
+            return warm
     return ready_items(now).first()
 
 
 def ready_items(now: dt.datetime) -> Any:
-    """The queue in take order, locked rows skipped: the smallest fair key first
+    """The line in take order, locked rows skipped: the smallest fair key first
     (sales_queue.fairness), then the oldest available, along ``queue_take_idx`` (its columns
-    and predicate are this query's). Call inside a transaction."""
+    and predicate are this query's; warm items wait in the closers' pool, not here). Call
+    inside a transaction."""
     return (
         QueueItem.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(takeable(now))
+        .filter(takeable(now), warm=False)
         .order_by("fair_key", "available_at", "id")
     )
 
@@ -144,16 +178,73 @@ _CONTACT_COLUMNS = {
 }
 
 
+# The branches of the claim's pick, each one scan of its partial index (sales_queue.models),
+# ``SKIP LOCKED``. The trainee's ``source`` is a literal, not a parameter: a generic plan of
+# the prepared statement must still see that its predicate implies the index's.
+_OWN_CALLBACK = """
+    SELECT id, taken_at FROM {item}
+     WHERE holder_id = %(manager)s AND state = %(scheduled)s
+       AND available_at <= %(now)s{only_leads}
+     ORDER BY available_at, id
+     LIMIT 1 FOR UPDATE SKIP LOCKED"""
+_BRANCHES = {
+    # The closers' pool along queue_warm_idx: first handed over first.
+    "warm_pool": """
+    SELECT id, taken_at FROM {item}
+     WHERE state = %(queued)s AND workable AND warm
+       AND available_at <= %(now)s
+     ORDER BY available_at, id
+     LIMIT 1 FOR UPDATE SKIP LOCKED""",
+    # The fair line along queue_take_idx.
+    "head_of_line": """
+    SELECT id, taken_at FROM {item}
+     WHERE state = %(queued)s AND workable AND NOT warm
+       AND available_at <= %(now)s
+     ORDER BY fair_key, available_at, id
+     LIMIT 1 FOR UPDATE SKIP LOCKED""",
+    # A trainee's line along queue_trainee_idx: leads only, cold ones first.
+    "trainee_line": """
+    SELECT id, taken_at FROM {item}
+     WHERE state = %(queued)s AND workable AND NOT warm AND source = 'lead'
+       AND available_at <= %(now)s
+     ORDER BY cold DESC, fair_key, available_at, id
+     LIMIT 1 FOR UPDATE SKIP LOCKED""",
+}
+_VARIANT_BRANCHES = {
+    LINE: ("head_of_line",),
+    CLOSER: ("warm_pool", "head_of_line"),
+    TRAINEE: ("trainee_line",),
+}
+
+
+def pick_sql(variant: str = LINE) -> str:
+    """The pick of ``variant``'s take: the seller's own due callback, then its lines in order
+    (``UNION ALL … LIMIT 1`` stops at the first row)."""
+    item = connection.ops.quote_name(QueueItem._meta.db_table)
+    only_leads = " AND source = 'lead'" if variant == TRAINEE else ""
+    branches = [("own_callback", _OWN_CALLBACK.format(item=item, only_leads=only_leads))]
+    branches += [(name, _BRANCHES[name].format(item=item)) for name in _VARIANT_BRANCHES[variant]]
+    body = "\n            UNION ALL\n".join(
+        f"            SELECT id, taken_at FROM ({sql}\n            ) AS {name}"  # noqa: S608
+        for name, sql in branches
+    )
+    return f"{body}\n            LIMIT 1"
+
+
 @functools.cache
-def claim_sql() -> str:
+def claim_sql(variant: str = LINE) -> str:
     """The take on PostgreSQL as one statement: pick (the manager's own due callback, else the
-    head of the fair line — one index scan each, no join, ``SKIP LOCKED``), claim it, log the
-    ``taken`` event, and open its deal with the SQL crm gives for it (``deal_open_sql``, from
-    the item with its order and product: the deal, its stage change and its task). Returns
-    the claimed item's columns (``lean.columns``) and whether a deal was opened.
+    head of the variant's lines — one index scan each, no join, ``SKIP LOCKED``: see
+    :func:`pick_sql`), claim it (a warm item stops being warm: it is the closer's now), log
+    the ``taken`` event, and open its deal with the SQL crm gives for it
+    (``deal_open_sql``, from the item with its order and product: the deal, its stage change
+    and its task). Returns the claimed item's columns (``lean.columns``) and whether a deal
+    was opened. One text per variant, each planned once per connection.
 
     ``UNION ALL … LIMIT 1`` runs its branches in order and stops at the first row, so the
     queue is not even read (nor a row of it locked) when a callback is due."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown take variant {variant!r}")
     quote = connection.ops.quote_name
     item, event = quote(QueueItem._meta.db_table), quote(QueueEvent._meta.db_table)
     # A text column is '' for an item of neither (the deal's column is not null).
@@ -163,28 +254,12 @@ def claim_sql() -> str:
         for empty in ["" if name == "contact_id" else ", ''"]
     )
     sql = f"""
-        WITH pick AS MATERIALIZED (
-            SELECT id, taken_at FROM (
-                SELECT id, taken_at FROM {item}
-                 WHERE holder_id = %(manager)s AND state = %(scheduled)s
-                   AND available_at <= %(now)s
-                 ORDER BY available_at, id
-                 LIMIT 1 FOR UPDATE SKIP LOCKED
-            ) AS own_callback
-            UNION ALL
-            SELECT id, taken_at FROM (
-                SELECT id, taken_at FROM {item}
-                 WHERE state = %(queued)s AND workable AND NOT warm
-                   AND available_at <= %(now)s
-                 ORDER BY fair_key, available_at, id
-                 LIMIT 1 FOR UPDATE SKIP LOCKED
-            ) AS head_of_line
-            LIMIT 1
+        WITH pick AS MATERIALIZED ({pick_sql(variant)}
         ),
         claimed AS (
             UPDATE {item} AS i
                SET state = %(active)s, holder_id = %(manager)s, taken_at = %(now)s,
-                   updated_at = %(now)s
+                   updated_at = %(now)s, warm = false
               FROM pick
              WHERE i.id = pick.id
             RETURNING i.*, pick.taken_at IS NULL AS first_take
@@ -234,7 +309,7 @@ def claim_params(manager: User, now: dt.datetime) -> dict[str, Any]:
     return params
 
 
-def _take_postgresql(manager: User, now: dt.datetime) -> QueueItem | None:
+def _take_postgresql(manager: User, now: dt.datetime, variant: str) -> QueueItem | None:
     """The take in one round trip besides the commit: the manager's lock with the claim, which
     also opens the deal (``claim_sql``). A manager already holding an item makes the claim
     fail on the partial unique index (``already_holding``, the caller's); an empty claim
@@ -245,7 +320,7 @@ def _take_postgresql(manager: User, now: dt.datetime) -> QueueItem | None:
     with transaction.atomic():
         # Planning the claim costs PostgreSQL more than running it: planned once per
         # connection (salesdesk.prepared).
-        claim = prepared(connection, claim_sql(), params)
+        claim = prepared(connection, claim_sql(variant), params)
         with connection.cursor() as cursor:
             # The manager's lock and the claim in one round trip: two statements, each with
             # its own snapshot, so the claim sees what a twin take committed while this one
@@ -266,18 +341,21 @@ def _take_postgresql(manager: User, now: dt.datetime) -> QueueItem | None:
 
 
 def queue_take_next(*, manager: User, now: dt.datetime | None = None) -> QueueItem | None:
-    """Give the manager their next item: their own due callbacks first, then the next one in
-    the fair line (sales_queue.fairness). Returns ``None`` when there is nothing to take.
+    """Give the manager their next item: their own due callbacks first, then the closers'
+    pool when they close, then the next one in the fair line (sales_queue.fairness); a
+    trainee's line holds leads only, cold ones first (the module's docstring). Returns
+    ``None`` when there is nothing to take.
 
     Raises ``outside_working_hours`` and ``already_holding`` (both 409).
     """
     require_seller(manager)
     now = now or timezone.now()
     _require_working_time(now)
+    variant = take_variant(manager)
     try:
         if connection.vendor == "postgresql":
-            return _take_postgresql(manager, now)
-        return _take_portable(manager, now)
+            return _take_postgresql(manager, now, variant)
+        return _take_portable(manager, now, variant)
     except IntegrityError as exc:
         # The manager holds an item already (a second tab; the head's reassign): the partial
         # unique index said no and the whole take rolled back. No savepoint around the claim:
@@ -287,18 +365,18 @@ def queue_take_next(*, manager: User, now: dt.datetime | None = None) -> QueueIt
         raise _already_holding(_held_item_id(manager)) from None
 
 
-def _take_portable(manager: User, now: dt.datetime) -> QueueItem | None:
+def _take_portable(manager: User, now: dt.datetime, variant: str) -> QueueItem | None:
     """The take with the ORM (SQLite): no row locks there, one writer at a time; the
     compare-and-swap ``UPDATE`` decides who got an item."""
     for _attempt in range(_TAKE_RETRIES):
         with transaction.atomic():
             _refuse_if_holding(manager)
-            candidate = _claim_candidate(manager, now)
+            candidate = _claim_candidate(manager, now, variant)
             if candidate is None:
                 return None
             claimed = QueueItem.objects.filter(
                 pk=candidate.pk, state=candidate.state, holder=candidate.holder_id
-            ).update(state=State.ACTIVE, holder=manager, taken_at=now, updated_at=now)
+            ).update(state=State.ACTIVE, holder=manager, taken_at=now, updated_at=now, warm=False)
             if claimed != 1:
                 continue  # another manager got it first: try the next one
             item = QueueItem.objects.select_related("order", "product", "partner").get(
@@ -319,7 +397,8 @@ def queue_take_callback(
     The same rules as take-next: working hours (``outside_working_hours``), one active item per
     manager (``already_holding``, also for the second of a double click: the compare-and-swap
     lets one through, the other finds the item taken). Another manager's item, an item that is
-    not a scheduled callback, or a malformed id: ``not_found``.
+    not a scheduled callback, or a malformed id: ``not_found``. A trainee's callback of an
+    order (given to them before they became one): 409 ``trainee_leads_only``.
     """
     require_seller(manager)
     now = now or timezone.now()
@@ -331,8 +410,10 @@ def queue_take_callback(
     mine = QueueItem.objects.filter(
         pk=pk, holder=manager, state__in=(State.SCHEDULED, State.ACTIVE)
     )
-    if not mine.exists():
+    source = mine.values_list("source", flat=True).first()
+    if source is None:
         raise NotFoundError(_("Callback not found."))
+    require_lead_for_trainee(manager, source=source)
     with transaction.atomic():
         _serialize_takes_of(manager)
         _refuse_if_holding(manager)
@@ -340,7 +421,7 @@ def queue_take_callback(
             with transaction.atomic():
                 claimed = QueueItem.objects.filter(
                     pk=pk, holder=manager, state=State.SCHEDULED
-                ).update(state=State.ACTIVE, taken_at=now, updated_at=now)
+                ).update(state=State.ACTIVE, taken_at=now, updated_at=now, warm=False)
         except IntegrityError:
             # A take of another item by the same manager committed a moment ago.
             raise _already_holding(_held_item_id(manager)) from None

@@ -8,11 +8,14 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.team import team_is_split
 from crm.models import Deal
 from crm.services import deal_touch_recorded, deals_close
 from partners.models import ALL_CHANNELS, Channel
@@ -30,6 +33,8 @@ MANAGER_LOST_REASONS = [r.value for r in LostReason if r != LostReason.UNREACHAB
 # A touch on a deal outside the queue: a deal is lost by its stage move, with a reason.
 DEAL_OUTCOMES = [Outcome.REACHED.value, Outcome.NO_ANSWER.value, Outcome.CALLBACK.value]
 COMMENT_MAX = 5000
+RECORDING_URL_MAX = 1000
+_HTTPS_URL = URLValidator(schemes=["https"])
 
 
 def _one_of(choices: Any, values: list[str]) -> str:
@@ -75,6 +80,10 @@ def _touch_errors(
         problem = _callback_problem(callback_at, now=now)
         if problem:
             errors["callback_at"] = [problem]
+    if outcome == Outcome.QUALIFIED and not comment.strip():
+        errors["comment"] = [
+            _("Write a note for the closer: what the buyer wants, what was agreed.")
+        ]
     if outcome == Outcome.REFUSED:
         if reason not in MANAGER_LOST_REASONS:
             errors["reason"] = [_one_of(LostReason.choices, MANAGER_LOST_REASONS)]
@@ -93,6 +102,57 @@ def _callback_problem(callback_at: dt.datetime | None, *, now: dt.datetime) -> s
     if callback_at > now + CALLBACK_HORIZON:
         return _("At most 60 days ahead.")
     return ""
+
+
+def clean_recording_url(value: str) -> str:
+    """A call recording's address: empty, or an https URL of at most 1000 characters (400
+    ``invalid_recording_url``: a page of quality assurance plays it, so no other scheme)."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    problem = ""
+    if len(value) > RECORDING_URL_MAX:
+        problem = _("At most %d characters.") % RECORDING_URL_MAX
+    else:
+        try:
+            _HTTPS_URL(value)
+        except ValidationError:
+            problem = _("Give the recording's address starting with https://.")
+    if problem:
+        raise ApplicationError(
+            _("Invalid call recording address."),
+            code="invalid_recording_url",
+            details={"recording_url": [problem]},
+        )
+    return value
+
+
+def _check_handoff_allowed(manager: User) -> None:
+    """A handoff to the closers exists in split mode only, and only a caller makes one."""
+    if not team_is_split():
+        raise ConflictError(
+            _(
+                "Handing over to a closer works only when the team is split into callers and "
+                "closers."
+            ),
+            code="team_not_split",
+        )
+    if manager.role != Role.CALLER:
+        raise ConflictError(
+            _("Only a caller hands a qualified buyer over to the closers."),
+            code="handoff_callers_only",
+        )
+
+
+def _after_qualified(item: QueueItem, *, manager: User, note: str, now: dt.datetime) -> list[str]:
+    """The caller hands the warm buyer over: the item waits in the closers' pool from now
+    (sales_queue.services.take), its deal stays open and goes to the closer who takes it."""
+    item.state = State.QUEUED
+    item.holder = None
+    item.available_at = now
+    item.warm = True
+    record_event(item, QueueEvent.Kind.HANDED_OVER, manager=manager, actor=manager, note=note)
+    return ["state", "holder", "available_at", "warm"]
 
 
 def _check_channel_allowed(item: QueueItem, channel: str) -> None:
@@ -181,17 +241,24 @@ def queue_touch(
     comment: str = "",
     callback_at: dt.datetime | None = None,
     reason: str = "",
+    recording_url: str = "",
     now: dt.datetime | None = None,
 ) -> Touch:
     """Log a contact attempt on the item the manager holds and move the item accordingly:
     ``reached`` keeps it active, ``no_answer`` sends it back (or closes it as unreachable),
-    ``callback`` schedules it, ``refused`` closes it as lost.
+    ``callback`` schedules it, ``refused`` closes it as lost, ``qualified`` (a caller, team
+    mode split, with a note in ``comment``) hands it over to the closers' pool.
 
     Refused: a channel the partner does not allow (400 ``channel_not_allowed``), and a
     channel with ``SALES_CHANNEL_SWITCH_AFTER`` unanswered touches in a row while another is
-    allowed (409 ``switch_channel``, ``details`` = ``{"channel", "suggested"}``)."""
+    allowed (409 ``switch_channel``, ``details`` = ``{"channel", "suggested"}``); a handoff
+    outside split mode (409 ``team_not_split``) or by anyone but a caller (409
+    ``handoff_callers_only``); a recording address that is not https (400
+    ``invalid_recording_url``)."""
     require_seller(manager)
     now = now or timezone.now()
+    if outcome == Outcome.QUALIFIED:
+        _check_handoff_allowed(manager)
     errors = _touch_errors(
         channel=channel,
         outcome=outcome,
@@ -202,6 +269,7 @@ def queue_touch(
     )
     if errors:
         raise ApplicationError(_("Invalid touch."), code="validation_error", details=errors)
+    recording_url = clean_recording_url(recording_url)
 
     item = held_item(manager, item_id)
     _check_channel_allowed(item, channel)
@@ -216,6 +284,7 @@ def queue_touch(
         comment=comment.strip(),
         callback_at=callback_at if outcome == Outcome.CALLBACK else None,
         reason=reason if outcome == Outcome.REFUSED else "",
+        recording_url=recording_url,
         created_at=now,
     )
     # The first touch after each of this manager's takes of the item not touched yet.
@@ -244,6 +313,8 @@ def queue_touch(
     elif outcome == Outcome.REFUSED:
         _close(item, outcome=QueueItem.Outcome.LOST, reason=reason, now=now)
         fields += _CLOSED_FIELDS
+    elif outcome == Outcome.QUALIFIED:
+        fields += _after_qualified(item, manager=manager, note=touch.comment, now=now)
     item.save(update_fields=fields)
     if item.state == State.QUEUED:
         # Back in line: the end of its partner's line (sales_queue.fairness).
@@ -278,6 +349,7 @@ def deal_touch_log(
     comment: str = "",
     callback_at: dt.datetime | None = None,
     reason: str = "",
+    recording_url: str = "",
     now: dt.datetime | None = None,
 ) -> Touch:
     """Log a contact with the buyer from the deal's page (or the deal API).
@@ -313,6 +385,7 @@ def deal_touch_log(
             comment=comment,
             callback_at=callback_at,
             reason=reason,
+            recording_url=recording_url,
             now=now,
         )
 
@@ -337,6 +410,7 @@ def deal_touch_log(
         )
     if errors:
         raise ApplicationError(_("Invalid touch."), code="validation_error", details=errors)
+    recording_url = clean_recording_url(recording_url)
     touch = Touch.objects.create(
         deal=deal,
         manager=actor,
@@ -344,6 +418,7 @@ def deal_touch_log(
         outcome=outcome,
         comment=comment.strip(),
         callback_at=callback_at if outcome == Outcome.CALLBACK else None,
+        recording_url=recording_url,
         created_at=now,
     )
     deal_touch_recorded(

@@ -48,14 +48,46 @@ def test_create_partner_prints_the_partner_and_a_working_key() -> None:
 def test_create_staff_prints_the_user_and_a_working_token() -> None:
     result = run("create_staff", "m@example.com", "--role", "manager", "--password", "pw-12345!")
 
-    assert set(result) == {"user", "token"}
+    assert set(result) == {"user", "token", "trainee"}
     user = User.objects.get(pk=result["user"])
     assert user.role == "manager" and user.partner is None
+    assert result["trainee"] is False and not user.is_trainee
     assert user.check_password("pw-12345!")
     assert PersonalToken.objects.filter(user=user).count() == 1
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {result['token']}")
     assert client.get("/api/v1/me/").json()["role"] == "manager"
+
+
+def test_create_staff_trainee_makes_a_trainee_seller_and_says_so() -> None:
+    result = run(
+        "create_staff",
+        "t1@example.com",
+        "--role",
+        "manager",
+        "--password",
+        "pw-12345!",
+        "--trainee",
+    )
+
+    assert result["trainee"] is True
+    assert User.objects.get(pk=result["user"]).is_trainee
+
+
+def test_only_a_seller_can_be_a_trainee() -> None:
+    with pytest.raises(CommandError, match="Стажёром может быть только"):
+        call_command(
+            "create_staff",
+            "q@example.com",
+            "--role",
+            "qa",
+            "--password",
+            "p",
+            "--trainee",
+            stdout=StringIO(),
+        )
+
+    assert not User.objects.filter(email="q@example.com").exists()
 
 
 def test_a_duplicate_email_is_a_clear_error_and_changes_nothing() -> None:

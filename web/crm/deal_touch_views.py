@@ -20,7 +20,7 @@ from salesdesk.errors import ApplicationError
 from web.crm.deals_views import DealAccessMixin
 from web.crm.forms import DealTouchForm
 
-FIELDS = ("channel", "outcome", "comment", "callback_at", "reason")
+FIELDS = ("channel", "outcome", "comment", "callback_at", "reason", "recording_url")
 
 
 class DealTouchView(DealAccessMixin, View):

@@ -146,6 +146,7 @@ class DealTouchForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=32)
+    recording_url = forms.CharField(label=_("call recording"), required=False)
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
         # One form holds every outcome's inputs: a half-typed callback time must not stop a

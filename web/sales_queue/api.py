@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import SELLER_ROLES, User
 from sales_queue.models import QueueItem
-from sales_queue.selectors import queue_current, queue_health, suggested_channel
+from sales_queue.selectors import item_handoff, queue_current, queue_health, suggested_channel
 from sales_queue.services import (
     queue_head_release,
     queue_reassign,
@@ -27,7 +27,10 @@ from web.permissions import IsHead, IsSeller
 from web.sales_queue import serializers as s
 
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="`validation_error`, `malformed_request`."),
+    400: OpenApiResponse(
+        ErrorSerializer,
+        description="`validation_error`, `malformed_request`; a touch: `invalid_recording_url`.",
+    ),
     401: OpenApiResponse(ErrorSerializer, description="`not_authenticated`."),
     403: OpenApiResponse(
         ErrorSerializer, description="Not a sales manager (e.g. a partner API key)."
@@ -36,8 +39,10 @@ ERRORS = {
     409: OpenApiResponse(
         ErrorSerializer,
         description=(
-            "`already_holding`, `outside_working_hours`, `not_holding`; a touch: "
-            '`switch_channel` (`details`: `{"channel", "suggested"}`).'
+            "`already_holding`, `outside_working_hours`, `not_holding`; a trainee given an "
+            "order: `trainee_leads_only`; a touch: "
+            '`switch_channel` (`details`: `{"channel", "suggested"}`), `qualified` outside '
+            "split mode: `team_not_split`, by anyone but a caller: `handoff_callers_only`."
         ),
     ),
 }
@@ -53,7 +58,9 @@ def _work_item(item: QueueItem) -> dict[str, Any]:
         "holder",
         "deal__responsible",
     ).get(pk=item.pk)
-    return s.work_item_data(item, suggested=suggested_channel(item=item))
+    return s.work_item_data(
+        item, suggested=suggested_channel(item=item), handoff=item_handoff(item=item)
+    )
 
 
 class QueueTakeApi(APIView):
@@ -69,7 +76,11 @@ class QueueTakeApi(APIView):
         summary="Take the next item (own due callbacks first, then the oldest)",
         description=(
             'An order\'s item answers `{"item", "order", "deal", ...}`; a lead\'s item '
-            '`{"item", "lead", "deal", ...}` (no `"order"`).'
+            '`{"item", "lead", "deal", ...}` (no `"order"`). Closers (managers, account '
+            "managers; every seller in single mode) get the closers' pool first — buyers a "
+            'caller qualified, with `"handoff": {"by", "by_email", "note", "at"}`; a caller '
+            "in split mode never gets those; a trainee gets leads only, cold ones first (204 "
+            "when only orders wait)."
         ),
     )
     def post(self, request: Request) -> Response:
@@ -117,7 +128,13 @@ class QueueTouchApi(APIView):
     @extend_schema(
         request=s.TouchInputSerializer,
         responses={201: s.TouchResultSerializer, **ERRORS},
-        summary="Log a touch on the held item (reached, no_answer, callback, refused)",
+        summary="Log a touch on the held item (reached, no_answer, callback, refused, qualified)",
+        description=(
+            "`qualified` (team mode split, a caller only; `comment` — the note for the closer — "
+            "required) hands the item over to the closers' pool: it goes back to the queue, "
+            "warm, and its deal stays open until a closer takes it. `recording_url`: the "
+            "call's recording, https only."
+        ),
     )
     def post(self, request: Request, item_id: str) -> Response:
         data = s.TouchInputSerializer(data=request.data)

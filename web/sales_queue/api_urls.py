@@ -1,8 +1,9 @@
 from django.urls import path
 
-from web.sales_queue import api
+from web.sales_queue import api, team_api
 
 urlpatterns = [
+    path("team/", team_api.TeamApi.as_view(), name="api-team"),
     path("queue/take/", api.QueueTakeApi.as_view(), name="api-queue-take"),
     path("queue/current/", api.QueueCurrentApi.as_view(), name="api-queue-current"),
     path("queue/health/", api.QueueHealthApi.as_view(), name="api-queue-health"),

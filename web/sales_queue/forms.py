@@ -35,6 +35,8 @@ class TouchForm(forms.Form):
         required=False,
         choices=[("", "—"), *[(r.value, r.label) for r in LostReason if r in MANAGER_LOST_REASONS]],
     )
+    # Checked by the service (https only, 1000 characters), which names the problem.
+    recording_url = forms.CharField(label=_("call recording"), required=False)
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
         # One form holds every outcome's inputs; a half-typed callback time must not get in

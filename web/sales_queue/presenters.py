@@ -74,6 +74,12 @@ class WorkItem:
     history: list[HistoryRow] = field(default_factory=list)
 
     @property
+    def handoff(self) -> Touch | None:
+        """The caller's handoff to the closers (the last ``qualified`` touch), if any: the
+        closer reads its note before calling."""
+        return next((r.touch for r in self.history if r.touch.outcome == Outcome.QUALIFIED), None)
+
+    @property
     def is_callback(self) -> bool:
         """The manager scheduled this one earlier and it came back to them."""
         return bool(self.history) and self.history[0].touch.outcome == Outcome.CALLBACK

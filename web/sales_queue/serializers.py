@@ -8,7 +8,7 @@ from rest_framework import serializers
 from crm.models import Lead
 from partners.models import ALL_CHANNELS, Product
 from sales_queue.models import LostReason, Outcome, QueueItem, Touch
-from salesdesk.serializers import StrictSerializer
+from salesdesk.serializers import StrictSerializer, StringField
 from web.crm.leads_serializers import LeadCustomerOutputSerializer, lead_customer
 
 
@@ -73,6 +73,26 @@ class QueueDealSerializer(serializers.Serializer):
     responsible = serializers.EmailField(source="responsible.email")
 
 
+class HandoffSerializer(serializers.Serializer):
+    """A caller's handoff of the buyer to the closers (team mode split): who, when, the note."""
+
+    by = serializers.CharField(help_text="The caller's name (their email when they have none).")
+    by_email = serializers.EmailField()
+    note = serializers.CharField(help_text="The caller's note for the closer.")
+    at = serializers.DateTimeField()
+
+
+def handoff_data(touch: Touch | None) -> dict[str, Any] | None:
+    if touch is None:
+        return None
+    return {
+        "by": touch.manager.get_full_name(),
+        "by_email": touch.manager.email,
+        "note": touch.comment,
+        "at": touch.created_at,
+    }
+
+
 class WorkItemSerializer(serializers.Serializer):
     """What a manager needs to work an order's item: the item, its order, its deal."""
 
@@ -81,6 +101,9 @@ class WorkItemSerializer(serializers.Serializer):
     deal = QueueDealSerializer(allow_null=True)
     questionnaire = serializers.DictField(allow_null=True)
     suggested_channel = serializers.CharField(allow_null=True)
+    handoff = HandoffSerializer(
+        allow_null=True, help_text="A caller handed this buyer over to the closers: null if not."
+    )
 
 
 class QueueLeadListSerializer(serializers.Serializer):
@@ -108,6 +131,9 @@ class LeadWorkItemSerializer(serializers.Serializer):
     deal = QueueDealSerializer(allow_null=True)
     questionnaire = serializers.DictField(allow_null=True)
     suggested_channel = serializers.CharField(allow_null=True)
+    handoff = HandoffSerializer(
+        allow_null=True, help_text="A caller handed this buyer over to the closers: null if not."
+    )
 
 
 # The schema of take / current: an order's item or a lead's, told apart by their keys.
@@ -129,6 +155,14 @@ class TouchInputSerializer(StrictSerializer):
         allow_blank=True,
         default="",
     )
+    recording_url = StringField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="The call's recording: an https address of at most 1000 characters "
+        "(400 `invalid_recording_url` otherwise).",
+    )
 
 
 class TouchSerializer(serializers.ModelSerializer):
@@ -143,6 +177,7 @@ class TouchSerializer(serializers.ModelSerializer):
             "comment",
             "callback_at",
             "reason",
+            "recording_url",
             "manager",
             "created_at",
         ]
@@ -180,7 +215,9 @@ def _lead(lead: Lead) -> dict[str, Any]:
     }
 
 
-def work_item_payload(item: QueueItem, *, suggested: str | None) -> dict[str, Any]:
+def work_item_payload(
+    item: QueueItem, *, suggested: str | None, handoff: Touch | None = None
+) -> dict[str, Any]:
     questionnaire = getattr(item.product, "questionnaire", None)
     payload: dict[str, Any] = {"item": item}
     if item.lead_id is not None:
@@ -190,12 +227,15 @@ def work_item_payload(item: QueueItem, *, suggested: str | None) -> dict[str, An
     payload["deal"] = getattr(item, "deal", None)
     payload["questionnaire"] = questionnaire.answers() if questionnaire else None
     payload["suggested_channel"] = suggested
+    payload["handoff"] = handoff_data(handoff)
     return payload
 
 
-def work_item_data(item: QueueItem, *, suggested: str | None) -> dict[str, Any]:
+def work_item_data(
+    item: QueueItem, *, suggested: str | None, handoff: Touch | None = None
+) -> dict[str, Any]:
     """The body of take / current: an order's item as :class:`WorkItemSerializer`, a lead's
     as :class:`LeadWorkItemSerializer`."""
-    payload = work_item_payload(item, suggested=suggested)
+    payload = work_item_payload(item, suggested=suggested, handoff=handoff)
     serializer = LeadWorkItemSerializer if "lead" in payload else WorkItemSerializer
     return dict(serializer(payload).data)

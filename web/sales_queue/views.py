@@ -21,7 +21,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts.models import SELLER_ROLES, User
+from accounts.models import SELLER_ROLES, Role, User
+from accounts.team import team_is_split
 from partners.models import Channel
 from sales_queue.models import LostReason, Outcome, QueueItem, Touch
 from sales_queue.selectors import HeldNews, ItemNews, held_item_news, my_callbacks, queue_current
@@ -142,6 +143,8 @@ def render_workspace(
     callbacks = my_callbacks(manager=manager, now=now)
     work = work_item(item=held) if held else None
     context = {
+        # The handoff to the closers is a caller's, in split mode (one read, for callers only).
+        "can_hand_over": bool(work) and manager.role == Role.CALLER and team_is_split(),
         "work": work,
         "payment": payment_link(work) if work else None,
         "callbacks": callbacks,
@@ -285,6 +288,8 @@ def _touch_notice(touch: Touch) -> str:
         }
     if touch.outcome == Outcome.NO_ANSWER:
         return _("No answer again: the order is closed as unreachable.")
+    if touch.outcome == Outcome.QUALIFIED:
+        return _("Handed over to the closers with your note. Take the next one.")
     return _("The order is closed as lost: %(reason)s.") % {"reason": touch.get_reason_display()}
 
 

@@ -11,7 +11,8 @@ from salesdesk.commands import JsonCommand
 class Command(JsonCommand):
     help = (
         "Create a member of the sales department with a personal API token. "
-        'Prints {"user": "<uuid>", "token": "..."}; the token is shown only this once.'
+        'Prints {"user": "<uuid>", "token": "...", "trainee": false}; the token is shown only '
+        "this once."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -19,6 +20,11 @@ class Command(JsonCommand):
         parser.add_argument("--role", required=True, choices=sorted(r.value for r in STAFF_ROLES))
         parser.add_argument("--password", required=True)
         parser.add_argument("--name", default="", help="full name shown to colleagues")
+        parser.add_argument(
+            "--trainee",
+            action="store_true",
+            help="a trainee seller: takes leads only (cold ones first), never unpaid orders",
+        )
 
     def handle_json(self, *args: Any, **options: Any) -> dict[str, Any]:
         with transaction.atomic():
@@ -27,6 +33,7 @@ class Command(JsonCommand):
                 role=options["role"],
                 password=options["password"],
                 full_name=options["name"],
+                is_trainee=options["trainee"],
             )
             _token, raw = personal_token_create(user=user, name="create_staff")
-        return {"user": str(user.pk), "token": raw}
+        return {"user": str(user.pk), "token": raw, "trainee": user.is_trainee}
