@@ -224,9 +224,7 @@ class Touch(models.Model):
     callback_at = models.DateTimeField(_("call back at"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=32, choices=LostReason.choices, blank=True)
     # A call recording (https only), played on quality assurance's review page.
-    recording_url = models.URLField(
-        _("call recording"), max_length=1000, blank=True, db_default=""
-    )
+    recording_url = models.URLField(_("call recording"), max_length=1000, blank=True, db_default="")
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:

@@ -73,8 +73,8 @@ def queue_head_release(*, head: User, item_id: Any) -> QueueItem:
 def queue_reassign(*, head: User, item_id: Any, to_manager: User) -> QueueItem:
     """Give an item to another manager. An active item stays active for the new manager (who
     must hold nothing else); a waiting or scheduled one becomes the new manager's callback,
-    due now, so it comes to them first. A warm item handed to someone is theirs: it leaves
-    the closers' pool. An order's item is never given to a trainee (409
+    due now, so it comes to them first. A warm item stays warm: back in the queue later, it
+    waits in the closers' pool again. An order's item is never given to a trainee (409
     ``trainee_leads_only``)."""
     require_seller(to_manager)
     if not to_manager.is_active:
@@ -98,7 +98,6 @@ def queue_reassign(*, head: User, item_id: Any, to_manager: User) -> QueueItem:
                 taken_at=now if new_state == State.ACTIVE else item.taken_at,
                 available_at=item.available_at if new_state == State.ACTIVE else now,
                 updated_at=now,
-                warm=False,
             )
     except IntegrityError:
         raise ConflictError(

@@ -235,7 +235,8 @@ def pick_sql(variant: str = LINE) -> str:
 def claim_sql(variant: str = LINE) -> str:
     """The take on PostgreSQL as one statement: pick (the manager's own due callback, else the
     head of the variant's lines — one index scan each, no join, ``SKIP LOCKED``: see
-    :func:`pick_sql`), claim it (a warm item stops being warm: it is the closer's now), log
+    :func:`pick_sql`), claim it (a warm item stays warm: released or
+    retried, it goes back to the closers' pool, not to the callers' line), log
     the ``taken`` event, and open its deal with the SQL crm gives for it
     (``deal_open_sql``, from the item with its order and product: the deal, its stage change
     and its task). Returns the claimed item's columns (``lean.columns``) and whether a deal
@@ -259,7 +260,7 @@ def claim_sql(variant: str = LINE) -> str:
         claimed AS (
             UPDATE {item} AS i
                SET state = %(active)s, holder_id = %(manager)s, taken_at = %(now)s,
-                   updated_at = %(now)s, warm = false
+                   updated_at = %(now)s
               FROM pick
              WHERE i.id = pick.id
             RETURNING i.*, pick.taken_at IS NULL AS first_take
@@ -376,7 +377,7 @@ def _take_portable(manager: User, now: dt.datetime, variant: str) -> QueueItem |
                 return None
             claimed = QueueItem.objects.filter(
                 pk=candidate.pk, state=candidate.state, holder=candidate.holder_id
-            ).update(state=State.ACTIVE, holder=manager, taken_at=now, updated_at=now, warm=False)
+            ).update(state=State.ACTIVE, holder=manager, taken_at=now, updated_at=now)
             if claimed != 1:
                 continue  # another manager got it first: try the next one
             item = QueueItem.objects.select_related("order", "product", "partner").get(
@@ -421,7 +422,7 @@ def queue_take_callback(
             with transaction.atomic():
                 claimed = QueueItem.objects.filter(
                     pk=pk, holder=manager, state=State.SCHEDULED
-                ).update(state=State.ACTIVE, taken_at=now, updated_at=now, warm=False)
+                ).update(state=State.ACTIVE, taken_at=now, updated_at=now)
         except IntegrityError:
             # A take of another item by the same manager committed a moment ago.
             raise _already_holding(_held_item_id(manager)) from None

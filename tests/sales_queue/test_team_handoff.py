@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from crm.models import Deal
 from sales_queue.models import QueueEvent, QueueItem, Touch
-from sales_queue.services import queue_take_next, queue_touch
+from sales_queue.services import queue_release, queue_take_next, queue_touch
 from salesdesk.errors import ApplicationError, ConflictError
 from tests.clients import logged_in, staff_api
 from tests.crm.lead_factories import lead
@@ -95,7 +95,7 @@ def test_a_closer_takes_the_callers_warm_deal_first_with_the_note_and_the_caller
         (caller.pk, "qualified", NOTE)
     ]
     buyer.refresh_from_db()
-    assert (buyer.state, buyer.warm, buyer.holder_id) == ("active", False, closer.pk)
+    assert (buyer.state, buyer.warm, buyer.holder_id) == ("active", True, closer.pk)
 
 
 def test_the_closers_pool_goes_first_handed_over_first() -> None:
@@ -123,7 +123,21 @@ def test_a_caller_in_split_mode_never_gets_a_warm_item() -> None:
     assert queue_take_next(manager=caller, now=NOON) is None
     closer = manager(role="account_manager")
     taken = queue_take_next(manager=closer, now=NOON)
-    assert taken is not None and QueueItem.objects.get(pk=taken.pk).warm is False
+    assert taken is not None and QueueItem.objects.get(pk=taken.pk).holder_id == closer.pk
+
+
+def test_a_warm_deal_a_closer_lets_go_goes_back_to_the_closers_pool() -> None:
+    # given: a closer took a buyer a caller had qualified, and let it go again
+    team_mode("split")
+    warm = warm_item()
+    closer = manager()
+    assert queue_take_next(manager=closer, now=NOON).pk == warm.pk
+    queue_release(manager=closer, item_id=warm.pk)
+    caller = manager(role="caller")
+
+    # then: it waits in the pool — not for a caller, for the next closer
+    assert queue_take_next(manager=caller, now=NOON) is None
+    assert queue_take_next(manager=manager(), now=NOON).pk == warm.pk
 
 
 def test_a_caller_in_split_mode_takes_the_line_past_the_pool() -> None:

@@ -91,7 +91,7 @@ def test_sixteen_closers_drain_the_closers_pool_each_item_to_exactly_one() -> No
     for taken in results:
         kinds = [pk in warm for pk in taken]
         assert kinds == sorted(kinds, reverse=True)
-    assert not QueueItem.objects.filter(warm=True).exists()
+    assert not QueueItem.objects.filter(state=QueueItem.State.QUEUED).exists()
 
 
 def test_callers_racing_closers_never_get_a_warm_item() -> None:
