@@ -54,6 +54,7 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("accounts/", include("web.accounts.urls")),
     path("head/", HeadHomeView.as_view(), name="head-home"),
+    path("head/team/", include("web.accounts.staff_urls")),
     path("search/", SearchView.as_view(), name="search"),
     path("head/sales-department/", include("web.partners.head_urls")),
     path("head/billing/", include("web.billing.head_urls")),
