@@ -75,10 +75,10 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
                 link(_("Task monitor"), "tasks_head:monitor"),
             ),
             link(_("Statistics"), "stats_head:managers"),
-            link(_("Team"), "team_head:team"),
             link(_("Fees"), "billing_head:fees"),
             group(
                 _("More"),
+                link(_("Team"), "team_head:team"),
                 link(_("Notifications"), "notifications_head:list"),
                 link(_("API tokens"), "accounts:tokens"),
             ),

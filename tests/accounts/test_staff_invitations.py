@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -175,3 +177,14 @@ def test_a_deactivated_member_invited_again_gets_the_same_login_back(head: User)
     assert back.pk == member.pk
     back.refresh_from_db()
     assert back.is_active and back.role == Role.CALLER and back.is_trainee
+
+
+def test_the_demo_has_a_trainee_manager(settings: Any) -> None:
+    settings.DEBUG = True
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+
+    trainee = User.objects.get(email="trainee@demo.salesdesk.local")
+    assert trainee.role == Role.MANAGER and trainee.is_trainee and trainee.full_name
+    assert trainee.check_password("salesdesk-demo")
