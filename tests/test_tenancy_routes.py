@@ -380,6 +380,8 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "api/v1/queue/items/<str:item_id>/release/": StaffRoute(_item, head_only=False),
     "api/v1/queue/items/<str:item_id>/reassign/": StaffRoute(_item, head_only=True),
     "api/v1/tasks/<uuid:pk>/done/": StaffRoute(_task, head_only=False),
+    "api/v1/staff/<uuid:pk>/": StaffRoute(_trainee, head_only=True),
+    "api/v1/staff/<uuid:pk>/deactivate/": StaffRoute(_trainee, head_only=True),
 }
 
 

@@ -43,6 +43,7 @@ api_v1 = [
     path("", include("web.crm.leads_api_urls")),
     path("", include("web.stats.partner_api_urls")),
     path("", include("web.stats.managers_api_urls")),
+    path("", include("web.accounts.staff_api_urls")),
 ]
 
 urlpatterns = [
