@@ -60,6 +60,14 @@ def staff_rows(*, role: str | None = None) -> QuerySet[User]:
     ).order_by("full_name", "email")
 
 
+def own_rate(member: User) -> Decimal | None:
+    """A seller's own commission percent (``None``: the default; always ``None`` for head and
+    QA, who earn none)."""
+    if member.role not in SELLER_ROLES:
+        return None
+    return CommissionRate.objects.filter(user=member).values_list("percent", flat=True).first()
+
+
 def default_commission() -> Decimal:
     return commission_percent_default()
 
@@ -166,7 +174,7 @@ def staff_update(
         deals_hand_to_head(member=member, head=actor)
     if old_role == Role.ACCOUNT_MANAGER and role != Role.ACCOUNT_MANAGER:
         portfolio_hand_over(member=member)
-    if percent is None:
+    if percent is None:  # the default rate (and no rate at all outside the sellers)
         CommissionRate.objects.filter(user=member).delete()
     else:
         commission_rate_set(user=member, percent=percent, actor=actor)

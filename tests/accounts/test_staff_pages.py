@@ -291,3 +291,20 @@ def test_the_head_cannot_deactivate_themselves_from_the_page(head: User) -> None
 
     head.refresh_from_db()
     assert head.is_active
+
+
+def test_a_seller_with_an_own_rate_who_becomes_qa_loses_the_rate_and_can_be_edited(
+    head: User,
+) -> None:
+    # given: Иван earns 10 % and becomes QA (the form sends no rate for QA)
+    ivan = UserFactory.create(role="manager")
+    CommissionRate.objects.create(user=ivan, percent=Decimal("10"))
+    client = logged_in(head)
+    client.post(reverse("team_head:member", kwargs={"pk": ivan.pk}), {"role": "qa"})
+    assert not CommissionRate.objects.filter(user=ivan).exists()
+
+    # then: his page opens without a rate and saves again
+    page = client.get(reverse("team_head:member", kwargs={"pk": ivan.pk}))
+    assert page.context["form"].initial["commission_percent"] == ""
+    again = client.post(reverse("team_head:member", kwargs={"pk": ivan.pk}), {"role": "qa"})
+    assert again.status_code == 302

@@ -14,11 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import STAFF_ROLES, Role, User
+from accounts.models import SELLER_ROLES, STAFF_ROLES, Role, User
 from sales_queue.services.staff import staff_deactivate, staff_member
 from salesdesk.errors import ApplicationError
 from salesdesk.serializers import ErrorSerializer
-from stats.staff import default_commission, staff_invite, staff_rows, staff_update
+from stats.staff import default_commission, own_rate, staff_invite, staff_rows, staff_update
 from web.partners.serializers import StrictBooleanField
 from web.permissions import IsHead
 
@@ -121,7 +121,7 @@ ERRORS = {
 
 def _row(member: User) -> dict[str, Any]:
     rate = getattr(member, "rate", None)
-    seller = member.role in {Role.MANAGER, Role.CALLER, Role.ACCOUNT_MANAGER}
+    seller = member.role in SELLER_ROLES
     return {
         "id": member.pk,
         "email": member.email,
@@ -219,8 +219,8 @@ class StaffMemberApi(APIView):
         member = staff_member(pk)
         data = StaffPatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        own = getattr(getattr(member, "commission_rate", None), "percent", None)
         values = data.validated_data
+        own = own_rate(member) if values.get("role", member.role) in SELLER_ROLES else None
         staff_update(
             actor=cast(User, request.user),
             user_id=member.pk,

@@ -20,6 +20,7 @@ from sales_queue.services.staff import staff_deactivate, staff_member
 from salesdesk.errors import ApplicationError
 from stats.staff import (
     default_commission,
+    own_rate,
     staff_invitations_pending,
     staff_invite,
     staff_rows,
@@ -172,7 +173,7 @@ class StaffEditView(_HeadPage):
 
     def get(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         member = staff_member(pk)
-        rate = getattr(getattr(member, "commission_rate", None), "percent", None)
+        rate = own_rate(member)
         form = StaffEditForm(
             initial={
                 "role": member.role,
@@ -212,7 +213,7 @@ class StaffGraduateView(_HeadPage):
 
     def post(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponseBase:
         member = staff_member(pk)
-        rate = getattr(getattr(member, "commission_rate", None), "percent", None)
+        rate = own_rate(member)
         try:
             staff_update(
                 actor=self.acting_head,
