@@ -16,7 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import SELLER_ROLES, STAFF_ROLES, Invitation, Role, User
-from accounts.services import commission_check, invitation_accept, trainee_check
+from accounts.services import (
+    commission_check,
+    invitation_accept,
+    invitation_by_secret,
+    trainee_check,
+)
 from crm.models import Deal
 from crm.staff import deals_hand_to_head, portfolio_hand_over
 from partners.services import invitation_send
@@ -127,11 +132,7 @@ def invitation_join(
     invitation with a commission rate, give the new login that rate (set by whoever invited
     them) — in the same transaction."""
     user = invitation_accept(raw=raw, full_name=full_name, password=password, now=now)
-    invitation = (
-        Invitation.objects.select_related("invited_by").filter(accepted_user=user).first()
-        if user.role in SELLER_ROLES
-        else None
-    )
+    invitation = invitation_by_secret(raw) if user.role in SELLER_ROLES else None
     if invitation is not None and invitation.commission_percent is not None:
         commission_rate_set(
             user=user,
