@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -66,12 +67,7 @@ def user_create(
     ``trainee_not_seller`` for any other role)."""
     email = _valid_email(email)
     _check_role_and_partner(role=role, partner=partner)
-    if is_trainee and role not in SELLER_ROLES:
-        raise ApplicationError(
-            _("Only a sales manager, caller or account manager can be a trainee."),
-            code="trainee_not_seller",
-            details={"role": role},
-        )
+    trainee_check(role=role, is_trainee=is_trainee)
     if User.objects.filter(email__iexact=email).exists():
         raise ConflictError(
             _("A user with the email %(email)s already exists.") % {"email": email},
@@ -122,6 +118,38 @@ def _check_role_and_partner(*, role: str, partner: Partner | None) -> None:
         raise ApplicationError(_("A partner role needs a partner."), code="partner_required")
     if role not in PARTNER_ROLES and partner is not None:
         raise ApplicationError(_("Staff roles belong to no partner."), code="partner_not_allowed")
+
+
+def trainee_check(*, role: str, is_trainee: bool) -> None:
+    """Only those who work the queue (manager, caller, account manager) may be trainees."""
+    if is_trainee and role not in SELLER_ROLES:
+        raise ApplicationError(
+            _("Only a manager, a caller or an account manager can be a trainee."),
+            code="trainee_not_seller",
+            details={"is_trainee": [_("Only for a manager, a caller or an account manager.")]},
+        )
+
+
+def commission_check(*, role: str, percent: Decimal | None) -> Decimal | None:
+    """A commission rate for a seller: a percent from 0 to 100 (two places), or ``None`` for
+    the default rate."""
+    if percent is None:
+        return None
+    if role not in SELLER_ROLES:
+        raise ApplicationError(
+            _("Only sales managers earn a commission."),
+            code="validation_error",
+            details={
+                "commission_percent": [_("Only for a manager, a caller or an account manager.")]
+            },
+        )
+    if not percent.is_finite() or not Decimal(0) <= percent <= Decimal(100):
+        raise ApplicationError(
+            _("The rate is a percentage from 0 to 100."),
+            code="validation_error",
+            details={"commission_percent": [_("From 0 to 100.")]},
+        )
+    return percent.quantize(Decimal("0.01"))
 
 
 def password_check(*, password: str, email: str, full_name: str = "") -> None:
@@ -213,12 +241,18 @@ def invitation_create(
     partner: Partner | None = None,
     invited_by: User | None = None,
     now: dt.datetime | None = None,
+    is_trainee: bool = False,
+    commission_percent: Decimal | None = None,
 ) -> tuple[Invitation, str]:
     """A one-time link for ``email`` to join with ``role`` (and ``partner`` for a partner
     role), valid ``INVITATION_DAYS``. The raw secret is returned once; a pending invitation of
-    the same address to the same place is revoked (the new link replaces it)."""
+    the same address to the same place is revoked (the new link replaces it). A staff
+    invitation may make a seller a trainee and give a commission rate (applied when
+    accepted)."""
     email = _valid_email(email)
     _check_role_and_partner(role=role, partner=partner)
+    trainee_check(role=role, is_trainee=is_trainee)
+    commission_percent = commission_check(role=role, percent=commission_percent)
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None and not _returning_member(existing, partner):
         raise ConflictError(
@@ -239,6 +273,8 @@ def invitation_create(
         token_hash=hash_secret(raw),
         created_at=now,
         expires_at=now + dt.timedelta(days=settings.INVITATION_DAYS),
+        is_trainee=is_trainee,
+        commission_percent=commission_percent,
     )
     return invitation, raw
 
@@ -260,6 +296,22 @@ def invitation_revoke(
         pk=invitation_id,
         message=_("Invitation not found."),
     )
+    return _revoke(invitation, now)
+
+
+def staff_invitation_revoke(
+    *, invitation_id: uuid.UUID | str, now: dt.datetime | None = None
+) -> Invitation:
+    """Revoke one of the sales department's pending invitations (the head's), the same way."""
+    invitation = get_object_or_404(
+        Invitation.objects.filter(partner__isnull=True),
+        pk=invitation_id,
+        message=_("Invitation not found."),
+    )
+    return _revoke(invitation, now)
+
+
+def _revoke(invitation: Invitation, now: dt.datetime | None) -> Invitation:
     if invitation.accepted_at is not None:
         raise ConflictError(_("The invitation was already accepted."), code="invitation_accepted")
     Invitation.objects.filter(
@@ -296,10 +348,18 @@ def invitation_accept(
         # Removed before and invited back: the same login (its past work stays its own) with
         # the role, name and password of now.
         returning.role, returning.full_name = invitation.role, full_name
+        returning.is_trainee = invitation.is_trainee
         returning.is_active = returning.email_confirmed = True
         returning.set_password(password)
         returning.save(
-            update_fields=["role", "full_name", "is_active", "email_confirmed", "password"]
+            update_fields=[
+                "role",
+                "full_name",
+                "is_trainee",
+                "is_active",
+                "email_confirmed",
+                "password",
+            ]
         )
         user = returning
     else:
@@ -309,6 +369,7 @@ def invitation_accept(
             password=password,
             partner=invitation.partner,
             full_name=full_name,
+            is_trainee=invitation.is_trainee,
         )
     invitation.accepted_at = now
     invitation.accepted_user = user

@@ -107,6 +107,7 @@ def world(db: Any) -> Iterator[dict[str, Any]]:
             "/api/v1/products/{id}/": product.pk,
             "/api/v1/queue/items/{item_id}/": item.pk,
             "/api/v1/tasks/{id}/": TaskFactory.create(deal=deal, assignee=deal.responsible).pk,
+            "/api/v1/staff/{id}/": UserFactory.create(role="caller", is_trainee=True).pk,
         }
         yield {
             "partner": partner_api(partner),

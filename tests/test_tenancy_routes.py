@@ -187,6 +187,18 @@ def _seller(partner: Partner) -> dict[str, Any]:
     return {"pk": UserFactory.create(role="manager").pk}
 
 
+def _trainee(partner: Partner) -> dict[str, Any]:
+    """A trainee caller of the sales department (no partner's object): the head's team page."""
+    return {"pk": UserFactory.create(role="caller", is_trainee=True).pk}
+
+
+def _staff_invitation(partner: Partner) -> dict[str, Any]:
+    invitation, _raw = invitation_create(
+        email=f"staff-{partner.pk.hex[:8]}@example.com", role="manager"
+    )
+    return {"pk": invitation.pk}
+
+
 def _deal_page(partner: Partner) -> dict[str, Any]:
     return {"deal_id": DealFactory.create(product=ProductFactory.create(partner=partner)).pk}
 
@@ -349,6 +361,11 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "workspace/items/<uuid:item_id>/payment-link/": StaffRoute(_item, head_only=False),
     "workspace/tasks/<uuid:pk>/done/": StaffRoute(_task, head_only=False),
     "head/stats/managers/<uuid:pk>/rate/": StaffRoute(_seller, head_only=True),
+    # the head's team page
+    "head/team/invitations/<uuid:pk>/revoke/": StaffRoute(_staff_invitation, head_only=True),
+    "head/team/members/<uuid:pk>/": StaffRoute(_trainee, head_only=True),
+    "head/team/members/<uuid:pk>/graduate/": StaffRoute(_trainee, head_only=True),
+    "head/team/members/<uuid:pk>/deactivate/": StaffRoute(_trainee, head_only=True),
     # staff API
     "api/v1/products/<uuid:pk>/sales-department/approve/": StaffRoute(_product, head_only=True),
     "api/v1/products/<uuid:pk>/sales-department/refuse/": StaffRoute(_product, head_only=True),
@@ -363,6 +380,8 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "api/v1/queue/items/<str:item_id>/release/": StaffRoute(_item, head_only=False),
     "api/v1/queue/items/<str:item_id>/reassign/": StaffRoute(_item, head_only=True),
     "api/v1/tasks/<uuid:pk>/done/": StaffRoute(_task, head_only=False),
+    "api/v1/staff/<uuid:pk>/": StaffRoute(_trainee, head_only=True),
+    "api/v1/staff/<uuid:pk>/deactivate/": StaffRoute(_trainee, head_only=True),
 }
 
 

@@ -78,6 +78,7 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
             link(_("Fees"), "billing_head:fees"),
             group(
                 _("More"),
+                link(_("Team"), "team_head:team"),
                 link(_("Notifications"), "notifications_head:list"),
                 link(_("API tokens"), "accounts:tokens"),
             ),

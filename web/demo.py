@@ -70,6 +70,11 @@ DEMO_STAFF = [
     ("qa@demo.salesdesk.local", Role.QA, "Елена Контролёва"),
 ]
 
+# A trainee manager (issue 17, the team): takes leads only until the head graduates them.
+DEMO_TRAINEES = [
+    ("trainee@demo.salesdesk.local", Role.MANAGER, "Артём Новичков"),
+]
+
 
 @dataclass
 class DemoResult:
@@ -103,6 +108,7 @@ def seed_demo() -> DemoResult:
             user = user_create(email=email, role=role, password=DEMO_PASSWORD, full_name=person)
             result.created.append(email)
         result.logins.append({"email": email, "role": user.role, "partner": ""})
+    _seed_trainees(result)
     head = User.objects.get(email=DEMO_STAFF[0][0])
     for (partner_name, _email, _person), products in zip(DEMO_PARTNERS, DEMO_PRODUCTS, strict=True):
         partner = Partner.objects.get(name=partner_name)
@@ -112,6 +118,17 @@ def seed_demo() -> DemoResult:
     _seed_orders()
     _seed_leads()
     return result
+
+
+def _seed_trainees(result: DemoResult) -> None:
+    for email, role, person in DEMO_TRAINEES:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = user_create(
+                email=email, role=role, password=DEMO_PASSWORD, full_name=person, is_trainee=True
+            )
+            result.created.append(email)
+        result.logins.append({"email": email, "role": user.role, "partner": ""})
 
 
 def _seed_product(*, partner: Partner, head: User, name: str, price: str, approved: bool) -> None:

@@ -43,6 +43,7 @@ api_v1 = [
     path("", include("web.crm.leads_api_urls")),
     path("", include("web.stats.partner_api_urls")),
     path("", include("web.stats.managers_api_urls")),
+    path("", include("web.accounts.staff_api_urls")),
 ]
 
 urlpatterns = [
@@ -54,6 +55,7 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("accounts/", include("web.accounts.urls")),
     path("head/", HeadHomeView.as_view(), name="head-home"),
+    path("head/team/", include("web.accounts.staff_urls")),
     path("search/", SearchView.as_view(), name="search"),
     path("head/sales-department/", include("web.partners.head_urls")),
     path("head/billing/", include("web.billing.head_urls")),

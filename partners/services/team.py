@@ -4,6 +4,7 @@ outbox), revoking an invitation, removing a member."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -24,12 +25,21 @@ def invitation_send(
     partner: Partner | None,
     invited_by: User | None,
     now: dt.datetime | None = None,
+    is_trainee: bool = False,
+    commission_percent: Decimal | None = None,
 ) -> Invitation:
     """Invite ``email`` to join with ``role`` — a partner's team (partner roles) or, with no
     partner, the sales department (staff roles) — and write the email with the link in this
-    transaction. Raises ``email_taken`` for an address that already has a login."""
+    transaction. Raises ``email_taken`` for an address that already has a login. A staff
+    invitation may carry a trainee flag and a commission rate, applied when accepted."""
     invitation, raw = invitation_create(
-        email=email, role=role, partner=partner, invited_by=invited_by, now=now
+        email=email,
+        role=role,
+        partner=partner,
+        invited_by=invited_by,
+        now=now,
+        is_trainee=is_trainee,
+        commission_percent=commission_percent,
     )
     context = {
         "invitation": invitation,

@@ -48,8 +48,9 @@ def queue_release(*, manager: User, item_id: Any) -> QueueItem:
 
 
 @transaction.atomic
-def queue_head_release(*, head: User, item_id: Any) -> QueueItem:
-    """The head takes an item (active or a scheduled callback) away from its manager."""
+def queue_head_release(*, head: User, item_id: Any, note: str = "by head") -> QueueItem:
+    """The head takes an item (active or a scheduled callback) away from its manager (the
+    event's ``note`` says why)."""
     item = get_object_or_404(
         QueueItem.objects.select_for_update(), pk=item_id, message=_("Queue item not found.")
     )
@@ -64,7 +65,7 @@ def queue_head_release(*, head: User, item_id: Any) -> QueueItem:
     QueueItem.objects.filter(pk=item.pk, state=item.state).update(
         state=State.QUEUED, holder=None, available_at=now, updated_at=now, **requeue_fields()
     )
-    record_event(item, QueueEvent.Kind.RELEASED, manager=previous, actor=head, note="by head")
+    record_event(item, QueueEvent.Kind.RELEASED, manager=previous, actor=head, note=note)
     item.refresh_from_db()
     return item
 

@@ -18,11 +18,11 @@ from accounts.services import (
     Confirmation,
     email_confirm,
     email_confirmation_user,
-    invitation_accept,
     invitation_by_secret,
 )
 from partners.services import email_confirmation_resend, partner_sign_up
 from salesdesk.errors import ApplicationError
+from stats.staff import invitation_join
 from web.accounts.forms import InvitationAcceptForm, SignUpForm
 from web.ratelimit import over_limit, too_many_requests
 
@@ -143,7 +143,7 @@ class InvitationAcceptView(View):
         if not form.is_valid():
             return self._render(request, invitation, form=form)
         try:
-            user: User = invitation_accept(
+            user: User = invitation_join(
                 raw=token,
                 full_name=form.cleaned_data["full_name"],
                 password=form.cleaned_data["password1"],
