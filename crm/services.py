@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SELLER_ROLES, Role, User
+from crm.account_managers import account_managers_for_wins
 from crm.models import (
     REMINDER_EMAILS_MAX,
     SCRIPT_STEP_TEXT_MAX,
@@ -624,6 +625,8 @@ def _deals_to_terminal(
             )
     StageChange.objects.bulk_create(changes)
     tasks_for_deals(deals=locked, kind=task_kind, now=now, reason=reason, actor=actor)
+    if status == Deal.Status.WON:
+        tasks_alert(tasks=account_managers_for_wins(deals=locked, now=now), actor=actor)
     return len(rows)
 
 
@@ -786,6 +789,8 @@ def deal_stage_move(*, deal: Deal, stage: Stage, actor: Any, reason: str = "") -
         to_stage=stage,
         actor=actor,
     )
+    if deal.status == Deal.Status.WON:
+        tasks_alert(tasks=account_managers_for_wins(deals=[deal], now=now), actor=actor)
     return deal
 
 

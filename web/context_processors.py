@@ -48,6 +48,7 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
     if role in SELLER_ROLES:
         items += [
             link(_("Workspace"), "queue:workspace"),
+            *([link(_("My clients"), "portfolio:list")] if role == Role.ACCOUNT_MANAGER else []),
             link(_("My deals"), "deals:list"),
             link(_("Buyers"), "contacts:contacts"),
             link(_("Tasks"), "tasks:list"),

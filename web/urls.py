@@ -82,6 +82,7 @@ urlpatterns = [
     path("workspace/tasks/", include("web.crm.tasks_urls")),
     path("workspace/deals/", include("web.crm.deals_urls")),
     path("workspace/contacts/", include((contacts_urls.seller_urlpatterns, "contacts"))),
+    path("portfolio/", include("web.crm.portfolio_urls")),
     path("workspace/", include("web.sales_queue.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
