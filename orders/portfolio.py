@@ -10,11 +10,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import DateTimeField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from crm.models import Contact, Task
 from orders.models import Order
+
+# Clients without an open follow-up sort after every dated one.
+NO_FOLLOW_UP = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 
 
 def _next_follow_up(user: User) -> QuerySet[Task]:
@@ -39,10 +43,12 @@ def portfolio_clients(*, account_manager: User) -> QuerySet[Contact]:
         .annotate(
             follow_up_id=Subquery(follow_up.values("pk")[:1]),
             follow_up_at=Subquery(follow_up.values("due_at")[:1]),
+            # The sort key, never null (an API cursor keeps its position in it).
+            follow_up_order=Coalesce(
+                "follow_up_at", Value(NO_FOLLOW_UP, output_field=DateTimeField())
+            ),
         )
-        .order_by(
-            F("follow_up_at").asc(nulls_last=True), "-account_manager_since", "-created_at", "pk"
-        )
+        .order_by("follow_up_order", "-account_manager_since", "pk")
     )
 
 

@@ -40,6 +40,7 @@ api_v1 = [
     path("", include(crm_settings_urls.api_urlpatterns)),
     path("", include("web.crm.deals_api_urls")),
     path("", include("web.crm.tasks_api_urls")),
+    path("", include("web.crm.portfolio_api_urls")),
     path("", include("web.crm.leads_api_urls")),
     path("", include("web.stats.partner_api_urls")),
     path("", include("web.stats.managers_api_urls")),

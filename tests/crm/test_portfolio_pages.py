@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from crm.models import Contact, Task
 from tests.accounts.factories import UserFactory
-from tests.clients import logged_in
+from tests.clients import logged_in, partner_api, staff_api
 from tests.crm.factories import ContactFactory, DealFactory, TaskFactory
 from tests.orders.factories import OrderFactory
 from tests.partners.factories import PartnerFactory, ProductFactory
@@ -216,3 +216,63 @@ def test_an_empty_portfolio_says_how_clients_come() -> None:
 
     assert 'data-testid="portfolio-empty"' in page
     assert "Клиентов пока нет" in page
+
+
+# --- the same over REST: GET /api/v1/portfolio/ ---
+
+API = "/api/v1/portfolio/"
+
+
+def test_the_api_gives_the_account_managers_clients_soonest_follow_up_first() -> None:
+    anna = UserFactory.create(role="account_manager")
+    boris = UserFactory.create(role="account_manager")
+    later = client_of(anna, name="Клиент Позже")
+    overdue = client_of(anna, name="Клиент Просрочен")
+    client_of(anna, name="Клиент Без Контакта")
+    client_of(boris, name="Клиент Бориса")
+    follow_up(anna, later, due_in_days=5)
+    task = follow_up(anna, overdue, due_in_days=-1)
+    paid(
+        overdue,
+        product_name="Курс акварели",
+        amount="12500.00",
+        paid_at=dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC),
+    )
+
+    response = staff_api(anna).get(API)
+
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [r["name"] for r in rows] == ["Клиент Просрочен", "Клиент Позже", "Клиент Без Контакта"]
+    first = rows[0]
+    assert first["partner"] == {"id": str(overdue.partner_id), "name": overdue.partner.name}
+    assert first["next_follow_up"]["task"] == str(task.pk)
+    assert first["next_follow_up"]["overdue"] is True
+    assert first["purchases"] == [
+        {"product": "Курс акварели", "amount": "12500.00", "paid_at": "2026-11-20T12:00:00+03:00"}
+    ]
+    assert rows[1]["next_follow_up"]["overdue"] is False
+    assert rows[2]["next_follow_up"] is None
+
+
+def test_the_api_pages_follow_the_same_order() -> None:
+    anna = UserFactory.create(role="account_manager")
+    for n in range(5):
+        follow_up(anna, client_of(anna, name=f"Клиент {n}"), due_in_days=n + 1)
+    client_of(anna, name="Клиент без контакта")
+    api = staff_api(anna)
+
+    names: list[str] = []
+    url: str | None = f"{API}?page_size=2"
+    while url:
+        body = api.get(url).json()
+        names += [r["name"] for r in body["results"]]
+        url = body["next"]
+
+    assert names == [f"Клиент {n}" for n in range(5)] + ["Клиент без контакта"]
+
+
+@pytest.mark.parametrize("role", ["manager", "caller", "head", "qa"])
+def test_the_api_refuses_other_roles_and_partners(role: str) -> None:
+    assert staff_api(UserFactory.create(role=role)).get(API).status_code == 403
+    assert partner_api(PartnerFactory.create()).get(API).status_code == 403
