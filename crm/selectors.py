@@ -75,13 +75,16 @@ def sales_status() -> Case:
 
 def deals_visible(*, partner: Partner | None = None, user: Any = None) -> QuerySet[Deal]:
     """The deals a caller may see: a partner its own, a seller those they are responsible
-    for, the head every one; anyone else none (so a deal they cannot see is a 404)."""
+    for (an account manager also those of the clients in their portfolio), the head every one;
+    anyone else none (so a deal they cannot see is a 404)."""
     deals = Deal.objects.select_related("stage", "responsible", "product", "order")
     if partner is not None:
         return deals.for_partner(partner)
     role = getattr(user, "role", None)
     if role == Role.HEAD:
         return deals
+    if role == Role.ACCOUNT_MANAGER:
+        return deals.filter(Q(responsible=user) | Q(contact__account_manager=user))
     if role in SELLER_ROLES:
         return deals.filter(responsible=user)
     return deals.none()
@@ -181,7 +184,8 @@ def contact_search_filter(q: str) -> Q:
 
 def contacts_visible(*, partner: Partner | None = None, user: Any = None) -> QuerySet[Contact]:
     """The contacts a caller may see: a partner its own buyers, a seller the buyers of the
-    deals they are responsible for, the head every one; anyone else none (so a 404)."""
+    deals they are responsible for (an account manager also the clients of their portfolio),
+    the head every one; anyone else none (so a 404)."""
     contacts = Contact.objects.all()
     if partner is not None:
         return contacts.for_partner(partner)
@@ -189,7 +193,10 @@ def contacts_visible(*, partner: Partner | None = None, user: Any = None) -> Que
     if role == Role.HEAD:
         return contacts
     if role in SELLER_ROLES:
-        return contacts.filter(pk__in=Deal.objects.filter(responsible=user).values("contact_id"))
+        theirs = Q(pk__in=Deal.objects.filter(responsible=user).values("contact_id"))
+        if role == Role.ACCOUNT_MANAGER:
+            theirs |= Q(account_manager=user)
+        return contacts.filter(theirs)
     return contacts.none()
 
 

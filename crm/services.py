@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SELLER_ROLES, Role, User
+from crm.account_managers import account_managers_for_wins
 from crm.models import (
     REMINDER_EMAILS_MAX,
     SCRIPT_STEP_TEXT_MAX,
@@ -591,7 +592,9 @@ def _deals_to_terminal(
 ) -> int:
     """Lock ``deals``, move each to its partner's ``kind`` stage with ``status``, and write a
     stage-change row and a ``task_kind`` task per deal. The locked rows are re-read, so a
-    concurrent close finds them no longer matching and does nothing."""
+    concurrent close finds them no longer matching and does nothing — which is also why a won
+    deal's buyer goes to an account manager (split mode, :mod:`crm.account_managers`) once per
+    win, however often the payment that won it is processed."""
     locked = list(deals.select_for_update(of=("self",)).order_by("pk"))
     rows = [(d.pk, d.partner_id, d.stage_id) for d in locked]
     if not rows:
@@ -624,6 +627,8 @@ def _deals_to_terminal(
             )
     StageChange.objects.bulk_create(changes)
     tasks_for_deals(deals=locked, kind=task_kind, now=now, reason=reason, actor=actor)
+    if status == Deal.Status.WON:
+        tasks_alert(tasks=account_managers_for_wins(deals=locked, now=now), actor=actor)
     return len(rows)
 
 
@@ -719,7 +724,8 @@ def deal_stage_move(*, deal: Deal, stage: Stage, actor: Any, reason: str = "") -
     moving to the lost stage needs one of the lost reasons (400). While the deal's queue item
     is still being worked, the queue decides the outcome — payment wins, a refusal touch loses
     — so a hand move to a terminal stage is a 409 ``deal_in_queue`` (moves between open stages
-    are free)."""
+    are free). A move to the won stage gives the buyer an account manager in split mode
+    (:mod:`crm.account_managers`), as a won payment does."""
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     if stage.partner_id != deal.partner_id:
         raise ApplicationError(
@@ -786,6 +792,8 @@ def deal_stage_move(*, deal: Deal, stage: Stage, actor: Any, reason: str = "") -
         to_stage=stage,
         actor=actor,
     )
+    if deal.status == Deal.Status.WON:
+        tasks_alert(tasks=account_managers_for_wins(deals=[deal], now=now), actor=actor)
     return deal
 
 

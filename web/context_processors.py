@@ -45,6 +45,21 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
             link(_("Team"), "partners:team"),
         ]
     items: list[dict[str, Any]] = []
+    if role == Role.ACCOUNT_MANAGER:
+        # A seller's menu with their portfolio first; statistics and tokens fold into «More»
+        # to keep it on one line.
+        return [
+            link(_("Workspace"), "queue:workspace"),
+            link(_("My clients"), "portfolio:list"),
+            link(_("My deals"), "deals:list"),
+            link(_("Buyers"), "contacts:contacts"),
+            link(_("Tasks"), "tasks:list"),
+            group(
+                _("More"),
+                link(_("My statistics"), "stats_mine:mine"),
+                link(_("API tokens"), "accounts:tokens"),
+            ),
+        ]
     if role in SELLER_ROLES:
         items += [
             link(_("Workspace"), "queue:workspace"),

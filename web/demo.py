@@ -76,6 +76,10 @@ DEMO_TRAINEES = [
 ]
 
 
+# The account manager (team mode split: won deals' buyers go to them, see /portfolio/).
+DEMO_ACCOUNT_MANAGER = ("am@demo.salesdesk.local", "Наталья Клиентова")
+
+
 @dataclass
 class DemoResult:
     created: list[str] = field(default_factory=list)
@@ -109,6 +113,7 @@ def seed_demo() -> DemoResult:
             result.created.append(email)
         result.logins.append({"email": email, "role": user.role, "partner": ""})
     _seed_trainees(result)
+    _seed_account_manager(result)
     head = User.objects.get(email=DEMO_STAFF[0][0])
     for (partner_name, _email, _person), products in zip(DEMO_PARTNERS, DEMO_PRODUCTS, strict=True):
         partner = Partner.objects.get(name=partner_name)
@@ -129,6 +134,17 @@ def _seed_trainees(result: DemoResult) -> None:
             )
             result.created.append(email)
         result.logins.append({"email": email, "role": user.role, "partner": ""})
+
+
+def _seed_account_manager(result: DemoResult) -> None:
+    email, person = DEMO_ACCOUNT_MANAGER
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = user_create(
+            email=email, role=Role.ACCOUNT_MANAGER, password=DEMO_PASSWORD, full_name=person
+        )
+        result.created.append(email)
+    result.logins.append({"email": email, "role": user.role, "partner": ""})
 
 
 def _seed_product(*, partner: Partner, head: User, name: str, price: str, approved: bool) -> None:

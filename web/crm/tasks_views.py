@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -42,7 +43,9 @@ class TaskListView(RoleRequiredMixin, TemplateView):
 
 
 class TaskDoneView(RoleRequiredMixin, View):
-    """Mark one of one's tasks done: htmx gets the row back, a plain post goes back to the list."""
+    """Mark one of one's tasks done: htmx gets the row back, a plain post goes back to the list
+    (or to the page given as ``next``, one of this site's, e.g. the account manager's
+    portfolio)."""
 
     allowed_roles = frozenset({*SELLER_ROLES, Role.HEAD})
 
@@ -55,6 +58,11 @@ class TaskDoneView(RoleRequiredMixin, View):
                 "crm/_task_row.html",
                 {"task": task, "now": timezone.now()},
             )
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(back)
         return redirect("tasks:list")
 
 
