@@ -52,7 +52,6 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
             link(_("Buyers"), "contacts:contacts"),
             link(_("Tasks"), "tasks:list"),
             link(_("My statistics"), "stats_mine:mine"),
-            link(_("My call reviews"), "quality_mine:list"),
         ]
     if role == Role.QA:
         # QA's own pages first (the head has no access to them).
@@ -90,7 +89,6 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
         items += [
             link(_("Deal stages"), "stages:index"),
             link(_("Statistics"), "stats_head:managers"),
-            link(_("Checklists"), "quality:checklists"),
             link(_("API tokens"), "accounts:tokens"),
         ]
     else:
