@@ -15,6 +15,7 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -132,6 +133,21 @@ def qa_touches_to_pick(
     if manager_id:
         touches = touches.filter(manager_id=manager_id)
     return touches[:limit]
+
+
+def qa_touch_history(*, touch: Touch, limit: int = 20) -> list[Touch]:
+    """The other touches of the same deal or queue item, in order: the call's context."""
+    same = Q(pk__in=[])
+    if touch.deal_id:
+        same |= Q(deal_id=touch.deal_id)
+    if touch.item_id:
+        same |= Q(item_id=touch.item_id)
+    return list(
+        Touch.objects.filter(same)
+        .exclude(pk=touch.pk)
+        .select_related("manager")
+        .order_by("created_at", "id")[:limit]
+    )
 
 
 def qa_sellers() -> QuerySet[User]:

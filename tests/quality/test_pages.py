@@ -217,3 +217,20 @@ def test_qa_edits_a_partners_checklist_and_resets_it() -> None:
 
     client.post("/qa/checklists/", {"partner": str(school.pk), "action": "reset"})
     assert not ChecklistItem.objects.filter(partner=school).exists()
+
+
+def test_the_review_page_shows_the_other_touches_with_the_buyer() -> None:
+    manager = UserFactory.create(role="manager")
+    review = pending_review(manager=manager, comment="Второй звонок")
+    touch(
+        manager=manager,
+        item=review.touch.item,
+        outcome="no_answer",
+        comment="Первый, не дозвонился",
+    )
+    touch(manager=manager, comment="Чужой покупатель")
+
+    html = _client(qa_user()).get(f"/qa/reviews/{review.pk}/").content.decode()
+
+    assert "Другие касания с этим покупателем" in html and "Первый, не дозвонился" in html
+    assert "Чужой покупатель" not in html

@@ -31,6 +31,7 @@ from quality.selectors import (
     qa_reviews_done,
     qa_reviews_pending,
     qa_sellers,
+    qa_touch_history,
     qa_touches_to_pick,
 )
 from quality.services import (
@@ -50,11 +51,8 @@ FEEDBACK_PAGE_SIZE = 20
 # How far back «take a call by hand» looks.
 PICK_DAYS = 3
 CHANNEL_LABELS = dict(Channel.choices)
-ANSWER_CHOICES = [
-    (Answer.Value.YES, _("Yes")),
-    (Answer.Value.NO, _("No")),
-    (Answer.Value.NOT_APPLICABLE, _("Not applicable")),
-]
+# Lazy labels (the model's), translated when the page renders.
+ANSWER_CHOICES = Answer.Value.choices
 
 
 def recording_src(url: str) -> str:
@@ -171,7 +169,10 @@ class QaReviewView(RoleRequiredMixin, View):
             "review": review,
             "facts": touch_facts(review.touch),
             "items": items,
-            "answers": list(review.answers.all()),
+            "history": [
+                (t, CHANNEL_LABELS.get(t.channel, t.channel))
+                for t in qa_touch_history(touch=review.touch)
+            ],
             "choices": ANSWER_CHOICES,
             "comment": comment,
             "error": error,
