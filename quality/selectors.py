@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import SELLER_ROLES, User
 from partners.models import Partner
+from quality.defaults import DEFAULT_CHECKLIST
 from quality.models import ChecklistItem, Review
 from sales_queue.models import Outcome, Touch
 from salesdesk.errors import NotFoundError
@@ -41,7 +42,11 @@ def qa_checklist_for(partner: Partner | Any | None) -> list[ChecklistItem]:
         own = list(ChecklistItem.objects.filter(partner=partner).order_by("position"))
         if own:
             return own
-    return list(ChecklistItem.objects.filter(partner__isnull=True).order_by("position"))
+    default = list(ChecklistItem.objects.filter(partner__isnull=True).order_by("position"))
+    return default or [
+        ChecklistItem(partner=None, position=n, title=title, hint=hint)
+        for n, (title, hint) in enumerate(DEFAULT_CHECKLIST, start=1)
+    ]
 
 
 def qa_checklist_is_own(partner: Partner) -> bool:

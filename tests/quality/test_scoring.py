@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from notifications.models import Notification
-from quality.models import Answer, Review
+from quality.models import Answer, ChecklistItem, Review
 from quality.scoring import qa_mean, qa_score
 from quality.selectors import qa_checklist_for
 from quality.services import qa_checklist_reset, qa_checklist_set, qa_review_score
@@ -187,3 +187,13 @@ def test_the_default_checklist_can_be_replaced() -> None:
     saved = qa_checklist_for(None)
     assert len(saved) == 30 and saved[0].hint == "подсказка"
     assert [i.position for i in saved] == list(range(1, 31))
+
+
+def test_without_default_rows_the_built_in_list_applies() -> None:
+    # a flushed table (as after a transactional test) still checks calls by the seven items
+    ChecklistItem.objects.filter(partner__isnull=True).delete()
+    review = pending_review()
+
+    assert [i.position for i in qa_checklist_for(None)] == list(range(1, 8))
+    done = qa_review_score(reviewer=qa_user(), review_id=review.pk, answers=all_answers([Y] * 7))
+    assert done.answers.get(position=1).title == "Поприветствовал и представился"
