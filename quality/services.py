@@ -71,7 +71,8 @@ def qa_sample_day(*, day: dt.date, size: int | None = None) -> list[Review]:
     each the order is a pseudo-random draw seeded by the day and the seller, so a rerun picks
     the same touches. Idempotent: a seller already holding ``size`` reviews of that day's sample
     gets none, and two runs at once pick the same touches and meet on the unique touch (the
-    second inserts nothing). Returns the reviews created."""
+    second inserts nothing). Returns the reviews of this run's picks (a run racing another
+    may list rows the other wrote; a rerun after it lists none)."""
     size = team_settings().qa_sample_size if size is None else size
     if size <= 0:
         return []
