@@ -20,6 +20,7 @@ KIND_ROLES: dict[str, frozenset[str]] = {
     K.CALLBACK_DUE: frozenset(SELLER_ROLES),
     K.RESPONSE_BREACH: frozenset({Role.HEAD}),
     K.HEAD_DIGEST: frozenset({Role.HEAD}),
+    K.QA_FEEDBACK: frozenset(SELLER_ROLES),
 }
 
 

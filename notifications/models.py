@@ -28,6 +28,8 @@ class Notification(UUIDModel):
         CALLBACK_DUE = "callback_due", _("Callback due")
         RESPONSE_BREACH = "response_breach", _("Orders waiting too long")
         HEAD_DIGEST = "head_digest", _("Daily digest")
+        # Quality assurance scored one of the manager's calls.
+        QA_FEEDBACK = "qa_feedback", _("Call review")
         # Messages about one's login (always by email, no preference): the sign-up's
         # confirmation link, an invitation to join a team, a password reset link.
         EMAIL_CONFIRMATION = "email_confirmation", _("Email confirmation")

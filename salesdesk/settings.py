@@ -275,6 +275,13 @@ CELERY_BEAT_SCHEDULE["stats-rollup"] = {
     "schedule": 300.0,
     "options": {"expires": 300.0},
 }
+# Quality assurance's daily sample (quality.services.qa_sample_day): the touches of the Moscow
+# day just over, picked at 00:20 (CELERY_TIMEZONE is Moscow); a rerun picks nothing more.
+CELERY_BEAT_SCHEDULE["quality-daily-sample"] = {
+    "task": "quality.tasks.qa_sample_task",
+    "schedule": crontab(minute="20", hour="0"),
+    "options": {"expires": 3600.0},
+}
 # CSV import of leads (crm.lead_import): the largest file and the most rows taken; rows go in
 # batches of LEAD_IMPORT_BATCH_SIZE, each its own transaction; one task run works for at most
 # LEAD_IMPORT_TASK_SECONDS (well inside CELERY_TASK_TIME_LIMIT) and hands the rest to the next
@@ -460,6 +467,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF, "'unsafe-inline'"],
         "img-src": [SELF, "data:"],
+        # Call recordings on QA's review page are https links to the telephony's storage.
+        "media-src": [SELF, "https:"],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

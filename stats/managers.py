@@ -6,10 +6,10 @@ that the daily rollup holds (``stats.rollup``: rolled up and not changed since) 
 it; every other day — today, a day not rolled up yet, a day changed since — is read live from
 the source tables by the queries below restricted to those days. The number of queries is fixed
 whatever the number of managers, days, deals or orders: nine when no day is rolled up (the live
-queries, the open tasks, the sellers with their rates, the rolled-up days), eleven with the
-rollup's sums and keyed counts. The two medians are exact when the whole period is read live;
-when it mixes rolled-up days they come from merged log-spaced histograms
-(``stats.histogram``), within 15 % (one bucket) of the exact median.
+queries, the open tasks, the sellers with their rates and QA scores, the rolled-up days),
+eleven with the rollup's sums and keyed counts. The two medians are exact when the whole
+period is read live; when it mixes rolled-up days they come from merged log-spaced
+histograms (``stats.histogram``), within 15 % (one bucket) of the exact median.
 
 The figures:
 
@@ -31,7 +31,11 @@ The figures:
   orders linked to the manager's deals;
 * ``commission`` — ``revenue × rate / 100`` (the head's rate for the manager, else
   ``SALES_COMMISSION_PERCENT``), rounded half up to the kopeck;
-* ``open_tasks`` / ``overdue_tasks`` — the manager's open tasks now, and those past due.
+* ``open_tasks`` / ``overdue_tasks`` — the manager's open tasks now, and those past due;
+* ``qa_score`` / ``qa_reviews`` — quality assurance's reviews of the manager's calls scored in
+  the period (``quality.Review.reviewed_at``; read live with the sellers' query, whatever the
+  rollup): how many, and the mean of their scores rounded half up to two places (a review
+  where no item applied has no score: counted, not averaged; ``None`` without a score).
 """
 
 from __future__ import annotations
@@ -67,6 +71,8 @@ from accounts.models import SELLER_ROLES, User
 from billing.models import LedgerEntry
 from crm.models import Deal, Task
 from orders.models import Order
+from quality.scoring import qa_mean
+from quality.selectors import qa_score_columns
 from sales_queue.models import QueueEvent, Touch
 from salesdesk.money import KOPECK, ZERO
 from salesdesk.timezones import MOSCOW
@@ -107,6 +113,8 @@ class ManagerStats:
     commission_percent: Decimal = ZERO
     open_tasks: int = 0
     overdue_tasks: int = 0
+    qa_score: Decimal | None = None
+    qa_reviews: int = 0
 
     @property
     def conversion(self) -> Decimal | None:
@@ -468,12 +476,18 @@ def manager_stats(
     tasks = {row["assignee_id"]: row for row in _tasks(now, ids)}
     default_rate = commission_percent_default()
 
+    qa = qa_score_columns(start=period.start, end=period.end)
     users = User.objects.filter(role__in=SELLER_ROLES).filter(
-        Q(is_active=True) | Q(pk__in=list(figures))
+        Q(is_active=True) | Q(pk__in=list(figures)) | Q(qa.scored_any)
     )
     if ids is not None:
         users = users.filter(pk__in=ids)
-    users = users.annotate(rate=F("commission_rate__percent")).order_by("full_name", "email")
+    users = users.annotate(
+        rate=F("commission_rate__percent"),
+        qa_n=qa.reviews,
+        qa_sum=qa.score_sum,
+        qa_scored=qa.scored,
+    ).order_by("full_name", "email")
     result = []
     for user in users.only("id", "full_name", "email", "is_active"):
         mine = figures.get(user.pk, {})
@@ -496,6 +510,8 @@ def manager_stats(
                 commission_percent=default_rate if user.rate is None else user.rate,
                 open_tasks=task_row.get("n", 0),
                 overdue_tasks=task_row.get("overdue", 0),
+                qa_score=qa_mean(user.qa_sum, user.qa_scored),
+                qa_reviews=user.qa_n or 0,
             )
         )
     return result

@@ -50,6 +50,7 @@ from tests.partners.factories import (
     product_in_status,
     slot_create,
 )
+from tests.quality.factories import pending_review
 from tests.sales_queue.factories import queued_item
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,16 @@ ID_PARAM = re.compile(r"<(?:\w+:)?(?:pk|\w+_id)>")
 OUT_OF_SCOPE_PREFIXES = ("admin/",)
 METHODS = ("get", "post", "put", "patch", "delete")
 # Apps whose rows a refused request must leave exactly as they were.
-SNAPSHOT_APPS = ("partners", "orders", "queue", "billing", "crm", "notifications", "stats")
+SNAPSHOT_APPS = (
+    "partners",
+    "orders",
+    "queue",
+    "billing",
+    "crm",
+    "notifications",
+    "quality",
+    "stats",
+)
 
 ANSWERS = {name: "чужой ответ" for name in Questionnaire.TEXT_FIELDS}
 
@@ -251,6 +261,12 @@ def _lead_import(partner: Partner) -> dict[str, Any]:
     return {"pk": of.pk, "import_id": lead_import.pk}
 
 
+def _qa_review(partner: Partner) -> dict[str, Any]:
+    """A call of partner A's buyer waiting for QA's review (QA's page: the head and a manager
+    get 403 too, tests/quality/test_pages.py)."""
+    return {"pk": pending_review(partner=partner).pk}
+
+
 @dataclass(frozen=True)
 class Route:
     build: Callable[[Partner], dict[str, Any]]
@@ -366,6 +382,8 @@ STAFF_ROUTES: dict[str, StaffRoute] = {
     "head/team/members/<uuid:pk>/": StaffRoute(_trainee, head_only=True),
     "head/team/members/<uuid:pk>/graduate/": StaffRoute(_trainee, head_only=True),
     "head/team/members/<uuid:pk>/deactivate/": StaffRoute(_trainee, head_only=True),
+    # quality assurance's own pages (not the head's either)
+    "qa/reviews/<uuid:pk>/": StaffRoute(_qa_review, head_only=True),
     # staff API
     "api/v1/products/<uuid:pk>/sales-department/approve/": StaffRoute(_product, head_only=True),
     "api/v1/products/<uuid:pk>/sales-department/refuse/": StaffRoute(_product, head_only=True),

@@ -68,6 +68,9 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
             link(_("Tasks"), "tasks:list"),
             link(_("My statistics"), "stats_mine:mine"),
         ]
+    if role == Role.QA:
+        # QA's own pages first (the head has no access to them).
+        items.append(link(_("Quality assurance"), "quality:queue"))
     if role in (Role.HEAD, Role.QA):
         # What the head and QA both see; the head's own entries follow.
         items += [

@@ -15,6 +15,7 @@ from web.crm import settings_urls as crm_settings_urls
 from web.crm import urls as contacts_urls
 from web.errors import api_not_found
 from web.notifications.telegram_webhook import telegram_webhook
+from web.quality import urls as quality_urls
 from web.search import SearchView
 from web.stats import managers_urls as stats_managers_urls
 
@@ -82,6 +83,8 @@ urlpatterns = [
     path("cabinet/", include("web.partners.urls")),
     path("head/stats/", include((stats_managers_urls.head_urlpatterns, "stats_head"))),
     path("workspace/stats/", include((stats_managers_urls.mine_urlpatterns, "stats_mine"))),
+    path("workspace/qa/", include((quality_urls.mine_urlpatterns, "quality_mine"))),
+    path("qa/", include((quality_urls.qa_urlpatterns, "quality"))),
     path("workspace/tasks/", include("web.crm.tasks_urls")),
     path("workspace/deals/", include("web.crm.deals_urls")),
     path("workspace/contacts/", include((contacts_urls.seller_urlpatterns, "contacts"))),

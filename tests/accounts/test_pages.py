@@ -46,7 +46,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client: Client) -> None:
         ("caller", "/workspace/"),
         ("account_manager", "/workspace/"),
         ("head", "/head/"),
-        ("qa", "/head/"),
+        ("qa", "/qa/"),
     ],
 )
 def test_each_role_lands_on_its_own_home(client: Client, role: str, home: str) -> None:

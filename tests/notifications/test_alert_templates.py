@@ -56,6 +56,12 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "sla_minutes": 60,
         "queue_url": "http://x/q/",
     },
+    "qa_feedback": {
+        "review": SimpleNamespace(comment="OK"),
+        "score": Decimal("66.67"),
+        "touch_at": AT,
+        "url": "http://x/qa/",
+    },
     "head_digest": {
         "day": AT.date(),
         "totals": TOTALS,

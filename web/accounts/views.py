@@ -37,7 +37,9 @@ def home_url_for(user: Any) -> str:
         return reverse("partners:cabinet")
     if role in SELLER_ROLES:
         return reverse("queue:workspace")
-    if role in (Role.HEAD, Role.QA):
+    if role == Role.QA:
+        return reverse("quality:queue")
+    if role == Role.HEAD:
         return reverse("head-home")
     if getattr(user, "is_superuser", False):
         return reverse("admin:index")

@@ -58,6 +58,14 @@ class ManagerStatsSerializer(serializers.Serializer[Any]):
     )
     open_tasks = serializers.IntegerField(help_text="Open tasks now.")
     overdue_tasks = serializers.IntegerField(help_text="Open tasks past due now.")
+    qa_score = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Mean QA score (0–100) of the manager's calls scored in the period; null "
+        "when none has a score.",
+    )
+    qa_reviews = serializers.IntegerField(help_text="Calls QA scored in the period.")
 
 
 class ManagerStatsPageSerializer(serializers.Serializer[Any]):

@@ -52,6 +52,8 @@ def columns() -> list[tuple[str, Callable[[ManagerStats], Any]]]:
         (_("Commission, RUB"), lambda r: r.commission),
         (_("Open tasks"), lambda r: r.open_tasks),
         (_("Overdue tasks"), lambda r: r.overdue_tasks),
+        (_("QA score (out of 100)"), lambda r: r.qa_score),
+        (_("Calls scored by QA"), lambda r: r.qa_reviews),
     ]
 
 

@@ -50,6 +50,7 @@ SORT_KEYS: dict[str, Any] = {
     "commission": lambda r: r.commission,
     "tasks": lambda r: r.open_tasks,
     "overdue": lambda r: r.overdue_tasks,
+    "qa": lambda r: r.qa_score,
 }
 
 
@@ -154,6 +155,7 @@ class ManagerStatsDashboardView(_StatsPage):
             ("commission", _("Commission")),
             ("tasks", _("Open tasks")),
             ("overdue", _("Overdue")),
+            ("qa", _("QA score")),
         ]
         sort = context["sort"]
         context["columns"] = [
