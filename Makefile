@@ -8,6 +8,9 @@ SALESDESK_HOST ?= 127.0.0.1
 SALESDESK_PORT ?= 8000
 SALESDESK_VAR_DIR ?= var
 export SALESDESK_HOST SALESDESK_PORT SALESDESK_VAR_DIR
+# The suite runs in this many processes (pytest-xdist), each with its own test database and
+# Redis database; PYTEST_WORKERS=0 runs it in one.
+PYTEST_WORKERS ?= 2
 
 .PHONY: install run test test-prerequisites lint typecheck pytest bench messages clean
 
@@ -47,13 +50,13 @@ typecheck: install
 	$(BIN)/mypy .
 
 pytest: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Chromium first (seconds, before the virtual environment is built): installed when root with
 # apt-get, else one line saying how. Then the suite on the local PostgreSQL and Redis when they
 # answer (or DATABASE_URL/REDIS_URL), else on SQLite with one line on what that leaves out.
 test: test-prerequisites lint typecheck
-	$(PY) scripts/test_prerequisites.py pytest $(PYTEST_ARGS)
+	$(PY) scripts/test_prerequisites.py pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-prerequisites:
 	@$(PYTHON) scripts/test_prerequisites.py chromium

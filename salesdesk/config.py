@@ -12,6 +12,7 @@ import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -152,3 +153,18 @@ def parse_rate(name: str, raw: str) -> tuple[int, int]:
             f"{name}={raw!r} is not a rate (use N/second, N/minute, N/hour or N/day)."
         )
     return requests, seconds
+
+
+def redis_url_for_test_worker(url: str, worker: str) -> str:
+    """The Redis URL a pytest-xdist worker (``gw0``, ``gw1``, …) uses: the next databases after
+    the configured one (``/0`` or none → ``/1`` for ``gw0``, ``/2`` for ``gw1``; 16 wrap
+    round), so that one worker's ``cache.clear()`` or rate-limit counters never reach
+    another's. Outside such a worker the URL is returned as is."""
+    if not worker.startswith("gw") or not worker[2:].isdigit():
+        return url
+    parts = urlsplit(url)
+    database = parts.path.strip("/") or "0"
+    if not database.isdigit():
+        return url
+    number = (int(database) + 1 + int(worker[2:])) % 16
+    return urlunsplit(parts._replace(path=f"/{number}"))

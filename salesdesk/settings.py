@@ -29,6 +29,7 @@ from salesdesk.config import (
     env_str,
     parse_rate,
     parse_working_hours,
+    redis_url_for_test_worker,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -157,6 +158,9 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.post
 
 # --- Redis: cache and Celery broker ---------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    # The test suite in several processes (pytest-xdist): each on a Redis database of its own.
+    REDIS_URL = redis_url_for_test_worker(REDIS_URL, env_str("PYTEST_XDIST_WORKER") or "")
 if REDIS_URL:
     CACHES = {
         "default": {

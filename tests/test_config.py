@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from salesdesk.config import env_bool, env_int, env_list, parse_working_hours
+from salesdesk.config import (
+    env_bool,
+    env_int,
+    env_list,
+    parse_working_hours,
+    redis_url_for_test_worker,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,3 +140,24 @@ def test_production_with_a_secret_key_starts() -> None:
 )
 def test_the_digest_goes_15_minutes_after_closing_and_before_midnight(hours, digest_at) -> None:
     assert parse_working_hours(hours).after_closing() == digest_at
+
+
+@pytest.mark.parametrize(
+    ("url", "worker", "expected"),
+    [
+        ("redis://127.0.0.1:6379/0", "gw0", "redis://127.0.0.1:6379/1"),
+        ("redis://127.0.0.1:6379/0", "gw1", "redis://127.0.0.1:6379/2"),
+        ("redis://127.0.0.1:6379", "gw0", "redis://127.0.0.1:6379/1"),
+        (
+            "redis://:secret@cache:6379/15?timeout=2",
+            "gw0",
+            "redis://:secret@cache:6379/0?timeout=2",
+        ),
+        ("redis://127.0.0.1:6379/3", "", "redis://127.0.0.1:6379/3"),
+        ("redis://127.0.0.1:6379/3", "master", "redis://127.0.0.1:6379/3"),
+    ],
+)
+def test_each_test_worker_gets_a_redis_database_of_its_own(
+    url: str, worker: str, expected: str
+) -> None:
+    assert redis_url_for_test_worker(url, worker) == expected

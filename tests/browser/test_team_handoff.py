@@ -1,8 +1,6 @@
-"""Real Chromium, team mode split: a caller qualifies a buyer in the workspace with a note, and
-a closer takes the warm deal first and reads who handed it over and why — at phone width too.
-
-(Quality assurance scoring the caller's touch belongs to QA's pages: its test adds that step.)
-"""
+"""Real Chromium, team mode split, the issue's whole flow: a caller qualifies a buyer in the
+workspace with a note; a closer takes the warm deal first and reads who handed it over and why —
+at phone width; quality assurance takes the caller's touch for review and scores it."""
 
 from __future__ import annotations
 
@@ -14,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from crm.models import Deal
+from quality.models import Review
 from sales_queue.models import QueueItem, Touch
 from tests.accounts.factories import UserFactory
 from tests.browser.pages import log_in
@@ -34,7 +33,7 @@ def no_horizontal_scroll(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
-def test_a_caller_qualifies_a_buyer_and_a_closer_takes_the_warm_deal(
+def test_a_caller_qualifies_a_closer_takes_the_warm_deal_and_qa_scores_the_callers_touch(
     page: Page, browser: Browser, live_server: Any
 ) -> None:
     # given: a split team; the caller's buyer waits longest, another order an hour less
@@ -72,3 +71,24 @@ def test_a_caller_qualifies_a_buyer_and_a_closer_takes_the_warm_deal(
         (caller.pk, "qualified")
     ]
     assert QueueItem.objects.get(pk=anna.pk).holder_id == closer.pk
+
+    # QA takes the caller's touch for review and scores it: 5 yes, 1 no, 1 not applicable
+    qa = UserFactory.create(role="qa", full_name="Елена Контролёва")
+    page.context.clear_cookies()
+    log_in(page, live_server.url, qa.email)
+    pick = page.get_by_test_id("qa-pick").filter(has_text="Ольга Звонарёва")
+    expect(pick).to_have_count(1)
+    expect(pick).to_contain_text(NOTE)
+    pick.get_by_test_id("qa-take").click()
+    items = page.get_by_test_id("qa-item")
+    expect(items).to_have_count(7)
+    for n, answer in enumerate(["Да", "Да", "Да", "Да", "Да", "Нет", "Неприменимо"]):
+        items.nth(n).get_by_label(answer, exact=True).check()
+    page.get_by_label("Общий комментарий для менеджера").fill("Хорошая квалификация")
+    page.get_by_role("button", name="Сохранить оценку").click()
+    expect(page.get_by_text("Оценка сохранена, менеджер получил уведомление.")).to_be_visible()
+
+    # then: the review is of the caller's handoff touch, scored 5 / 6 = 83.33
+    review = Review.objects.get()
+    assert (review.touch.manager_id, review.touch.outcome) == (caller.pk, "qualified")
+    assert (review.manager_id, review.status, str(review.score)) == (caller.pk, "done", "83.33")
