@@ -109,12 +109,17 @@ class Deal(UUIDModel):
         # period, or its product was switched off or blocked. Counts neither way in statistics.
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="deals")
+    # Not indexed alone: the composite indexes below lead with the partner and with the
+    # responsible (each write of a deal maintains every index; a take writes one).
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="deals", db_index=False
+    )
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("responsible"),
         on_delete=models.PROTECT,
         related_name="deals",
+        db_index=False,
     )
     queue_item = models.OneToOneField(
         "queue.QueueItem", on_delete=models.CASCADE, null=True, blank=True, related_name="deal"
@@ -160,6 +165,7 @@ class Deal(UUIDModel):
         null=True,
         blank=True,
         related_name="deals",
+        db_index=False,  # deal_stage_updated_idx leads with it
     )
     # What the seller does next and when: every open deal has one (the first is set when the
     # deal opens); «Мои сделки» sorts by it.
@@ -186,7 +192,6 @@ class Deal(UUIDModel):
                 condition=models.Q(closed_at__isnull=False),
                 name="deal_closed_at_idx",
             ),
-            models.Index(fields=["responsible", "status"], name="deal_responsible_status_idx"),
             # The deal lists: a manager's own, a partner's, by stage; newest change first.
             models.Index(fields=["responsible", "-updated_at"], name="deal_responsible_upd_idx"),
             models.Index(fields=["partner", "-updated_at"], name="deal_partner_updated_idx"),
@@ -278,7 +283,10 @@ class StageChange(models.Model):
     (``actor`` empty: taken, paid, refused). The deal's stage history and every funnel figure
     are computed from these rows."""
 
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
+    # stage_change_deal_idx (deal, created_at) leads with it.
+    deal = models.ForeignKey(
+        Deal, on_delete=models.CASCADE, related_name="stage_changes", db_index=False
+    )
     from_stage = models.ForeignKey(
         Stage,
         verbose_name=_("from"),
@@ -386,7 +394,11 @@ class Task(UUIDModel):
         # Team mode split: the account manager's follow-up with a buyer after a won deal.
         FOLLOW_UP = "follow_up", _("Follow-up with a client")
 
-    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="tasks")
+    # Partner and assignee are not indexed alone: task_partner_created_idx and
+    # task_assignee_idx lead with them.
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="tasks", db_index=False
+    )
     deal = models.ForeignKey(
         Deal, verbose_name=_("deal"), on_delete=models.CASCADE, related_name="tasks"
     )
@@ -395,6 +407,7 @@ class Task(UUIDModel):
         verbose_name=_("assignee"),
         on_delete=models.PROTECT,
         related_name="crm_tasks",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     text = models.CharField(_("text"), max_length=500)
