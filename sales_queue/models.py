@@ -38,11 +38,13 @@ class QueueItem(UUIDModel):
     OPEN_STATES = (State.QUEUED, State.ACTIVE, State.SCHEDULED)
 
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.ORDER)
+    # Not indexed alone: queue_partner_state_idx and queue_product_state_idx lead with them
+    # (a take rewrites every index of the row it claims).
     partner = models.ForeignKey(
-        "partners.Partner", on_delete=models.CASCADE, related_name="queue_items"
+        "partners.Partner", on_delete=models.CASCADE, related_name="queue_items", db_index=False
     )
     product = models.ForeignKey(
-        "partners.Product", on_delete=models.CASCADE, related_name="queue_items"
+        "partners.Product", on_delete=models.CASCADE, related_name="queue_items", db_index=False
     )
     order = models.OneToOneField(
         "orders.Order",
@@ -203,8 +205,15 @@ class Touch(models.Model):
     A queue touch carries its deal too when the item has one, so a deal's chronology is read by
     ``deal`` alone. ``item`` is empty for a touch logged on the deal outside the queue."""
 
+    # Item and manager are not indexed alone: touch_item_created_idx and
+    # touch_manager_created_idx lead with them.
     item = models.ForeignKey(
-        QueueItem, on_delete=models.CASCADE, null=True, blank=True, related_name="touches"
+        QueueItem,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="touches",
+        db_index=False,
     )
     # Indexed together with ``created_at`` below (the chronology), not on its own.
     deal = models.ForeignKey(
@@ -216,7 +225,7 @@ class Touch(models.Model):
         db_index=False,
     )
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="touches"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="touches", db_index=False
     )
     channel = models.CharField(_("channel"), max_length=16)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
@@ -277,7 +286,10 @@ class QueueEvent(models.Model):
         HANDED_OVER = "handed_over", _("Handed over to the closers")
         CLOSED = "closed", _("Closed")
 
-    item = models.ForeignKey(QueueItem, on_delete=models.CASCADE, related_name="events")
+    # queue_event_item_idx (item, created_at) leads with it.
+    item = models.ForeignKey(
+        QueueItem, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
