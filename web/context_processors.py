@@ -45,29 +45,26 @@ def menu_for(role: str | None) -> list[dict[str, Any]]:
             link(_("Team"), "partners:team"),
         ]
     items: list[dict[str, Any]] = []
-    if role == Role.ACCOUNT_MANAGER:
-        # A seller's menu with their portfolio first; statistics and tokens fold into «More»
-        # to keep it on one line.
-        return [
-            link(_("Workspace"), "queue:workspace"),
-            link(_("My clients"), "portfolio:list"),
-            link(_("My deals"), "deals:list"),
-            link(_("Buyers"), "contacts:contacts"),
-            link(_("Tasks"), "tasks:list"),
-            group(
-                _("More"),
-                link(_("My statistics"), "stats_mine:mine"),
-                link(_("API tokens"), "accounts:tokens"),
-            ),
-        ]
     if role in SELLER_ROLES:
         items += [
             link(_("Workspace"), "queue:workspace"),
             link(_("My deals"), "deals:list"),
             link(_("Buyers"), "contacts:contacts"),
             link(_("Tasks"), "tasks:list"),
-            link(_("My statistics"), "stats_mine:mine"),
         ]
+    if role == Role.ACCOUNT_MANAGER:
+        # Their portfolio second; statistics and tokens fold into «More» to keep one line.
+        items.insert(1, link(_("My clients"), "portfolio:list"))
+        items.append(
+            group(
+                _("More"),
+                link(_("My statistics"), "stats_mine:mine"),
+                link(_("API tokens"), "accounts:tokens"),
+            )
+        )
+        return items
+    if role in SELLER_ROLES:
+        items.append(link(_("My statistics"), "stats_mine:mine"))
     if role == Role.QA:
         # QA's own pages first (the head has no access to them).
         items.append(link(_("Quality assurance"), "quality:queue"))
